@@ -1,0 +1,163 @@
+# rc-tools - the one build system.  `make check` runs everything CI runs.
+VERSION   = 0.1.0
+PREFIX   ?= /usr/local
+BINDIR    = $(PREFIX)/bin
+MANDIR    = $(PREFIX)/share/man
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  = $(PREFIX)/share/zsh/site-functions
+
+CC       ?= cc
+# The flags the code needs; CFLAGS from the user add to them.
+RC_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -g \
+	-Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings \
+	-Wshadow -Wpointer-arith -Wformat=2 -Wno-format-nonliteral \
+	-Wno-missing-field-initializers -Ilib
+ifeq ($(WERROR),1)
+RC_CFLAGS += -Werror
+endif
+LDLIBS_ALL = -lhiredis -lm -lpthread
+# A tool that needs more names it here: LDLIBS_rc-repl = -ledit
+LDLIBS_rc-repl = -ledit
+
+# B is the build directory: "." for the normal build, build/asan for the
+# sanitizer build, so both can live side by side.
+B ?= .
+LIBSRC  = $(sort $(wildcard lib/*.c))
+LIBOBJ  = $(patsubst %.c,$(B)/%.o,$(LIBSRC))
+TOOLSRC = $(sort $(wildcard bin/rc-*.c))
+TOOLS   = $(patsubst %.c,$(B)/%,$(TOOLSRC))
+UNITSRC = $(sort $(wildcard tests/unit/*.c))
+UNITS   = $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNITSRC))
+LUASRC  = $(sort $(wildcard lib/lua/*.lua))
+
+.PHONY: all deps check test unit cli labs-check lint man-lint shellcheck asan \
+	fuzz bench demo install uninstall clean
+
+all: $(TOOLS)
+
+$(B)/lib/%.o: lib/%.c lib/rc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(RC_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Lua scripts are real files, embedded as C strings (lib/lua/x.lua -> rc_lua_x).
+$(B)/lib/lua.c: $(LUASRC) tools/embed.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed.sh $(LUASRC) > $@
+
+$(B)/lib/lua.o: $(B)/lib/lua.c
+	$(CC) $(RC_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/lib/librc.a: $(LIBOBJ) $(B)/lib/lua.o
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/bin/%: bin/%.c $(B)/lib/librc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(RC_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/lib/librc.a \
+		$(LDLIBS_$*) $(LDLIBS_ALL) $(LDLIBS)
+
+$(B)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(B)/lib/librc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(RC_CFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(B)/lib/librc.a \
+		$(LDLIBS_ALL) $(LDLIBS)
+
+# What a fresh Debian/Ubuntu machine needs.  Installs it when we are root,
+# else stops with the command to run.
+DEB_PKGS = libhiredis-dev libedit-dev redis-server redis-tools mandoc \
+	shellcheck clang valgrind tmux perl gcc make
+deps:
+	@sh tools/deps.sh $(DEB_PKGS)
+
+# ---- tests ---------------------------------------------------------------
+check: deps
+	$(MAKE) WERROR=1 all units
+	$(MAKE) unit cli lint
+	$(MAKE) asan
+	@echo "make check: all passed"
+
+test: check
+
+units: $(UNITS)
+
+unit: units
+	prove -e '' $(UNITS)
+
+# CLI tests run the real binaries against real clusters they start themselves.
+# PROVE_JOBS: how many test files run at once (each has its own ports).
+PROVE_JOBS ?= 2
+cli: all
+	RC_BIN=$(CURDIR)/$(B)/bin prove -j$(PROVE_JOBS) tests/cli/*.t
+
+lint: man-lint shellcheck
+
+man-lint:
+	mandoc -Tlint -W warning man/man1/*.1 man/man7/*.7
+
+SHELL_SCRIPTS = labs/cluster $(wildcard labs/*.sh) tests/cli/lib.sh \
+	$(wildcard tests/cli/*.t) $(wildcard tests/bench/*.sh) .ci/run \
+	tools/deps.sh tools/embed.sh completion/rc-tools.bash
+shellcheck:
+	shellcheck -S warning -x $(SHELL_SCRIPTS)
+
+# The whole unit and CLI suite again under AddressSanitizer and UBSan.
+ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+asan:
+	$(MAKE) B=build/asan WERROR=1 CFLAGS="$(ASAN_FLAGS) -O1" \
+		LDFLAGS="$(ASAN_FLAGS)" all units
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+		prove -e '' $(patsubst $(B)/%,build/asan/%,$(UNITS))
+	ASAN_OPTIONS=detect_leaks=0 RC_BIN=$(CURDIR)/build/asan/bin \
+		prove -j$(PROVE_JOBS) tests/cli/*.t
+
+# libFuzzer targets, each run for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 20
+FUZZSRC = $(sort $(wildcard tests/fuzz/*.c))
+fuzz:
+	@mkdir -p build/fuzz
+	@for f in $(FUZZSRC); do \
+		n=$$(basename $$f .c); \
+		clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib \
+			-o build/fuzz/$$n $$f $(LIBSRC) build/fuzz-lua.c -lhiredis || exit 1; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+		mkdir -p build/fuzz/corpus-$$n; \
+		./build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+			build/fuzz/corpus-$$n tests/fuzz/seeds-$$n 2>&1 | tail -n 3 || exit 1; \
+	done
+fuzz: build/fuzz-lua.c
+build/fuzz-lua.c: $(LUASRC) tools/embed.sh
+	@mkdir -p build
+	sh tools/embed.sh $(LUASRC) > $@
+
+bench: all
+	sh tests/bench/run.sh
+
+demo: deps all
+	labs/cluster up
+	sh labs/00-tour.sh
+
+# ---- install ---------------------------------------------------------------
+MAN1 = $(wildcard man/man1/*.1)
+MAN7 = $(wildcard man/man7/*.7)
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	for t in $(TOOLS); do install -m 755 $$t $(DESTDIR)$(BINDIR)/; done
+	install -m 755 labs/cluster $(DESTDIR)$(BINDIR)/rc-cluster
+	for m in $(MAN1); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
+	for m in $(MAN7); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man7/; done
+	install -m 644 completion/rc-tools.bash $(DESTDIR)$(BASHCOMPDIR)/rc-tools
+	for t in $(notdir $(TOOLS)) rc-cluster; do \
+		ln -sf rc-tools $(DESTDIR)$(BASHCOMPDIR)/$$t; done
+	install -m 644 completion/_rc-tools $(DESTDIR)$(ZSHCOMPDIR)/_rc-tools
+
+uninstall:
+	for t in $(notdir $(TOOLS)) rc-cluster; do \
+		rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(BASHCOMPDIR)/$$t; done
+	for m in $(notdir $(MAN1)); do rm -f $(DESTDIR)$(MANDIR)/man1/$$m; done
+	for m in $(notdir $(MAN7)); do rm -f $(DESTDIR)$(MANDIR)/man7/$$m; done
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/rc-tools $(DESTDIR)$(ZSHCOMPDIR)/_rc-tools
+
+clean:
+	rm -f lib/*.o lib/librc.a lib/lua.c $(TOOLS) $(UNITS)
+	rm -rf build

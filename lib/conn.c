@@ -1,0 +1,176 @@
+/* conn.c - one connection: connect with a timeout, authenticate, check replies. */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "rc.h"
+
+static struct timeval
+tv_ms(int ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	return tv;
+}
+
+/* hiredis writes to sockets with plain write(): a peer that died would
+ * kill us with SIGPIPE instead of giving us an error to report. */
+static void
+ignore_sigpipe(void)
+{
+	static int done;
+
+	if (!done) {
+		signal(SIGPIPE, SIG_IGN);
+		done = 1;
+	}
+}
+
+static int
+auth(redisContext *c, const struct rc_opts *o, char *err, size_t errlen,
+    const char *who)
+{
+	redisReply *r;
+
+	if (o->user != NULL)
+		r = redisCommand(c, "AUTH %s %s", o->user, o->pass ? o->pass : "");
+	else
+		r = redisCommand(c, "AUTH %s", o->pass);
+	if (r == NULL) {
+		snprintf(err, errlen, "%s: %s", who, c->errstr);
+		return -1;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		/* The server's words (WRONGPASS ..., or "no password is set")
+		 * say it best; a password never appears in them. */
+		snprintf(err, errlen, "%s: authentication failed: %.*s", who,
+		    (int)r->len, r->str);
+		freeReplyObject(r);
+		return -1;
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
+redisContext *
+rc_connect(const struct rc_addr *a, const struct rc_opts *o, char *err,
+    size_t errlen)
+{
+	redisContext *c;
+	char who[300];
+
+	ignore_sigpipe();
+	rc_addr_fmt(a, who, sizeof who);
+	c = redisConnectWithTimeout(a->host, a->port, tv_ms(o->timeout_ms));
+	if (c == NULL) {
+		snprintf(err, errlen, "%s: cannot allocate a connection", who);
+		return NULL;
+	}
+	if (c->err) {
+		snprintf(err, errlen, "%s: %s", who, c->errstr);
+		redisFree(c);
+		return NULL;
+	}
+	redisSetTimeout(c, tv_ms(o->timeout_ms));
+	if ((o->pass != NULL || o->user != NULL) && auth(c, o, err, errlen, who) < 0) {
+		redisFree(c);
+		return NULL;
+	}
+	return c;
+}
+
+redisReply *
+rc_cmd(redisContext *c, const char *fmt, ...)
+{
+	va_list ap;
+	void *r;
+
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+redisReply *
+rc_cmd_argv(redisContext *c, int argc, const char **argv, const size_t *argvlen)
+{
+	return redisCommandArgv(c, argc, argv, argvlen);
+}
+
+int
+rc_reply_is_err(const redisReply *r, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return r != NULL && r->type == REDIS_REPLY_ERROR && r->len >= n &&
+	    memcmp(r->str, prefix, n) == 0 &&
+	    (r->len == n || r->str[n] == ' ');
+}
+
+redisReply *
+rc_reply_make(const char *resp, size_t len)
+{
+	redisReader *rd;
+	void *r = NULL;
+
+	rd = redisReaderCreate();
+	if (rd == NULL)
+		rc_die(RC_EX_USAGE, "out of memory");
+	if (redisReaderFeed(rd, resp, len) != REDIS_OK ||
+	    redisReaderGetReply(rd, &r) != REDIS_OK || r == NULL)
+		rc_die(RC_EX_USAGE, "internal error: bad reply fragment");
+	redisReaderFree(rd);
+	return r;
+}
+
+redisReply *
+rc_reply_error(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	size_t n, i;
+	int k;
+
+	buf[0] = '-';
+	va_start(ap, fmt);
+	k = vsnprintf(buf + 1, sizeof buf - 3, fmt, ap);
+	va_end(ap);
+	n = k < 0 ? 0 : (size_t)k;
+	if (n > sizeof buf - 4)
+		n = sizeof buf - 4;
+	/* An error line cannot hold CR or LF. */
+	for (i = 1; i <= n; i++)
+		if (buf[i] == '\r' || buf[i] == '\n')
+			buf[i] = ' ';
+	memcpy(buf + 1 + n, "\r\n", 2);
+	return rc_reply_make(buf, n + 3);
+}
+
+const char *
+rc_info_field(const char *info, const char *field, char *buf, size_t n)
+{
+	size_t flen = strlen(field);
+	const char *p = info;
+
+	if (n == 0)
+		return NULL;
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, field, flen) == 0 && p[flen] == ':') {
+			size_t vlen = strcspn(p + flen + 1, "\r\n");
+			if (vlen >= n)
+				vlen = n - 1;
+			memcpy(buf, p + flen + 1, vlen);
+			buf[vlen] = '\0';
+			return buf;
+		}
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return NULL;
+}

@@ -1,0 +1,127 @@
+/* err.c - messages, exit codes, and allocation that cannot fail. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rc.h"
+
+const char *rc_progname = "rc";
+
+static void finish(void);
+
+void
+rc_init(const char *argv0)
+{
+	const char *s;
+
+	if (argv0 != NULL && *argv0 != '\0') {
+		s = strrchr(argv0, '/');
+		rc_progname = s != NULL ? s + 1 : argv0;
+	}
+	atexit(finish);
+}
+
+/* At exit stdout is flushed and checked: a full disk or a closed pipe is an
+ * error the user must see, not silence. */
+static void
+finish(void)
+{
+	rc_flush();
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: write error on stdout: %s\n", rc_progname,
+		    strerror(errno));
+		_exit(RC_EX_USAGE);
+	}
+}
+
+static void
+vwarn(const char *prefix, const char *fmt, va_list ap)
+{
+	char buf[4096];
+	int n;
+
+	n = snprintf(buf, sizeof buf, "%s: %s", rc_progname, prefix ? prefix : "");
+	if (n < 0 || (size_t)n >= sizeof buf)
+		n = 0;
+	vsnprintf(buf + n, sizeof buf - (size_t)n, fmt, ap);
+	fprintf(stderr, "%s\n", buf);
+}
+
+void
+rc_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+rc_die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(NULL, fmt, ap);
+	va_end(ap);
+	exit(code);
+}
+
+void
+rc_die_at(const char *name, long line, const char *fmt, ...)
+{
+	char prefix[512];
+	va_list ap;
+
+	snprintf(prefix, sizeof prefix, "%s:%ld: ", name, line);
+	va_start(ap, fmt);
+	vwarn(prefix, fmt, ap);
+	va_end(ap);
+	exit(RC_EX_USAGE);
+}
+
+static void *
+oom(void *p)
+{
+	if (p == NULL)
+		rc_die(RC_EX_USAGE, "out of memory");
+	return p;
+}
+
+void *
+rc_malloc(size_t n)
+{
+	return oom(malloc(n ? n : 1));
+}
+
+void *
+rc_calloc(size_t n, size_t size)
+{
+	return oom(calloc(n ? n : 1, size ? size : 1));
+}
+
+void *
+rc_realloc(void *p, size_t n)
+{
+	return oom(realloc(p, n ? n : 1));
+}
+
+char *
+rc_strdup(const char *s)
+{
+	return oom(strdup(s));
+}
+
+char *
+rc_strndup(const char *s, size_t n)
+{
+	char *p = rc_malloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}

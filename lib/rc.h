@@ -1,0 +1,385 @@
+/*
+ * rc.h - the rc-tools library (librc.a).
+ *
+ * One header, grouped by the source file that implements each part.  Every
+ * public name starts with rc_.  Nothing here keeps global state except the
+ * program name and the stdout buffer (err.c, out.c); a struct rc_cluster is
+ * owned by one thread at a time, so a tool that wants concurrency opens one
+ * cluster handle per thread.
+ */
+#ifndef RC_H
+#define RC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <hiredis/hiredis.h>
+
+#define RC_VERSION "0.1.0"
+#define RC_NSLOTS 16384
+
+/* ---- err.c: messages, exit codes, memory that cannot fail ---------------- */
+
+enum {
+	RC_EX_OK = 0,      /* success */
+	RC_EX_NO = 1,      /* the answer is no: conflict, failed check, nothing found */
+	RC_EX_USAGE = 2,   /* usage or bad input */
+	RC_EX_CLUSTER = 3  /* the cluster could not be reached or refused */
+};
+
+extern const char *rc_progname;
+
+/* Sets rc_progname from argv[0] and arranges for stdout to be flushed and
+ * checked at exit. Call first thing in main(). */
+void rc_init(const char *argv0);
+void rc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void rc_die(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Like rc_die/rc_warn, prefixed with "NAME:LINE: " for input errors. */
+_Noreturn void rc_die_at(const char *name, long line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void *rc_malloc(size_t n);
+void *rc_calloc(size_t n, size_t size);
+void *rc_realloc(void *p, size_t n);
+char *rc_strdup(const char *s);
+char *rc_strndup(const char *s, size_t n);
+
+/* ---- slot.c: CRC16/XMODEM and the hash-tag rule ------------------------ */
+
+uint16_t rc_crc16(const void *buf, size_t len);
+/* The part of a key that is hashed: the bytes between the first '{' and the
+ * first '}' after it, when that is not empty; else the whole key.  Returns 1
+ * when a tag applies (*off, *len describe it), 0 otherwise (whole key). */
+int rc_hashtag(const char *key, size_t keylen, size_t *off, size_t *len);
+unsigned rc_keyslot(const char *key, size_t keylen);
+
+/* ---- tsv.c: line reading, fields, escapes ------------------------------- */
+
+struct rc_reader {
+	int fd;
+	const char *name;   /* for messages: "<stdin>" or a file name */
+	long lineno;
+	char *buf;
+	size_t cap, start, end;
+	int eof;
+};
+
+void rc_reader_init(struct rc_reader *r, int fd, const char *name);
+void rc_reader_free(struct rc_reader *r);
+/* Next line without its '\n' (and a '\r' before it); -1 at end of input.
+ * The line is writable and valid until the next call; it is NUL-terminated. */
+ssize_t rc_reader_line(struct rc_reader *r, char **line);
+/* 1 when the line is empty or a comment (first byte '#'). */
+int rc_tsv_skip(const char *line, size_t len);
+
+struct rc_field {
+	char *s;
+	size_t len;
+};
+/* Splits line at TABs in place (each field NUL-terminated); returns the number
+ * of fields, at most max (the last field then holds the rest of the line). */
+int rc_tsv_split(char *line, size_t len, struct rc_field *f, int max);
+/* Decodes \t \n \r \\ \# in place; returns the new length, or -1 with *bad
+ * pointing at the offending backslash when an escape is malformed. */
+ssize_t rc_tsv_unescape(char *s, size_t len, size_t *bad);
+/* Writes the escaped form of s to dst (room for 2*len bytes); returns length.
+ * first: escape a leading '#' as "\#" (the first field of a row). */
+size_t rc_tsv_escape(char *dst, const char *s, size_t len, int first);
+
+/* ---- out.c: buffered stdout, checked at exit ----------------------------- */
+
+void rc_put(const void *s, size_t len);
+void rc_putc(int c);
+void rc_puts(const char *s);
+void rc_putu(unsigned long long v);
+void rc_puti(long long v);
+void rc_putf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A TSV field: escaped; first as for rc_tsv_escape. */
+void rc_put_field(const char *s, size_t len, int first);
+void rc_flush(void);
+
+/* ---- opt.c: addresses and the options every tool shares ------------------ */
+
+struct rc_addr {
+	char host[256];
+	int port;
+};
+
+/* "host:port", "[v6addr]:port", "v6addr:port" is refused (ambiguous), or a
+ * bare "port" meaning 127.0.0.1. Returns 0, or -1 when malformed. */
+int rc_addr_parse(const char *s, struct rc_addr *a);
+/* "host:port" (IPv6 in brackets) into buf, which it returns. */
+const char *rc_addr_fmt(const struct rc_addr *a, char *buf, size_t n);
+int rc_addr_eq(const struct rc_addr *a, const struct rc_addr *b);
+
+enum { RC_MODE_AUTO, RC_MODE_TSV, RC_MODE_PRETTY };
+
+struct rc_opts {
+	struct rc_addr seed;
+	char *user;         /* RC_USER, else NULL */
+	char *pass;         /* RC_AUTH or REDISCLI_AUTH, --askpass; else NULL */
+	int timeout_ms;     /* connect and command timeout; RC_TIMEOUT, --timeout */
+	int mode;           /* RC_MODE_* */
+	int pretty;         /* resolved by rc_opts_done: mode, or stdout a tty */
+	int color;          /* pretty and NO_COLOR unset */
+	int header;         /* -H */
+	int askpass;
+};
+
+/* Long options every tool accepts; short ones are "c:HTp" plus h and V. */
+enum { RC_OPT_ASKPASS = 0x1000, RC_OPT_TIMEOUT };
+#define RC_COMMON_SHORTOPTS "c:HTphV"
+#define RC_COMMON_LONGOPTS                                         \
+	{"cluster", required_argument, NULL, 'c'},                 \
+	{"header", no_argument, NULL, 'H'},                        \
+	{"tsv", no_argument, NULL, 'T'},                           \
+	{"pretty", no_argument, NULL, 'p'},                        \
+	{"askpass", no_argument, NULL, RC_OPT_ASKPASS},            \
+	{"timeout", required_argument, NULL, RC_OPT_TIMEOUT},      \
+	{"help", no_argument, NULL, 'h'},                          \
+	{"version", no_argument, NULL, 'V'}
+
+/* Defaults from the environment (RC_CLUSTER, RC_AUTH, REDISCLI_AUTH, RC_USER,
+ * RC_TIMEOUT); dies with RC_EX_USAGE on a malformed value. */
+void rc_opts_init(struct rc_opts *o);
+/* Handles one common option from getopt; returns 1 if it was one of them.
+ * 'h' and 'V' are left to the tool (usage text is the tool's). */
+int rc_opts_parse(struct rc_opts *o, int ch, const char *arg);
+/* After option parsing: resolves pretty/colour and asks for a password when
+ * --askpass was given. */
+void rc_opts_done(struct rc_opts *o);
+/* Prints "NAME VERSION" and exits 0. */
+_Noreturn void rc_version(void);
+/* Parses a whole decimal number in [min, max]; returns 0 or -1. */
+int rc_parse_long(const char *s, long min, long max, long *out);
+
+/* ---- conn.c: one connection ------------------------------------------------ */
+
+/* Connects with the timeout in o, authenticates when o has a password, and
+ * sets the command timeout.  NULL with "host:port: reason" in err on failure
+ * (the caller exits RC_EX_CLUSTER). */
+redisContext *rc_connect(const struct rc_addr *a, const struct rc_opts *o,
+    char *err, size_t errlen);
+/* Runs a command; NULL when the connection failed (c->errstr says why). */
+redisReply *rc_cmd(redisContext *c, const char *fmt, ...);
+redisReply *rc_cmd_argv(redisContext *c, int argc, const char **argv,
+    const size_t *argvlen);
+/* 1 if r is an error reply whose text starts with prefix ("MOVED", "ASK"). */
+int rc_reply_is_err(const redisReply *r, const char *prefix);
+/* A genuine hiredis reply object built from a RESP fragment ("-ERR x\r\n"). */
+redisReply *rc_reply_make(const char *resp, size_t len);
+redisReply *rc_reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The value of "field:" in an INFO-style text reply, copied into buf. */
+const char *rc_info_field(const char *info, const char *field, char *buf, size_t n);
+
+/* ---- topo.c: the cluster's shape --------------------------------------------- */
+
+enum {
+	RC_NF_MYSELF = 1 << 0,
+	RC_NF_MASTER = 1 << 1,
+	RC_NF_REPLICA = 1 << 2,
+	RC_NF_PFAIL = 1 << 3,
+	RC_NF_FAIL = 1 << 4,
+	RC_NF_HANDSHAKE = 1 << 5,
+	RC_NF_NOADDR = 1 << 6,
+	RC_NF_NOFAILOVER = 1 << 7
+};
+
+struct rc_range {
+	int lo, hi;
+};
+
+/* A slot being moved: migrating (this node -> peer) or importing (peer -> it). */
+struct rc_open_slot {
+	int slot;
+	int importing;      /* 1: importing from peer; 0: migrating to peer */
+	char peer[41];
+};
+
+struct rc_node {
+	char id[41];
+	struct rc_addr addr;
+	unsigned flags;             /* RC_NF_* */
+	char master_id[41];         /* replicas: their master's id; else "" */
+	struct rc_node *master;     /* replicas, in a cluster handle; else NULL */
+	long long config_epoch;
+	long long repl_offset;      /* from CLUSTER SHARDS; -1 unknown */
+	int connected;              /* the gossip link state as the source saw it */
+	struct rc_range *ranges;
+	int nranges;
+	int nslots;
+	struct rc_open_slot *open;  /* only from CLUSTER NODES of the node itself */
+	int nopen;
+	/* connection state, owned by the cluster handle */
+	redisContext *ctx;
+	int down;                   /* last connect or I/O failed */
+	char err[300];              /* why, when down */
+};
+
+/* Parses CLUSTER NODES text.  Returns the number of nodes (>= 0) with a newly
+ * allocated array in *out, or -1 with a reason in err. Pure: no I/O. */
+int rc_parse_nodes(const char *text, size_t len, struct rc_node **out,
+    char *err, size_t errlen);
+/* Parses a CLUSTER SHARDS reply the same way. */
+int rc_parse_shards(const redisReply *r, struct rc_node **out, char *err,
+    size_t errlen);
+/* Frees an array from rc_parse_*. */
+void rc_nodes_free(struct rc_node *nodes, int n);
+/* "0-5460,10923" into buf (ending "..." when it does not fit). */
+const char *rc_ranges_fmt(const struct rc_range *r, int n, char *buf, size_t len);
+
+/* Something the router did, for tools that show routes (rc-repl). */
+enum { RC_EV_SEND, RC_EV_MOVED, RC_EV_ASK, RC_EV_RETRY, RC_EV_CONN, RC_EV_REFRESH };
+struct rc_event {
+	int kind;                   /* RC_EV_* */
+	int slot;                   /* -1 when none */
+	const struct rc_node *node; /* where it went (NULL for REFRESH) */
+	const char *detail;         /* the error text for MOVED/ASK/RETRY/CONN */
+};
+
+/*
+ * A cluster handle.  nodes[] is the current node list; a node's memory stays
+ * valid until rc_cluster_close even when a refresh drops it from the list,
+ * so a tool may hold struct rc_node pointers across calls.
+ */
+struct rc_cluster {
+	struct rc_opts opts;
+	struct rc_node **nodes;
+	int nnodes;
+	struct rc_node *owner[RC_NSLOTS];  /* slot -> master, NULL unassigned */
+	struct rc_node *seed;       /* the node we first loaded from */
+	int from_shards;            /* topology came from CLUSTER SHARDS */
+	int stale;                  /* a MOVED was seen: refresh before next send */
+	int max_retries;            /* TRYAGAIN/CLUSTERDOWN/LOADING/IO bound */
+	unsigned long nmoved, nask, nretry, nrefresh;
+	void (*trace)(void *ud, const struct rc_event *ev);
+	void *trace_ud;
+	char err[512];              /* why the last call failed */
+	/* private */
+	struct rc_node **all;       /* every node ever seen, for freeing */
+	int nall;
+};
+
+/* Connects to the seed (o->seed), checks it is a cluster node, loads the
+ * topology.  0, or -1 with cl->err set (exit with RC_EX_CLUSTER). */
+int rc_cluster_open(struct rc_cluster *cl, const struct rc_opts *o);
+/* Reloads topology from the first node that answers. 0 or -1. */
+int rc_cluster_refresh(struct rc_cluster *cl);
+void rc_cluster_close(struct rc_cluster *cl);
+/* The node's connection, connecting lazily; NULL (node->err says why). */
+redisContext *rc_node_ctx(struct rc_cluster *cl, struct rc_node *n);
+/* Drops the node's connection (after an I/O error), recording why. */
+void rc_node_drop(struct rc_node *n, const char *why);
+/* The node's own view: its CLUSTER NODES, parsed (open slots included).
+ * Returns the count and an array to rc_nodes_free, or -1 (n->err). */
+int rc_node_view(struct rc_cluster *cl, struct rc_node *n, struct rc_node **out);
+/* Lookups: by exact address, by id or unique id prefix (>= 4 chars), or by
+ * either written as the user gives it.  NULL when none (or ambiguous). */
+struct rc_node *rc_cluster_by_addr(struct rc_cluster *cl, const struct rc_addr *a);
+struct rc_node *rc_cluster_by_id(struct rc_cluster *cl, const char *id);
+struct rc_node *rc_cluster_find(struct rc_cluster *cl, const char *addr_or_id);
+/* Master owning slot, or NULL when unassigned. */
+struct rc_node *rc_cluster_owner(struct rc_cluster *cl, int slot);
+int rc_node_is_master(const struct rc_node *n);
+int rc_cluster_nmasters(const struct rc_cluster *cl);
+/* "host:port" of a node (static buffer per call site is the caller's). */
+const char *rc_node_addr(const struct rc_node *n, char *buf, size_t len);
+
+/* ---- route.c: sending commands where they belong ----------------------------- */
+
+/* One command routed by slot (-1: any reachable master).  Follows MOVED
+ * (updating the slot table) and ASK (ASKING once), retries TRYAGAIN,
+ * CLUSTERDOWN, LOADING and failed connects with backoff, within
+ * cl->max_retries.  A command whose connection broke after it was sent is
+ * not sent again (it may have run): its reply is an error starting "IOERR".
+ * Never NULL: a failure is an error reply object. */
+redisReply *rc_cluster_argv(struct rc_cluster *cl, int slot, int argc,
+    const char **argv, const size_t *argvlen);
+redisReply *rc_cluster_cmd(struct rc_cluster *cl, int slot, const char *fmt, ...);
+/* The slot of a command's keys per its first key (argv[1] for most
+ * commands); -1 for keyless commands. Knows EVAL/EVALSHA/FCALL numkeys,
+ * XREAD(GROUP) STREAMS, MIGRATE and friends. */
+int rc_command_slot(int argc, const char **argv, const size_t *argvlen);
+
+/* A pipeline: commands queued with their slots, sent grouped per node (all
+ * nodes at once), replies handed back in the order the commands were added. */
+struct rc_pipe;
+struct rc_pipe *rc_pipe_new(struct rc_cluster *cl);
+void rc_pipe_argv(struct rc_pipe *p, int slot, int argc, const char **argv,
+    const size_t *argvlen);
+void rc_pipe_cmd(struct rc_pipe *p, int slot, const char *fmt, ...);
+/* To this node whatever the slot (INFO, DBSIZE, CLUSTER COUNTKEYSINSLOT);
+ * no redirects are followed, transient errors are retried. */
+void rc_pipe_node_cmd(struct rc_pipe *p, struct rc_node *n, const char *fmt, ...);
+void rc_pipe_node_argv(struct rc_pipe *p, struct rc_node *n, int argc,
+    const char **argv, const size_t *argvlen);
+size_t rc_pipe_len(const struct rc_pipe *p);
+/* Sends everything, following redirects; afterwards every command has a
+ * reply (an error object where it failed).  Returns the number of replies
+ * that are errors. */
+size_t rc_pipe_exec(struct rc_pipe *p);
+redisReply *rc_pipe_reply(struct rc_pipe *p, size_t i);
+/* Empties the pipeline for reuse (frees replies). */
+void rc_pipe_reset(struct rc_pipe *p);
+void rc_pipe_free(struct rc_pipe *p);
+
+/* ---- term.c: terminals, tables, bars, colour, progress ----------------------- */
+
+int rc_isatty(int fd);
+int rc_term_width(void);
+/* ANSI colour sequences, "" when colour is off. */
+enum { RC_C_RESET, RC_C_BOLD, RC_C_DIM, RC_C_RED, RC_C_GREEN, RC_C_YELLOW,
+	RC_C_BLUE, RC_C_MAGENTA, RC_C_CYAN };
+const char *rc_color(const struct rc_opts *o, int c);
+/* A bar of width cells for frac (0..1) with eighth-block resolution, UTF-8. */
+const char *rc_bar(char *buf, size_t n, double frac, int width);
+
+/* An aligned table: cells added row by row; numbers right-aligned. */
+struct rc_table;
+struct rc_table *rc_table_new(int ncols);
+void rc_table_cell(struct rc_table *t, const char *s);
+void rc_table_cellf(struct rc_table *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void rc_table_print(struct rc_table *t, int header_rows);
+void rc_table_free(struct rc_table *t);
+
+/* Progress on stderr, only when stderr is a terminal; at most 10 redraws/s. */
+struct rc_progress {
+	const char *label;
+	uint64_t total, done, t0, last;
+	int active;
+};
+void rc_progress_start(struct rc_progress *p, const char *label, uint64_t total);
+void rc_progress_step(struct rc_progress *p, uint64_t done, const char *extra);
+void rc_progress_end(struct rc_progress *p);
+
+/* ---- clock.c: time, latency histograms ----------------------------------------- */
+
+uint64_t rc_now_us(void);       /* monotonic */
+double rc_now(void);            /* monotonic seconds */
+void rc_sleep_ms(int ms);
+
+/* Latency histogram in microseconds, log-linear buckets (~1.5% error). */
+#define RC_HIST_BUCKETS (64 * 32)
+struct rc_hist {
+	uint64_t count, sum, min, max;
+	uint32_t b[RC_HIST_BUCKETS];
+};
+void rc_hist_init(struct rc_hist *h);
+void rc_hist_add(struct rc_hist *h, uint64_t us);
+void rc_hist_merge(struct rc_hist *dst, const struct rc_hist *src);
+/* The value at percentile q (0..100), in microseconds. */
+uint64_t rc_hist_pct(const struct rc_hist *h, double q);
+
+/* ---- lua.c (generated from the lib/lua scripts by tools/embed.sh) ------------------ */
+
+struct rc_script {
+	const char *name;   /* the file name without .lua */
+	const char *src;
+};
+extern const struct rc_script rc_scripts[];     /* ends with { NULL, NULL } */
+/* The text of lib/lua/NAME.lua, or NULL. */
+const char *rc_lua(const char *name);
+
+#endif

@@ -1,0 +1,465 @@
+/* route.c - commands sent where they belong: by slot through the cached slot
+ * table, pipelined per node with all nodes working at once, redirects and
+ * transient errors handled, replies handed back in request order. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rc.h"
+
+struct pcmd {
+	char *buf;              /* the formatted command */
+	size_t len;
+	int slot;               /* -1: keyless */
+	struct rc_node *node;   /* pinned to this node, or NULL */
+	struct rc_node *ask;    /* ASK target for the next send, or NULL */
+	struct rc_node *target; /* where it goes this round */
+	redisReply *reply;      /* final reply, or NULL while pending */
+	redisReply *last;       /* last transient error, for giving up */
+	int sent;               /* the send of this round reached the socket */
+};
+
+struct rc_pipe {
+	struct rc_cluster *cl;
+	struct pcmd *c;
+	size_t n, cap;
+};
+
+struct rc_pipe *
+rc_pipe_new(struct rc_cluster *cl)
+{
+	struct rc_pipe *p = rc_calloc(1, sizeof *p);
+
+	p->cl = cl;
+	return p;
+}
+
+static struct pcmd *
+push(struct rc_pipe *p, int slot, struct rc_node *node, char *buf, int len)
+{
+	struct pcmd *c;
+
+	if (len < 0)
+		rc_die(RC_EX_USAGE, "cannot format a command (bad format or out of memory)");
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 64;
+		p->c = rc_realloc(p->c, p->cap * sizeof *p->c);
+	}
+	c = &p->c[p->n++];
+	memset(c, 0, sizeof *c);
+	c->buf = buf;
+	c->len = (size_t)len;
+	c->slot = slot;
+	c->node = node;
+	return c;
+}
+
+void
+rc_pipe_argv(struct rc_pipe *p, int slot, int argc, const char **argv,
+    const size_t *argvlen)
+{
+	char *buf = NULL;
+	int len = redisFormatCommandArgv(&buf, argc, argv, argvlen);
+
+	push(p, slot, NULL, buf, len);
+}
+
+void
+rc_pipe_node_argv(struct rc_pipe *p, struct rc_node *n, int argc,
+    const char **argv, const size_t *argvlen)
+{
+	char *buf = NULL;
+	int len = redisFormatCommandArgv(&buf, argc, argv, argvlen);
+
+	push(p, -1, n, buf, len);
+}
+
+void
+rc_pipe_cmd(struct rc_pipe *p, int slot, const char *fmt, ...)
+{
+	char *buf = NULL;
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = redisvFormatCommand(&buf, fmt, ap);
+	va_end(ap);
+	push(p, slot, NULL, buf, len);
+}
+
+void
+rc_pipe_node_cmd(struct rc_pipe *p, struct rc_node *n, const char *fmt, ...)
+{
+	char *buf = NULL;
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = redisvFormatCommand(&buf, fmt, ap);
+	va_end(ap);
+	push(p, -1, n, buf, len);
+}
+
+size_t
+rc_pipe_len(const struct rc_pipe *p)
+{
+	return p->n;
+}
+
+redisReply *
+rc_pipe_reply(struct rc_pipe *p, size_t i)
+{
+	return i < p->n ? p->c[i].reply : NULL;
+}
+
+void
+rc_pipe_reset(struct rc_pipe *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		redisFreeCommand(p->c[i].buf);
+		if (p->c[i].reply != NULL)
+			freeReplyObject(p->c[i].reply);
+		if (p->c[i].last != NULL)
+			freeReplyObject(p->c[i].last);
+	}
+	p->n = 0;
+}
+
+void
+rc_pipe_free(struct rc_pipe *p)
+{
+	if (p == NULL)
+		return;
+	rc_pipe_reset(p);
+	free(p->c);
+	free(p);
+}
+
+static void
+trace(struct rc_cluster *cl, int kind, int slot, const struct rc_node *n,
+    const char *detail)
+{
+	struct rc_event ev;
+
+	if (cl->trace == NULL)
+		return;
+	ev.kind = kind;
+	ev.slot = slot;
+	ev.node = n;
+	ev.detail = detail;
+	cl->trace(cl->trace_ud, &ev);
+}
+
+/* Any master that is not known to be down, the seed first. */
+static struct rc_node *
+any_master(struct rc_cluster *cl)
+{
+	int i;
+
+	if (cl->seed != NULL && rc_node_is_master(cl->seed) && !cl->seed->down)
+		return cl->seed;
+	for (i = 0; i < cl->nnodes; i++)
+		if (rc_node_is_master(cl->nodes[i]) && !cl->nodes[i]->down &&
+		    !(cl->nodes[i]->flags & RC_NF_FAIL))
+			return cl->nodes[i];
+	for (i = 0; i < cl->nnodes; i++)
+		if (rc_node_is_master(cl->nodes[i]))
+			return cl->nodes[i];
+	return cl->nnodes > 0 ? cl->nodes[0] : NULL;
+}
+
+/* The node a MOVED or ASK names; one we have never seen is added. */
+static struct rc_node *
+node_at(struct rc_cluster *cl, const char *addrtxt, size_t len)
+{
+	struct rc_addr a;
+	struct rc_node *n;
+	char buf[300];
+
+	if (len >= sizeof buf)
+		return NULL;
+	memcpy(buf, addrtxt, len);
+	buf[len] = '\0';
+	/* The server writes IPv6 without brackets: the last ':' ends the host. */
+	{
+		char *colon = strrchr(buf, ':');
+		long port;
+		if (colon == NULL || rc_parse_long(colon + 1, 1, 65535, &port) < 0 ||
+		    (size_t)(colon - buf) >= sizeof a.host)
+			return NULL;
+		memcpy(a.host, buf, (size_t)(colon - buf));
+		a.host[colon - buf] = '\0';
+		a.port = (int)port;
+	}
+	if ((n = rc_cluster_by_addr(cl, &a)) != NULL)
+		return n;
+	/* Not in the table yet (a node just added): a record with no id, which
+	 * the next refresh fills in by address. */
+	n = rc_calloc(1, sizeof *n);
+	n->addr = a;
+	n->flags = RC_NF_MASTER;
+	n->repl_offset = -1;
+	cl->all = rc_realloc(cl->all, (size_t)(cl->nall + 1) * sizeof *cl->all);
+	cl->all[cl->nall++] = n;
+	cl->nodes = rc_realloc(cl->nodes, (size_t)(cl->nnodes + 1) * sizeof *cl->nodes);
+	cl->nodes[cl->nnodes++] = n;
+	return n;
+}
+
+/* Parses "MOVED 3999 127.0.0.1:6381" / "ASK ..." into slot and node. */
+static struct rc_node *
+redirect(struct rc_cluster *cl, const redisReply *r, int *slot)
+{
+	const char *p = r->str, *end = r->str + r->len, *sp1, *sp2;
+	long s;
+	char num[8];
+
+	sp1 = memchr(p, ' ', (size_t)(end - p));
+	if (sp1 == NULL)
+		return NULL;
+	sp2 = memchr(sp1 + 1, ' ', (size_t)(end - sp1 - 1));
+	if (sp2 == NULL || sp2 - sp1 - 1 >= (long)sizeof num)
+		return NULL;
+	memcpy(num, sp1 + 1, (size_t)(sp2 - sp1 - 1));
+	num[sp2 - sp1 - 1] = '\0';
+	if (rc_parse_long(num, 0, RC_NSLOTS - 1, &s) < 0)
+		return NULL;
+	*slot = (int)s;
+	return node_at(cl, sp2 + 1, (size_t)(end - sp2 - 1));
+}
+
+static int
+transient(const redisReply *r)
+{
+	return rc_reply_is_err(r, "TRYAGAIN") || rc_reply_is_err(r, "CLUSTERDOWN") ||
+	    rc_reply_is_err(r, "LOADING") || rc_reply_is_err(r, "MASTERDOWN");
+}
+
+static void
+set_last(struct pcmd *c, redisReply *r)
+{
+	if (c->last != NULL)
+		freeReplyObject(c->last);
+	c->last = r;
+}
+
+/* One round: every pending command goes to its node; all nodes get their
+ * whole batch before any reply is read, so they work at the same time.
+ * Returns how many commands want another round, and whether a backoff is
+ * due (transient errors) in *wait. */
+static size_t
+round_trip(struct rc_pipe *p, size_t lo, size_t hi, int *wait)
+{
+	struct rc_cluster *cl = p->cl;
+	struct rc_node **targets = NULL;
+	size_t i, again = 0, nt = 0, t;
+
+	for (i = lo; i < hi; i++) {
+		struct pcmd *c = &p->c[i];
+		if (c->reply != NULL)
+			continue;
+		c->sent = 0;
+		if (c->node != NULL)
+			c->target = c->node;
+		else if (c->ask != NULL)
+			c->target = c->ask;
+		else if (c->slot >= 0)
+			c->target = cl->owner[c->slot];
+		else
+			c->target = any_master(cl);
+		if (c->target == NULL) {
+			set_last(c, rc_reply_error("CLUSTERDOWN Hash slot %d is not served by any master",
+			    c->slot));
+			cl->stale = 1;
+			*wait = 1;
+			again++;
+			continue;
+		}
+		for (t = 0; t < nt && targets[t] != c->target; t++)
+			;
+		if (t == nt) {
+			targets = rc_realloc(targets, (nt + 1) * sizeof *targets);
+			targets[nt++] = c->target;
+		}
+	}
+
+	/* Queue every command on its node's connection. */
+	for (t = 0; t < nt; t++) {
+		struct rc_node *n = targets[t];
+		redisContext *ctx = rc_node_ctx(cl, n);
+		for (i = lo; i < hi; i++) {
+			struct pcmd *c = &p->c[i];
+			if (c->reply != NULL || c->target != n)
+				continue;
+			if (ctx == NULL) {
+				/* Never sent: safe to try again after a refresh. */
+				set_last(c, rc_reply_error("CONNERR %s", n->err));
+				trace(cl, RC_EV_CONN, c->slot, n, n->err);
+				cl->stale = 1;
+				*wait = 1;
+				again++;
+				continue;
+			}
+			if (c->ask != NULL)
+				redisAppendCommand(ctx, "ASKING");
+			redisAppendFormattedCommand(ctx, c->buf, c->len);
+			c->sent = 1;
+			trace(cl, RC_EV_SEND, c->slot, n, NULL);
+		}
+	}
+	/* Write everything out to every node before reading anything. */
+	for (t = 0; t < nt; t++) {
+		redisContext *ctx = targets[t]->ctx;
+		int done = 0;
+		while (ctx != NULL && !done)
+			if (redisBufferWrite(ctx, &done) != REDIS_OK)
+				break;
+	}
+	/* Then collect, node by node, in the order sent. */
+	for (t = 0; t < nt; t++) {
+		struct rc_node *n = targets[t];
+		for (i = lo; i < hi; i++) {
+			struct pcmd *c = &p->c[i];
+			void *rv = NULL;
+			redisReply *r;
+			int s;
+
+			if (c->reply != NULL || c->target != n || !c->sent)
+				continue;
+			if (n->ctx != NULL && c->ask != NULL) {
+				if (redisGetReply(n->ctx, &rv) == REDIS_OK && rv != NULL)
+					freeReplyObject(rv);
+				rv = NULL;
+			}
+			if (n->ctx == NULL || redisGetReply(n->ctx, &rv) != REDIS_OK ||
+			    rv == NULL) {
+				char a[300];
+				if (n->ctx != NULL)
+					rc_node_drop(n, n->ctx->errstr[0] ? n->ctx->errstr :
+					    "connection lost");
+				/* It may have run: never sent twice. */
+				c->reply = rc_reply_error("IOERR %s (the command may or may not have run)",
+				    n->err[0] ? n->err : rc_node_addr(n, a, sizeof a));
+				trace(cl, RC_EV_CONN, c->slot, n, n->err);
+				cl->stale = 1;
+				continue;
+			}
+			r = rv;
+			c->ask = NULL;
+			if (c->node == NULL && rc_reply_is_err(r, "MOVED")) {
+				struct rc_node *to = redirect(cl, r, &s);
+				cl->nmoved++;
+				trace(cl, RC_EV_MOVED, c->slot, to, r->str);
+				if (to != NULL) {
+					cl->owner[s] = to;
+					cl->stale = 1;
+					set_last(c, r);
+					again++;
+					continue;
+				}
+			} else if (c->node == NULL && rc_reply_is_err(r, "ASK")) {
+				struct rc_node *to = redirect(cl, r, &s);
+				cl->nask++;
+				trace(cl, RC_EV_ASK, c->slot, to, r->str);
+				if (to != NULL) {
+					c->ask = to;
+					set_last(c, r);
+					again++;
+					continue;
+				}
+			} else if (transient(r)) {
+				cl->nretry++;
+				trace(cl, RC_EV_RETRY, c->slot, n, r->str);
+				if (rc_reply_is_err(r, "CLUSTERDOWN"))
+					cl->stale = 1;
+				set_last(c, r);
+				*wait = 1;
+				again++;
+				continue;
+			}
+			c->reply = r;
+		}
+	}
+	free(targets);
+	return again;
+}
+
+/* Commands go out in windows so neither side buffers without bound. */
+#define WINDOW 8192
+
+size_t
+rc_pipe_exec(struct rc_pipe *p)
+{
+	struct rc_cluster *cl = p->cl;
+	size_t lo, hi, i, nerr = 0;
+
+	for (lo = 0; lo < p->n; lo = hi) {
+		int round, backoff = 10;
+
+		hi = lo + WINDOW < p->n ? lo + WINDOW : p->n;
+		for (round = 0; ; round++) {
+			int wait = 0;
+			if (cl->stale)
+				rc_cluster_refresh(cl);
+			if (round_trip(p, lo, hi, &wait) == 0)
+				break;
+			if (round >= cl->max_retries)
+				break;
+			if (wait) {
+				rc_sleep_ms(backoff);
+				backoff = backoff * 2 > 500 ? 500 : backoff * 2;
+			}
+		}
+		/* What is still pending gives up with the last error it saw. */
+		for (i = lo; i < hi; i++) {
+			struct pcmd *c = &p->c[i];
+			if (c->reply == NULL) {
+				c->reply = c->last != NULL ? c->last :
+				    rc_reply_error("ERR gave up after %d tries", cl->max_retries);
+				c->last = NULL;
+			}
+		}
+	}
+	for (i = 0; i < p->n; i++)
+		nerr += p->c[i].reply->type == REDIS_REPLY_ERROR;
+	return nerr;
+}
+
+redisReply *
+rc_cluster_argv(struct rc_cluster *cl, int slot, int argc, const char **argv,
+    const size_t *argvlen)
+{
+	struct rc_pipe *p = rc_pipe_new(cl);
+	redisReply *r;
+
+	rc_pipe_argv(p, slot, argc, argv, argvlen);
+	rc_pipe_exec(p);
+	r = p->c[0].reply;
+	p->c[0].reply = NULL;
+	rc_pipe_free(p);
+	return r;
+}
+
+redisReply *
+rc_cluster_cmd(struct rc_cluster *cl, int slot, const char *fmt, ...)
+{
+	struct rc_pipe *p = rc_pipe_new(cl);
+	redisReply *r;
+	char *buf = NULL;
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = redisvFormatCommand(&buf, fmt, ap);
+	va_end(ap);
+	push(p, slot, NULL, buf, len);
+	rc_pipe_exec(p);
+	r = p->c[0].reply;
+	p->c[0].reply = NULL;
+	rc_pipe_free(p);
+	return r;
+}

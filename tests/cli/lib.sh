@@ -1,0 +1,389 @@
+# shellcheck shell=bash
+# tests/cli/lib.sh: TAP helpers and private lab clusters for the CLI tests.
+#
+# A test is a bash script tests/cli/NAME.t, run by prove:
+#
+#	#!/usr/bin/env bash
+#	. "$(dirname "$0")/lib.sh"
+#	require_redis
+#	cluster_up 15100 3 1 2000 || bail_file "no cluster"
+#	ok "rc-slot runs" rc-slot foo
+#	is "$(rc-slot foo)" "12182" "slot of foo"
+#	done_testing
+#
+# Do not use set -e in a test: a failing assertion returns non-zero, and the test
+# goes on. Register clean-up with at_exit, not trap: lib.sh owns the EXIT trap,
+# which always kills the test's nodes and removes its temporary directory $T.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BIN=$ROOT/bin
+LAB=$ROOT/labs/cluster
+PATH=$BIN:$PATH
+export ROOT BIN PATH
+
+# Tests are hermetic: the user's own lab and cluster settings must not leak in.
+unset RC_LAB_PORT RC_LAB_DIR RC_LAB_MASTERS RC_LAB_REPLICAS RC_LAB_NODE_TIMEOUT \
+	RC_LAB_WAIT RC_CLUSTER RC_AUTH RC_USER REDISCLI_AUTH
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/rc-test.XXXXXX") || {
+	echo "Bail out! cannot make a temporary directory"
+	exit 255
+}
+export T
+
+# The output (stdout and stderr together) of the last ok / exit_is command.
+OUT=
+
+_tap_n=0
+_tap_failed=0
+_tap_planned=
+_tap_lab_dirs=()
+_tap_at_exit=()
+_tap_cleaned=0
+
+# --- TAP ---------------------------------------------------------------------
+
+# plan N: announce N tests up front (or call done_testing without a plan).
+plan() {
+	_tap_planned=$1
+	echo "1..$1"
+}
+
+# diag MSG...: a diagnostic on stderr, every line prefixed with "# ".
+diag() {
+	printf '%s\n' "$*" | sed 's/^/# /' >&2
+}
+
+# note MSG...: a comment in the TAP stream (stdout).
+note() {
+	printf '%s\n' "$*" | sed 's/^/# /'
+}
+
+_tap_result() {
+	local good=$1 desc=$2
+	_tap_n=$((_tap_n + 1))
+	if ((good)); then
+		echo "ok $_tap_n - $desc"
+		return 0
+	fi
+	_tap_failed=$((_tap_failed + 1))
+	echo "not ok $_tap_n - $desc"
+	# Name the test script's line, not a line of lib.sh.
+	local i=1
+	while [[ ${BASH_SOURCE[i]:-} == "${BASH_SOURCE[0]}" ]]; do i=$((i + 1)); done
+	diag "  Failed test '$desc'"
+	diag "  at ${BASH_SOURCE[i]:-?} line ${BASH_LINENO[i - 1]:-?}."
+	return 1
+}
+
+# pass DESC / fail DESC: a test that passed / failed.
+pass() { _tap_result 1 "$1"; }
+fail() { _tap_result 0 "$1"; }
+
+_tap_show_out() {
+	[[ -n $OUT ]] || return 0
+	diag "  output (last 20 lines):"
+	diag "$(tail -n 20 <<<"$OUT" | sed 's/^/    /')"
+}
+
+# ok DESC CMD...: passes if CMD exits 0. CMD runs in this shell; its output is in $OUT.
+ok() {
+	local desc=$1 rc=0
+	shift
+	"$@" >"$T/.out" 2>&1 || rc=$?
+	OUT=$(<"$T/.out")
+	_tap_result $((rc == 0)) "$desc" && return 0
+	diag "  command: $*"
+	diag "  exit status: $rc"
+	_tap_show_out
+	return 1
+}
+
+# exit_is CODE DESC CMD...: passes if CMD exits with CODE. Output in $OUT.
+exit_is() {
+	local want=$1 desc=$2 rc=0
+	shift 2
+	"$@" >"$T/.out" 2>&1 || rc=$?
+	OUT=$(<"$T/.out")
+	_tap_result $((rc == want)) "$desc" && return 0
+	diag "  command: $*"
+	diag "       got exit status: $rc"
+	diag "  expected exit status: $want"
+	_tap_show_out
+	return 1
+}
+
+# is GOT EXPECTED DESC
+is() {
+	[[ $1 == "$2" ]] && {
+		pass "$3"
+		return
+	}
+	fail "$3"
+	diag "         got: '$1'"
+	diag "    expected: '$2'"
+	return 1
+}
+
+# isnt GOT UNEXPECTED DESC
+isnt() {
+	[[ $1 != "$2" ]] && {
+		pass "$3"
+		return
+	}
+	fail "$3"
+	diag "         got: '$1'"
+	diag "    expected anything else"
+	return 1
+}
+
+# like GOT REGEX DESC (a bash extended regular expression)
+like() {
+	[[ $1 =~ $2 ]] && {
+		pass "$3"
+		return
+	}
+	fail "$3"
+	diag "                  '$1'"
+	diag "    doesn't match '$2'"
+	return 1
+}
+
+# unlike GOT REGEX DESC
+unlike() {
+	[[ ! $1 =~ $2 ]] && {
+		pass "$3"
+		return
+	}
+	fail "$3"
+	diag "          '$1'"
+	diag "    matches '$2'"
+	return 1
+}
+
+# skip REASON [COUNT]: COUNT (default 1) tests skipped.
+skip() {
+	local i
+	for ((i = 0; i < ${2:-1}; i++)); do
+		_tap_n=$((_tap_n + 1))
+		echo "ok $_tap_n # skip $1"
+	done
+}
+
+# skip_all REASON: skip the whole file (before any test ran).
+skip_all() {
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
+# bail_file REASON: give up on this file (it fails; prove goes on with the others).
+bail_file() {
+	fail "$1"
+	done_testing
+}
+
+# done_testing: print the plan if none was given, exit non-zero if anything failed
+# or the plan was not kept.
+done_testing() {
+	if [[ -z $_tap_planned ]]; then
+		echo "1..$_tap_n"
+	elif ((_tap_planned != _tap_n)); then
+		diag "planned $_tap_planned tests but ran $_tap_n"
+		exit 255
+	fi
+	if ((_tap_failed)); then
+		diag "failed $_tap_failed of $_tap_n tests"
+		exit $((_tap_failed > 254 ? 254 : _tap_failed))
+	fi
+	exit 0
+}
+
+# retry SECS CMD...: run CMD every 0.1 s until it exits 0; fail after SECS seconds.
+retry() {
+	local secs=$1 deadline
+	shift
+	deadline=$((SECONDS + secs))
+	until "$@"; do
+		((SECONDS < deadline)) || return 1
+		sleep 0.1
+	done
+}
+
+# --- requirements ------------------------------------------------------------
+
+# require_redis: skip the file unless redis-server and redis-cli are installed.
+require_redis() {
+	command -v "${RC_REDIS_SERVER:-redis-server}" >/dev/null 2>&1 ||
+		skip_all "redis-server is not installed"
+	command -v "${RC_REDIS_CLI:-redis-cli}" >/dev/null 2>&1 ||
+		skip_all "redis-cli is not installed"
+}
+
+# require_cmd NAME...: skip the file unless every NAME is a command.
+require_cmd() {
+	local c
+	for c; do
+		command -v "$c" >/dev/null 2>&1 || skip_all "$c is not installed"
+	done
+}
+
+# --- clusters ----------------------------------------------------------------
+
+# Tests use ports below 22768 (so that port + 10000 stays out of the ephemeral
+# range) and never the users' lab ports 7001-7010. A refused port ends the whole
+# test, even from inside $(...).
+port_guard() {
+	local lo=$1 hi=${2:-$1}
+	if [[ $lo =~ ^[1-9][0-9]*$ && $hi =~ ^[1-9][0-9]*$ ]] &&
+		((lo <= hi && hi < 22768 && (hi < 7001 || lo > 7010))); then
+		return 0
+	fi
+	echo "Bail out! test ports $lo-$hi refused: use ports below 22768, outside 7001-7010"
+	echo "rc-tools tests: test ports $lo-$hi refused: use ports below 22768, outside 7001-7010" >&2
+	[[ $BASHPID == "$$" ]] || kill -TERM "$$"
+	exit 255
+}
+
+# lab_use BASE [DIR]: make the lab at base port BASE, state in DIR (default
+# $T/lab-BASE), the current one for cluster_cmd; its nodes are killed at exit.
+lab_use() {
+	port_guard "$1"
+	LAB_BASE=$1
+	LAB_DIR=${2:-$T/lab-$1}
+	export RC_CLUSTER=127.0.0.1:$LAB_BASE
+	_lab_register "$LAB_DIR"
+}
+
+_lab_register() {
+	local d
+	for d in "${_tap_lab_dirs[@]}"; do [[ $d == "$1" ]] && return 0; done
+	_tap_lab_dirs+=("$1")
+}
+
+# cluster_cmd ARGS...: labs/cluster ARGS for the current lab (see lab_use).
+# LAB_BASE=... LAB_DIR=... cluster_cmd ... works on another lab for one call.
+cluster_cmd() {
+	local a
+	[[ -n ${LAB_BASE:-} ]] || {
+		echo "Bail out! cluster_cmd before lab_use or cluster_up"
+		exit 255
+	}
+	port_guard "$LAB_BASE"
+	for a; do [[ $a =~ ^[0-9]{4,5}$ ]] && port_guard "$a"; done
+	[[ ${1:-} == up ]] && _lab_up_guard "${@:2}"
+	_lab_register "$LAB_DIR"
+	RC_LAB_PORT=$LAB_BASE RC_LAB_DIR=$LAB_DIR "$LAB" "$@"
+}
+
+# The whole range "up -m M -r R" takes from LAB_BASE must pass the guard.
+_lab_up_guard() {
+	local m=3 r=1
+	while (($#)); do
+		case $1 in
+		-m) m=${2:-3} ;;
+		-r) r=${2:-1} ;;
+		esac
+		shift
+	done
+	[[ $m =~ ^[0-9]+$ && $r =~ ^[0-9]+$ ]] || return 0
+	port_guard "$LAB_BASE" "$((LAB_BASE + m * (1 + r) - 1))"
+}
+
+# cluster_up BASE [MASTERS [REPLICAS [NODE_TIMEOUT_MS]]]: start a private cluster
+# (default 3 masters, 1 replica each, node timeout 2000 ms) on BASE.., state under
+# $T; sets LAB_BASE, LAB_DIR and RC_CLUSTER. Returns labs/cluster's exit status.
+cluster_up() {
+	local base=$1 m=${2:-3} r=${3:-1} to=${4:-2000} out rc=0
+	port_guard "$base" "$((base + m * (1 + r) - 1))"
+	lab_use "$base"
+	out=$(cluster_cmd up -m "$m" -r "$r" -t "$to" 2>&1) || rc=$?
+	printf '%s\n' "$out"
+	return "$rc"
+}
+
+# cluster_ports: the current lab's node ports, one a line.
+cluster_ports() { cluster_cmd ports; }
+
+# cluster_wait_ok [SECS]: wait (default 30 s) until status says all is well.
+cluster_wait_ok() { retry "${1:-30}" cluster_cmd status >/dev/null 2>&1; }
+
+# rcli PORT ARGS...: redis-cli against 127.0.0.1:PORT, bounded in time (a paused
+# node must not hang a test); rcli_c follows cluster redirections (-c).
+rcli() {
+	local port=$1
+	shift
+	port_guard "$port"
+	_tap_cli "$port" "$@"
+}
+rcli_c() {
+	local port=$1
+	shift
+	port_guard "$port"
+	_tap_cli "$port" -c "$@"
+}
+_tap_cli() {
+	local port=$1 cli=${RC_REDIS_CLI:-redis-cli} secs=${RC_TEST_CLI_TIMEOUT:-10}
+	shift
+	if [[ -n ${RC_AUTH:-} ]]; then
+		local -x REDISCLI_AUTH=$RC_AUTH
+	fi
+	if command -v timeout >/dev/null 2>&1; then
+		timeout "$secs" "$cli" -h 127.0.0.1 -p "$port" "$@"
+	else
+		"$cli" -h 127.0.0.1 -p "$port" "$@"
+	fi
+}
+
+# at_exit CMD: run the shell command CMD at exit (last registered, first run).
+at_exit() { _tap_at_exit+=("$1"); }
+
+# Kill (SIGKILL) every redis-server of the labs used, found by pidfile and by the
+# ports of the lab's node directories; only processes whose command line is a
+# redis-server of that port are touched.
+_tap_kill_labs() {
+	local d f p pid pids=() cmd i
+	for d in "${_tap_lab_dirs[@]}"; do
+		[[ -d $d ]] || continue
+		for f in "$d"/*/redis.conf; do
+			[[ -f $f ]] || continue
+			p=${f%/redis.conf}
+			p=${p##*/}
+			[[ $p =~ ^[0-9]+$ ]] || continue
+			pid=
+			[[ -r ${f%/redis.conf}/redis.pid ]] && read -r pid <"${f%/redis.conf}/redis.pid"
+			if command -v ss >/dev/null 2>&1; then
+				pid="$pid $(ss -ltnpH "sport = :$p" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2)"
+			fi
+			for pid in $pid; do
+				[[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]] || continue
+				cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
+				[[ $cmd == *redis* && $cmd == *":$p"* ]] || continue
+				kill -KILL "$pid" 2>/dev/null && pids+=("$pid")
+			done
+		done
+	done
+	for ((i = 0; i < 50 && ${#pids[@]}; i++)); do
+		for pid in "${!pids[@]}"; do
+			kill -0 "${pids[$pid]}" 2>/dev/null || unset 'pids[pid]'
+		done
+		((${#pids[@]})) && sleep 0.1
+	done
+	return 0
+}
+
+_tap_cleanup() {
+	local rc=$? i
+	((_tap_cleaned)) && return "$rc"
+	_tap_cleaned=1
+	for ((i = ${#_tap_at_exit[@]} - 1; i >= 0; i--)); do
+		eval "${_tap_at_exit[i]}" >/dev/null 2>&1 || true
+	done
+	_tap_kill_labs
+	[[ -n ${T:-} && -d $T && ${T##*/} == rc-test.* ]] && rm -rf "$T"
+	return "$rc"
+}
+
+trap _tap_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
