@@ -174,14 +174,15 @@ parse_slotword(struct rc_node *n, const char *w, size_t wl)
 static int
 parse_line(struct rc_node *n, const char *s, size_t len)
 {
-	const char *w[9];
-	size_t wl[9];
+	const char *w[8];
+	size_t wl[8];
 	const char *p = s, *end = s + len;
 	int i;
 
 	memset(n, 0, sizeof *n);
 	n->repl_offset = -1;
-	for (i = 0; i < 9; i++) {
+	/* Eight words always; slots, when any, follow. */
+	for (i = 0; i < 8; i++) {
 		const char *sp;
 		while (p < end && *p == ' ')
 			p++;
@@ -191,8 +192,6 @@ parse_line(struct rc_node *n, const char *s, size_t len)
 		w[i] = p;
 		wl[i] = sp ? (size_t)(sp - p) : (size_t)(end - p);
 		p += wl[i];
-		if (i < 7 && p == end)
-			return -1;
 	}
 	if (!is_id(w[0], wl[0]))
 		return -1;
@@ -206,8 +205,6 @@ parse_line(struct rc_node *n, const char *s, size_t len)
 		return -1;
 	n->config_epoch = strtoll(w[6], NULL, 10);
 	n->connected = wl[7] == 9 && memcmp(w[7], "connected", 9) == 0;
-	/* The 9th word onward: slots.  w[8] may have been consumed already. */
-	p = w[8];
 	while (p < end) {
 		const char *sp;
 		size_t l;
@@ -387,8 +384,7 @@ rc_parse_shards(const redisReply *r, struct rc_node **out, char *err, size_t err
 	for (i = 0; i < r->elements; i++) {
 		const redisReply *slots = map_get(r->element[i], "slots");
 		const redisReply *nl = map_get(r->element[i], "nodes");
-		const char *master_id = NULL;
-		int first = n;
+		int first = n, mi = -1;
 
 		if (slots == NULL || nl == NULL || slots->type != REDIS_REPLY_ARRAY ||
 		    nl->type != REDIS_REPLY_ARRAY || slots->elements % 2 != 0)
@@ -398,7 +394,7 @@ rc_parse_shards(const redisReply *r, struct rc_node **out, char *err, size_t err
 			if (shard_node(&nodes[n], nl->element[j], NULL) < 0)
 				goto bad;
 			if (nodes[n].flags & RC_NF_MASTER)
-				master_id = nodes[n].id;
+				mi = n;
 			n++;
 		}
 		for (j = (size_t)first; j < (size_t)n; j++) {
@@ -412,9 +408,8 @@ rc_parse_shards(const redisReply *r, struct rc_node **out, char *err, size_t err
 						goto bad;
 					add_range(&nodes[j], (int)lo, (int)hi);
 				}
-			} else if (master_id != NULL)
-				snprintf(nodes[j].master_id, sizeof nodes[j].master_id,
-				    "%s", master_id);
+			} else if (mi >= 0)
+				memcpy(nodes[j].master_id, nodes[mi].id, sizeof nodes[j].master_id);
 		}
 	}
 	*out = nodes;

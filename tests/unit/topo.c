@@ -1,0 +1,101 @@
+/* Topology parsing: CLUSTER NODES text and CLUSTER SHARDS replies, with no
+ * server (the SHARDS reply is built from RESP text by hiredis's reader). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rc.h"
+#include "tap.h"
+
+#define A "07c37dfeb235213a872192d90877d0cd55635b91"
+#define B "67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1"
+#define C "292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f"
+#define D "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca"
+
+static const char nodes_txt[] =
+    A " 127.0.0.1:30004@31004 slave " B " 0 1426238317239 4 connected\n"
+    B " 127.0.0.1:30002@31002,host-b master - 0 1426238316232 2 connected 5461-10922 [5461->-" C "]\n"
+    C " 127.0.0.1:30003@31003 myself,master - 0 1426238318243 3 connected 10923-16383 [5461-<-" B "]\n"
+    D " :0@0 master,fail?,noaddr - 1426238316232 0 0 disconnected 0 1 2-100\n"
+    "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9cb ::1:7001@17001 master - 0 0 5 connected\n";
+
+int
+main(void)
+{
+	struct rc_node *n;
+	char err[200], buf[64];
+	int k;
+
+	k = rc_parse_nodes(nodes_txt, sizeof nodes_txt - 1, &n, err, sizeof err);
+	if (!is_int(k, 5, "five nodes parsed"))
+		printf("# %s\n", err);
+	if (k == 5) {
+		is_str(n[0].addr.host, "127.0.0.1", "address host");
+		is_int(n[0].addr.port, 30004, "address port (bus port dropped)");
+		ok(n[0].flags & RC_NF_REPLICA && !(n[0].flags & RC_NF_MASTER), "a replica");
+		is_str(n[0].master_id, B, "its master");
+		is_int(n[1].nslots, 10922 - 5461 + 1, "a range counts its slots");
+		is_int(n[1].nopen, 1, "a migrating slot is seen");
+		ok(n[1].nopen == 1 && n[1].open[0].slot == 5461 && !n[1].open[0].importing &&
+		    strcmp(n[1].open[0].peer, C) == 0, "migrating 5461 to C");
+		ok(n[2].nopen == 1 && n[2].open[0].importing, "importing on C");
+		ok(n[2].flags & RC_NF_MYSELF, "myself flag");
+		ok(n[3].flags & RC_NF_PFAIL && n[3].flags & RC_NF_NOADDR && !n[3].connected,
+		    "fail?, noaddr, disconnected");
+		is_int(n[3].nranges, 1, "0 1 2-100 merge into one range");
+		is_str(rc_ranges_fmt(n[3].ranges, n[3].nranges, buf, sizeof buf), "0-100",
+		    "ranges print merged");
+		is_str(n[4].addr.host, "::1", "IPv6 without brackets");
+		is_int(n[4].addr.port, 7001, "IPv6 port");
+		rc_nodes_free(n, k);
+	}
+	k = rc_parse_nodes("garbage line\n", 13, &n, err, sizeof err);
+	ok(k == -1 && strstr(err, "line 1") != NULL, "garbage is refused with its line");
+	{
+		const char *t = A " 1.2.3.4:1@2 master - 0 0 1 connected 16384\n";
+		k = rc_parse_nodes(t, strlen(t), &n, err, sizeof err);
+	}
+	is_int(k, -1, "slot 16384 is refused");
+	{
+		const char *t = A " 1.2.3.4:1@2 master - 0 0 1 connected 9-3\n";
+		k = rc_parse_nodes(t, strlen(t), &n, err, sizeof err);
+	}
+	is_int(k, -1, "a backwards range is refused");
+	k = rc_parse_nodes("", 0, &n, err, sizeof err);
+	is_int(k, 0, "no text, no nodes");
+
+	{
+		/* A CLUSTER SHARDS reply of one shard: master and replica. */
+		static const char resp[] =
+		    "*1\r\n*4\r\n$5\r\nslots\r\n*4\r\n:0\r\n:5460\r\n:5462\r\n:5462\r\n"
+		    "$5\r\nnodes\r\n*2\r\n"
+		    "*12\r\n$2\r\nid\r\n$40\r\n" A "\r\n$4\r\nport\r\n:7001\r\n"
+		    "$2\r\nip\r\n$9\r\n127.0.0.1\r\n$8\r\nendpoint\r\n$9\r\n127.0.0.1\r\n"
+		    "$4\r\nrole\r\n$6\r\nmaster\r\n$6\r\nhealth\r\n$6\r\nonline\r\n"
+		    "*12\r\n$2\r\nid\r\n$40\r\n" B "\r\n$4\r\nport\r\n:7004\r\n"
+		    "$2\r\nip\r\n$9\r\n127.0.0.1\r\n$8\r\nendpoint\r\n$1\r\n?\r\n"
+		    "$4\r\nrole\r\n$7\r\nreplica\r\n$6\r\nhealth\r\n$6\r\nfailed\r\n";
+		redisReply *r = rc_reply_make(resp, sizeof resp - 1);
+
+		k = rc_parse_shards(r, &n, err, sizeof err);
+		is_int(k, 2, "a shard of two nodes");
+		if (k == 2) {
+			is_int(n[0].nslots, 5462, "the master's slots");
+			is_str(rc_ranges_fmt(n[0].ranges, n[0].nranges, buf, sizeof buf),
+			    "0-5460,5462", "its ranges");
+			is_str(n[1].master_id, A, "the replica's master is the shard's");
+			ok(n[1].flags & RC_NF_FAIL, "health failed is FAIL");
+			is_str(n[1].addr.host, "127.0.0.1", "endpoint ? falls back to ip");
+			rc_nodes_free(n, k);
+		}
+		freeReplyObject(r);
+		r = rc_reply_make("*1\r\n:1\r\n", 8);
+		is_int(rc_parse_shards(r, &n, err, sizeof err), -1, "a wrong shape is refused");
+		freeReplyObject(r);
+	}
+	{
+		struct rc_range rr[3] = { { 0, 10 }, { 12, 12 }, { 100, 16383 } };
+		is_str(rc_ranges_fmt(rr, 3, buf, sizeof buf), "0-10,12,100-16383", "ranges format");
+		is_str(rc_ranges_fmt(rr, 3, buf, 8), "0-10...", "and are cut with ...");
+	}
+	return done_testing();
+}
