@@ -30,7 +30,7 @@ UNITSRC = $(sort $(wildcard tests/unit/*.c))
 UNITS   = $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNITSRC))
 LUASRC  = $(sort $(wildcard lib/lua/*.lua))
 
-.PHONY: all deps check test unit cli labs-check lint man-lint shellcheck asan \
+.PHONY: all deps check test unit units probes cli labs-check lint man-lint shellcheck asan \
 	fuzz bench demo install uninstall clean
 
 all: $(TOOLS)
@@ -61,6 +61,14 @@ $(B)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(B)/lib/librc.a
 	$(CC) $(RC_CFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/unit -o $@ $< $(B)/lib/librc.a \
 		$(LDLIBS_ALL) $(LDLIBS)
 
+# Test helpers built from tests/cli/*.c: programs the shell tests drive.
+PROBESRC = $(sort $(wildcard tests/cli/*.c))
+PROBES   = $(patsubst %.c,$(B)/%,$(PROBESRC))
+$(B)/tests/cli/%: tests/cli/%.c $(B)/lib/librc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(RC_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/lib/librc.a \
+		$(LDLIBS_ALL) $(LDLIBS)
+
 # What a fresh Debian/Ubuntu machine needs.  Installs it when we are root,
 # else stops with the command to run.
 DEB_PKGS = libhiredis-dev libedit-dev redis-server redis-tools mandoc \
@@ -70,7 +78,7 @@ deps:
 
 # ---- tests ---------------------------------------------------------------
 check: deps
-	$(MAKE) WERROR=1 all units
+	$(MAKE) WERROR=1 all units probes
 	$(MAKE) unit cli lint
 	$(MAKE) asan
 	@echo "make check: all passed"
@@ -78,6 +86,7 @@ check: deps
 test: check
 
 units: $(UNITS)
+probes: $(PROBES)
 
 unit: units
 	prove -e '' $(UNITS)
@@ -85,8 +94,8 @@ unit: units
 # CLI tests run the real binaries against real clusters they start themselves.
 # PROVE_JOBS: how many test files run at once (each has its own ports).
 PROVE_JOBS ?= 2
-cli: all
-	RC_BIN=$(CURDIR)/$(B)/bin prove -j$(PROVE_JOBS) tests/cli/*.t
+cli: all $(PROBES)
+	RC_BIN=$(CURDIR)/$(B)/bin RC_PROBES=$(CURDIR)/$(B)/tests/cli prove -j$(PROVE_JOBS) tests/cli/*.t
 
 lint: man-lint shellcheck
 
@@ -104,10 +113,11 @@ ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 asan:
 	$(MAKE) B=build/asan WERROR=1 CFLAGS="$(ASAN_FLAGS) -O1" \
-		LDFLAGS="$(ASAN_FLAGS)" all units
+		LDFLAGS="$(ASAN_FLAGS)" all units probes
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 		prove -e '' $(patsubst $(B)/%,build/asan/%,$(UNITS))
 	ASAN_OPTIONS=detect_leaks=0 RC_BIN=$(CURDIR)/build/asan/bin \
+		RC_PROBES=$(CURDIR)/build/asan/tests/cli \
 		prove -j$(PROVE_JOBS) tests/cli/*.t
 
 # libFuzzer targets, each run for FUZZ_SECONDS.
@@ -159,5 +169,5 @@ uninstall:
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/rc-tools $(DESTDIR)$(ZSHCOMPDIR)/_rc-tools
 
 clean:
-	rm -f lib/*.o lib/librc.a lib/lua.c $(TOOLS) $(UNITS)
+	rm -f lib/*.o lib/librc.a lib/lua.c $(TOOLS) $(UNITS) $(PROBES)
 	rm -rf build

@@ -382,4 +382,108 @@ extern const struct rc_script rc_scripts[];     /* ends with { NULL, NULL } */
 /* The text of lib/lua/NAME.lua, or NULL. */
 const char *rc_lua(const char *name);
 
+/* ---- quote.c, reply.c: command lines and replies as redis-cli has them ---- */
+
+/* A growable byte buffer, always NUL-terminated after len bytes. */
+struct rc_buf {
+	char *s;
+	size_t len, cap;
+};
+void rc_buf_add(struct rc_buf *b, const void *s, size_t n);
+void rc_buf_addc(struct rc_buf *b, int c);
+void rc_buf_adds(struct rc_buf *b, const char *s);
+void rc_buf_free(struct rc_buf *b);
+
+/* The words of a command line; each argv[i] is NUL-terminated (binary-safe
+ * by argvlen).  Zero-initialise, reuse across lines, rc_args_free at the end. */
+struct rc_args {
+	int argc, cap;
+	char **argv;
+	size_t *argvlen;
+};
+/* Splits a line like redis-cli: blanks separate words; "..." knows \n \r
+ * \t \b \a \\ \" \xHH; '...' is literal but for \'.  Returns argc (0 for a
+ * blank line), or -1 with a reason in err (unbalanced quotes, a closing quote
+ * not followed by a blank). */
+int rc_split_args(const char *line, size_t len, struct rc_args *a, char *err,
+    size_t errlen);
+void rc_args_clear(struct rc_args *a);
+void rc_args_free(struct rc_args *a);
+/* s as redis-cli quotes a string: "..." with \n \r \t \a \b \\ \" and
+ * \xHH for other unprintable bytes. */
+void rc_quote(struct rc_buf *b, const char *s, size_t len);
+
+/* RC_REPLY_TTY: (integer) 1, (nil), (error) ..., "quoted", numbered nested
+ * arrays, RESP3 types; RC_REPLY_RAW: values as they are, one a line. */
+enum { RC_REPLY_RAW, RC_REPLY_TTY };
+void rc_reply_format(struct rc_buf *b, const redisReply *r, int mode);
+
+/* ---- migrate.c: moving slots between masters (rc-reshard's engine) ---------- */
+
+/* One slot to move: from the master with id from to the master with id to. */
+struct rc_move {
+	int slot;
+	char from[41], to[41];
+};
+
+/* What became of one slot, handed to rc_mig_opts.on_slot. */
+struct rc_mig_slot {
+	int slot;
+	const char *from, *to;      /* node ids */
+	long keys;                  /* keys moved */
+	double ms;                  /* from opening the slot to closing it */
+	int ok;                     /* 1 moved; 0 failed, err says why */
+	const char *err;
+};
+
+struct rc_mig_opts {
+	int batch;          /* keys per GETKEYSINSLOT and MIGRATE (1000) */
+	int chunk;          /* slots of one source/target pair open together (16) */
+	int parallel;       /* worker threads, each with its own connections (4) */
+	int timeout_ms;     /* MIGRATE's own timeout (10000) */
+	int replace;        /* MIGRATE ... REPLACE: overwrite keys on the target */
+	int retries;        /* bound for transient errors per slot (20) */
+	/* Called for every slot, one call at a time (under the engine's lock). */
+	void (*on_slot)(void *ud, const struct rc_mig_slot *r);
+	void *ud;
+};
+
+void rc_mig_defaults(struct rc_mig_opts *m);
+/* Moves the slots, many at once.  Each slot: IMPORTING on the target,
+ * MIGRATING on the source (a node that already owns or no longer owns the
+ * slot is fine: a half-done move is finished), keys with MIGRATE ... KEYS,
+ * then SETSLOT NODE on the target, the source and every other master.
+ * Returns RC_EX_OK, RC_EX_NO (some slots failed: busy keys, refused) or
+ * RC_EX_CLUSTER (a node could not be reached); err holds the first reason. */
+int rc_migrate(const struct rc_opts *o, const struct rc_move *mv, int n,
+    const struct rc_mig_opts *m, char *err, size_t errlen);
+
+/* A slot left half-moved: migrating on src, or importing on dst (or both). */
+struct rc_open {
+	int slot;
+	char src[41], dst[41];
+	int migrating, importing;   /* which side says so */
+};
+/* Reads every master's own view.  Returns the number of open slots with an
+ * array in *out (free it), or -1 with err (a master did not answer). */
+int rc_open_slots(struct rc_cluster *cl, struct rc_open **out, char *err,
+    size_t errlen);
+
+/* Plans: arrays of moves in *out (free it); the count, or -1 with err. */
+int rc_plan_move(struct rc_cluster *cl, struct rc_node *from, struct rc_node *to,
+    int nslots, struct rc_move **out, char *err, size_t errlen);
+struct rc_weight {
+	struct rc_node *node;
+	double w;
+};
+struct rc_plan_opts {
+	struct rc_weight *weights;  /* masters not named weigh 1 */
+	int nweights;
+	int use_empty;              /* masters with no slots take part */
+	double threshold;           /* percent off target before anything moves */
+	int by_keys;                /* balance key counts instead of slot counts */
+};
+int rc_plan_rebalance(struct rc_cluster *cl, const struct rc_plan_opts *po,
+    struct rc_move **out, char *err, size_t errlen);
+
 #endif

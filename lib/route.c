@@ -7,6 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <errno.h>
+#include <sys/socket.h>
+
 #include "rc.h"
 
 struct pcmd {
@@ -247,6 +250,22 @@ set_last(struct pcmd *c, redisReply *r)
 	c->last = r;
 }
 
+/* A connection whose peer has gone (a node killed while we were idle) has
+ * its FIN or RST waiting: seen before sending, the command is known not to
+ * have run and can go elsewhere, instead of failing as "may have run". */
+static int
+peer_gone(redisContext *c)
+{
+	char b;
+	ssize_t n;
+
+	if (c->obuf != NULL && c->obuf[0] != '\0')
+		return 0;
+	n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR);
+}
+
 /* One round: every pending command goes to its node; all nodes get their
  * whole batch before any reply is read, so they work at the same time.
  * Returns how many commands want another round, and whether a backoff is
@@ -290,7 +309,11 @@ round_trip(struct rc_pipe *p, size_t lo, size_t hi, int *wait)
 	/* Queue every command on its node's connection. */
 	for (t = 0; t < nt; t++) {
 		struct rc_node *n = targets[t];
-		redisContext *ctx = rc_node_ctx(cl, n);
+		redisContext *ctx;
+
+		if (n->ctx != NULL && peer_gone(n->ctx))
+			rc_node_drop(n, "connection closed by the node");
+		ctx = rc_node_ctx(cl, n);
 		for (i = lo; i < hi; i++) {
 			struct pcmd *c = &p->c[i];
 			if (c->reply != NULL || c->target != n)
