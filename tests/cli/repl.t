@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# rc-repl in batch mode against a real 3+3 cluster: quoting, routing, raw and
+# terminal reply formats, -e, errors with line numbers and exit status,
+# meta-commands, CROSSSLOT vs split mode, pinned node, replica reads, a real
+# slot migration (ASK then MOVED), a pinned node that is down, a seed that is
+# not a cluster.  Ports 16000-16019 only.
+# shellcheck disable=SC2317 # helpers are called through retry
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_redis
+
+BASE=16000
+PLAIN=16010
+cluster_up $BASE 3 1 2000 >/dev/null || bail_file "no cluster"
+
+# r ARGS...: rc-repl with stdout and stderr apart ($T/o, $T/e), exit status in RC.
+r() {
+	RC=0
+	rc-repl "$@" >"$T/o" 2>"$T/e" || RC=$?
+}
+port_of() { sed 's/.*://'; }
+node_id() { rcli "$1" CLUSTER MYID; }
+
+# --- basics -------------------------------------------------------------------
+printf 'SET foo bar\nGET foo\nGET nothing-here\nINCR n:1\nRPUSH l:1 a b c\nLRANGE l:1 0 -1\n' >"$T/in"
+r <"$T/in"
+is "$RC" 0 "a clean batch exits 0"
+is "$(cat "$T/o")" "$(printf 'OK\nbar\n\n1\n3\na\nb\nc')" "batch replies are raw, one value a line (nil is an empty line)"
+is "$(cat "$T/e")" "" "nothing on stderr"
+
+# Quoting like redis-cli: "..." with escapes, '...' literal.
+r -e 'SET "a key" "x\ty\x41\"q"' -e "GET 'a key'" -e "SET k2 'it\\'s \\n raw'" -e 'GET k2'
+is "$(cat "$T/o")" "$(printf 'OK\nx\tyA"q\nOK\nit'"'"'s \\n raw')" "double quotes decode escapes, single quotes are literal"
+
+# The terminal format (forced with -p) is redis-cli's, byte for byte.
+rcli_c $BASE HSET h:1 f v g w >/dev/null
+for c in 'GET foo' 'GET nothing-here' 'LRANGE l:1 0 -1' 'LRANGE none 0 -1' 'CLUSTER SLOTS' 'COMMAND INFO get' 'GET "a key"' 'HGETALL h:1' 'HGETALL nope' 'GETDEL nope' 'CLUSTER COUNTKEYSINSLOT 12182'; do
+	mine=$(rc-repl -p -e "$c" 2>&1)
+	theirs=$(eval "rcli_c $BASE --no-raw $c" 2>&1)
+	is "$mine" "$theirs" "-p prints $c as redis-cli does"
+done
+r -p -e 'SET "bin" "\x00\xff\r\n"' -e 'GET bin'
+is "$(sed -n 2p "$T/o")" '"\x00\xff\r\n"' "binary values are quoted with escapes"
+
+# Arguments after the options are one command, no quoting needed.
+r GET foo
+is "$(cat "$T/o")" "bar" "a command given as arguments"
+
+# --- errors ---------------------------------------------------------------------
+printf 'SET ok1 1\n"unbalanced\nGET ok1\n:nosuch\nSET a "b"c\nGET ok1\n' >"$T/in"
+r <"$T/in"
+is "$RC" 2 "bad lines make the exit status 2"
+like "$(cat "$T/e")" '<stdin>:2: unbalanced quotes' "unbalanced quote reported with its line number"
+like "$(cat "$T/e")" '<stdin>:4: unknown meta-command :nosuch' "unknown meta-command reported with its line number"
+like "$(cat "$T/e")" '<stdin>:5: a closing quote must be followed by a space' "a quote glued to a word is refused"
+is "$(cat "$T/o")" "$(printf 'OK\n1\n1')" "the lines after a bad one still run"
+
+printf 'INCR foo\nGET foo\n' >"$T/in"
+r <"$T/in"
+is "$RC" 1 "an error reply makes the exit status 1"
+like "$(cat "$T/e")" '^rc-repl: <stdin>:1: ERR value is not an integer' "error replies go to stderr with the line number"
+is "$(cat "$T/o")" "bar" "and the next line runs"
+
+r -p -e 'INCR foo'
+is "$(cat "$T/o")" "(error) ERR value is not an integer or out of range" "-p shows errors as redis-cli does"
+
+# --- routing -------------------------------------------------------------------
+owner=$(rc-repl -e ':slot foo' | cut -f3)
+like "$owner" "^127\.0\.0\.1:160[0-5][0-9]$" ":slot names the owner"
+tagslot=$(rc-slot user:1 | cut -f2)
+is "$(rc-repl -e ':slot foo {user:1}:cart' | cut -f1,2 | tr '\t\n' ' ')" "foo 12182 {user:1}:cart $tagslot " ":slot hashes the tag only"
+r -e ':route on' -e 'GET foo'
+is "$(cat "$T/e")" "-> slot 12182 -> $owner" ":route on shows slot and node"
+is "$(cat "$T/o")" "bar" "and the reply still comes"
+r -e ':route SET {user:1}:cart 3'
+like "$(cat "$T/e")" "^-> slot $tagslot -> 127\.0\.0\.1:[0-9]+$" ":route CMD shows one command's route"
+
+# 2000 keys over all slots, pipelined: every reply in input order.
+for i in $(seq 1 2000); do echo "SET key:$i v$i"; echo "GET key:$i"; done >"$T/many"
+r <"$T/many"
+is "$RC" 0 "4000 commands over many slots"
+is "$(sed -n '2~2p' "$T/o" | tr '\n' ' ' | md5sum)" "$(seq 1 2000 | sed 's/^/v/' | tr '\n' ' ' | md5sum)" "replies come back in input order"
+is "$(rcli_c $BASE GET key:1777)" "v1777" "and the keys are really there"
+
+# --- cross-slot -----------------------------------------------------------------
+r -e 'MSET a 1 b 2 c 3'
+is "$RC" 1 "MSET over slots fails by default"
+like "$(cat "$T/e")" "CROSSSLOT" "with the server's CROSSSLOT"
+r -e 'MSET {t}a 1 {t}b 2' -e 'MGET {t}a {t}b'
+is "$(cat "$T/o")" "$(printf 'OK\n1\n2')" "with a hash tag it works"
+r -e ':split on' -e 'MSET a 1 b 2 c 3' -e 'MGET a nothing b c' -e 'EXISTS a b c zz' -e 'DEL a b'
+is "$RC" 0 "split mode: no errors"
+is "$(cat "$T/o")" "$(printf 'OK\n1\n\n2\n3\n3\n2')" "split MSET/MGET/EXISTS/DEL merge like one command"
+like "$(cat "$T/e")" "split: 3 keys in 3 slots on 3 nodes" "split says how many nodes it touched"
+
+# --- meta-commands ----------------------------------------------------------
+r -e ':nodes'
+is "$(grep -c $'\tmaster\t' "$T/o")" 3 ":nodes lists 3 masters"
+is "$(grep -c $'\treplica\t' "$T/o")" 3 ":nodes lists 3 replicas"
+r -e ':masters DBSIZE'
+is "$(grep -c '^127\.0\.0\.1:' "$T/o")" 3 ":masters runs on each master"
+r -e ':all PING'
+is "$(grep -c '^PONG$' "$T/o")" 6 ":all runs on every node"
+r -e ':timing on' -e 'PING'
+like "$(cat "$T/e")" '^\([0-9]+\.[0-9]+ ms\)$' ":timing shows the time"
+r -e ':help'
+like "$(cat "$T/o")" ':split' ":help lists the meta-commands"
+
+# Pinned node: the node's own answer, MOVED included.
+other=$(rc-repl -e ':nodes' | awk -F'\t' -v o="$owner" '$2 == "master" && $1 != o { print $1; exit }')
+r -e ":node $other" -e 'GET foo' -e 'DBSIZE' -e ':node off' -e 'GET foo'
+like "$(cat "$T/e")" "<stdin>|-e:2: MOVED 12182 $owner" "a pinned node answers for itself (MOVED)"
+is "$(tail -n1 "$T/o")" "bar" ":node off routes again"
+r -e ':node 127.0.0.1:1'
+is "$RC" 2 "pinning an unknown node is bad input"
+like "$(cat "$T/e")" "no node 127.0.0.1:1 in the cluster" "and says so"
+
+# Replica reads.
+r -e ':readonly on' -e ':route on' -e 'GET foo'
+is "$(cat "$T/o")" "bar" "a replica read returns the value"
+rport=$(sed -n 's/^-> slot 12182, replica read -> //p' "$T/e" | port_of)
+is "$(rcli "${rport:-$BASE}" ROLE | head -n1)" "slave" "READONLY reads go to a replica"
+
+# --- a real migration: ASK, then MOVED --------------------------------------------
+src=$(port_of <<<"$owner")
+dst=$(port_of <<<"$other")
+sid=$(node_id "$src")
+did=$(node_id "$dst")
+rcli "$dst" CLUSTER SETSLOT 12182 IMPORTING "$sid" >/dev/null
+rcli "$src" CLUSTER SETSLOT 12182 MIGRATING "$did" >/dev/null
+is "$(rcli "$src" MIGRATE 127.0.0.1 "$dst" foo 0 5000)" "OK" "foo migrated by hand"
+
+mkfifo "$T/fifo"
+rc-repl <"$T/fifo" >>"$T/mo" 2>>"$T/me" &
+rpid=$!
+exec 3>"$T/fifo"
+printf ':route on\nGET foo\n' >&3
+has_lines() { [[ $(wc -l <"$T/mo") -ge $1 ]]; }
+retry 10 has_lines 1
+is "$(cat "$T/mo")" "bar" "GET during migration finds the key"
+like "$(cat "$T/me")" "ASK 12182 127\.0\.0\.1:$dst: slot is migrating, asking 127\.0\.0\.1:$dst once" "the route shows the ASK redirect"
+like "$(cat "$T/me")" "slot 12182 -> 127\.0\.0\.1:$dst \(ASKING\)" "and the ASKING resend"
+for p in "$dst" "$src"; do rcli "$p" CLUSTER SETSLOT 12182 NODE "$did" >/dev/null; done
+: >"$T/me"
+printf 'GET foo\n' >&3
+retry 10 has_lines 2
+exec 3>&-
+wait "$rpid"
+is "$?" 0 "the session ends cleanly"
+is "$(tail -n1 "$T/mo")" "bar" "GET after the move finds the key"
+like "$(cat "$T/me")" "MOVED 12182 127\.0\.0\.1:$dst: slot table updated" "the route shows MOVED"
+r -e ':route on' -e 'GET foo' -e 'GET foo'
+is "$(cat "$T/e")" "$(printf -- '-> slot 12182 -> 127.0.0.1:%s\n-> slot 12182 -> 127.0.0.1:%s' "$dst" "$dst")" "a fresh session goes straight to the new owner"
+
+# --- a pinned node that is down; a seed that is not a cluster -----------------------
+victim=$(rc-repl -e ':nodes' | awk -F'\t' '$2 == "replica" { print $1; exit }')
+cluster_cmd kill "$(port_of <<<"$victim")" >/dev/null 2>&1
+printf ':node %s\nPING\nGET foo\n:node off\nGET foo\n' "$victim" >"$T/in"
+r <"$T/in"
+is "$RC" 3 "a pinned node that is down: exit 3"
+like "$(cat "$T/e")" "<stdin>:2: node $victim is down" "with the line and the node"
+is "$(cat "$T/o")" "bar" "and the session goes on"
+
+"${RC_REDIS_SERVER:-redis-server}" --port $PLAIN --bind 127.0.0.1 --save '' --appendonly no \
+	--dir "$T" --daemonize yes --pidfile "$T/plain.pid" --logfile "$T/plain.log" >/dev/null
+at_exit "kill -KILL \$(cat $T/plain.pid)"
+plain_up() { [[ $(rcli $PLAIN PING 2>/dev/null) == PONG ]]; }
+retry 10 plain_up
+r -c 127.0.0.1:$PLAIN -e PING
+is "$RC" 3 "a seed that is not a cluster: exit 3"
+like "$(cat "$T/e")" "127\.0\.0\.1:$PLAIN is not a cluster node" "and a clear message"
+r -c 127.0.0.1:1 -e PING
+is "$RC" 3 "a seed that does not answer: exit 3"
+exit_is 2 "a bad option is a usage error" rc-repl --nosuch
+
+done_testing
