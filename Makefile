@@ -71,7 +71,7 @@ $(B)/tests/cli/%: tests/cli/%.c $(B)/lib/librc.a
 
 # What a fresh Debian/Ubuntu machine needs.  Installs it when we are root,
 # else stops with the command to run.
-DEB_PKGS = libhiredis-dev libedit-dev redis-server redis-tools mandoc \
+DEB_PKGS = libhiredis-dev libedit-dev redis-server redis-tools mandoc bc \
 	shellcheck clang valgrind tmux perl gcc make
 deps:
 	@sh tools/deps.sh $(DEB_PKGS)
@@ -139,7 +139,9 @@ build/fuzz-lua.c: $(LUASRC) tools/embed.sh
 	@mkdir -p build
 	sh tools/embed.sh $(LUASRC) > $@
 
-bench: all
+# The benches also need node and npm (the npm package rc-slot is compared with).
+bench: deps all
+	@command -v node >/dev/null && command -v npm >/dev/null || sh tools/deps.sh nodejs npm
 	sh tests/bench/run.sh
 
 demo: deps all
