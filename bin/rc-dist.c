@@ -51,8 +51,9 @@ struct dist {
 	char **args;
 	int nargs;
 	const char *match;          /* -m */
-	long limit;                 /* -n: keys LIMIT, hot top N, sample size */
+	long limit;                 /* -n: keys LIMIT (0: none) */
 	int limit_set;
+	long top;                   /* -n of hot: top N, sample size */
 	double watch;               /* -w seconds, 0: once */
 	long count;                 /* --count rounds of -w, 0: forever */
 	int stdin_src;              /* keys - / hot - */
@@ -1037,7 +1038,8 @@ view_keys(struct dist *d)
 	for (i = 0; i <= n; i++) {
 		if (mc[i].keys > 0)
 			total += mc[i].keys;
-		if (i < n && mc[i].nslots > 0)
+		/* An even share among the masters whose count is known. */
+		if (i < n && mc[i].nslots > 0 && mc[i].keys >= 0)
 			owning++;
 	}
 	mean = owning > 0 ? (double)total / owning : 0;
@@ -1187,7 +1189,7 @@ hot_top(struct dist *d)
 	struct slotstat *ss = NULL;
 	int *order = rc_malloc(RC_NSLOTS * sizeof *order);
 	int n, s, k = 0, i;
-	long top = d->limit_set ? d->limit : TOP_DEFAULT;
+	long top = d->top;
 	char a[300];
 
 	mc = count_keys(d, &n);
@@ -1244,7 +1246,7 @@ static void
 hot_sample(struct dist *d, const char *what)
 {
 	static const char *const cols[] = { "KEY", "SLOT", "NODE" };
-	long want = d->limit_set && d->limit > 0 ? d->limit : TOP_DEFAULT, got = 0;
+	long want = d->top > 0 ? d->top : TOP_DEFAULT, got = 0;
 	long slot = -1;
 	struct rc_node *n;
 	redisReply *r;
@@ -1444,6 +1446,12 @@ main(int argc, char **argv)
 	if (v == NULL)
 		bad_usage("unknown view '%s' (nodes, info, slots, keys or hot)", argv[0]);
 	d.view = v->name;
+	if (v->fn == view_hot) {
+		/* hot's -n is how many rows, not how many keys to scan. */
+		d.top = d.limit_set ? d.limit : TOP_DEFAULT;
+		d.limit = 0;
+		d.limit_set = 0;
+	}
 	d.args = argv + 1;
 	d.nargs = argc - 1;
 	view_args(&d, v);

@@ -362,8 +362,9 @@ shard_node(struct rc_node *n, const redisReply *nr, const char *master_id)
 	}
 	if (reply_int(map_get(nr, "replication-offset"), &n->repl_offset) < 0)
 		n->repl_offset = -1;
+	/* The documentation says "failed"; Redis 7.0 writes "fail". */
 	if (reply_str(map_get(nr, "health"), health, sizeof health) == 0 &&
-	    strcmp(health, "failed") == 0)
+	    (strcmp(health, "failed") == 0 || strcmp(health, "fail") == 0))
 		n->flags |= RC_NF_FAIL;
 	n->connected = !(n->flags & RC_NF_FAIL);
 	return 0;

@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# rc-dist against a real 3+3 cluster: nodes, info, slots, keys (live, SCAN,
+# stdin), hot, watch, pretty output, bad input, open and unassigned slots,
+# and a master that is down.  Ports 15200-15205 (15210 for a plain server).
+# shellcheck disable=SC2317 # helpers are called through ok and retry
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_redis
+
+BASE=15200
+cluster_up $BASE 3 1 5000 >/dev/null || bail_file "no cluster"
+ok "the cluster is ok" cluster_wait_ok 30
+
+# load FILE: SET every key of FILE (one a line) on its master, one --pipe each.
+load() {
+	local port
+	rc-slot -n <"$1" >"$T/load.tsv" || return 1
+	for port in $(cluster_ports); do
+		awk -F'\t' -v a="127.0.0.1:$port" '$3 == a {
+			printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$1\r\nv\r\n", length($1), $1 }' \
+			"$T/load.tsv" | rcli "$port" --pipe >/dev/null || return 1
+	done
+}
+field() { awk -F'\t' -v f="$1" '{ print $f }'; }
+masters() { rcli $BASE CLUSTER NODES | awk '$3 ~ /master/ { a = $2; sub(/@.*/, "", a); print a }' | sort; }
+dbsize() { rcli "${1##*:}" DBSIZE; }
+info_field() { rcli "$1" CLUSTER INFO | tr -d '\r' | sed -n "s/^$2://p"; }
+
+# --- usage and bad input ----------------------------------------------------
+exit_is 0 "-h exits 0" rc-dist -h
+like "$OUT" "^usage: rc-dist" "and prints usage"
+exit_is 0 "-V exits 0" rc-dist -V
+like "$OUT" "^rc-dist [0-9]" "and prints the version"
+exit_is 2 "no view is a usage error" rc-dist
+like "$OUT" "rc-dist: no view given" "saying a view is missing"
+exit_is 2 "an unknown view is a usage error" rc-dist frobnicate
+like "$OUT" "rc-dist: unknown view 'frobnicate'" "naming the view"
+like "$OUT" "usage: rc-dist" "with the usage"
+exit_is 2 "an unknown option is a usage error" rc-dist --frobnicate nodes
+like "$OUT" "usage: rc-dist" "with the usage"
+exit_is 2 "-w 0 is a usage error" rc-dist -w 0 nodes
+exit_is 2 "-m on the slots view is a usage error" rc-dist -m 'x*' slots
+exit_is 2 "stdin cannot be watched" rc-dist -w 1 keys -
+exit_is 2 "nodes takes no argument" rc-dist nodes extra
+exit_is 3 "an unreachable seed exits 3" rc-dist -c 127.0.0.1:15299 nodes
+like "$OUT" "^rc-dist: cannot read the cluster: 127\.0\.0\.1:15299: Connection refused" "with a clear message"
+
+redis-server --port 15210 --bind 127.0.0.1 --save '' --appendonly no --dir "$T" \
+	--logfile "$T/plain.log" </dev/null >/dev/null 2>&1 &
+plain=$!
+disown "$plain"
+at_exit "kill -KILL $plain"
+plain_up() { [[ $(rcli 15210 PING 2>/dev/null) == PONG ]]; }
+ok "a plain redis-server runs on 15210" retry 10 plain_up
+exit_is 3 "a plain redis-server exits 3" rc-dist -c 127.0.0.1:15210 slots
+like "$OUT" "is not a cluster node" "saying it is not a cluster"
+
+# --- data: 3000 sequential keys, 200 under one tenant tag, 100 users -------
+seq 1 3000 | sed 's/^/order:/' >"$T/keys"
+seq 1 200 | sed 's/^/{tenant:acme}:item:/' >>"$T/keys"
+seq 1 100 | sed 's/^/user:/' >>"$T/keys"
+ok "3300 keys loaded" load "$T/keys"
+total=0
+for m in $(masters); do total=$((total + $(dbsize "$m"))); done
+is "$total" 3300 "the masters hold 3300 keys"
+
+# --- nodes ------------------------------------------------------------------
+exit_is 0 "nodes exits 0 on a healthy cluster" rc-dist nodes
+nodes=$OUT
+is "$(grep -c . <<<"$nodes")" 6 "nodes has a row per node"
+is "$(awk -F'\t' 'NF != 12' <<<"$nodes")" "" "each with 12 columns"
+is "$(field 3 <<<"$nodes" | sort | uniq -c | awk '{ printf "%s %s ", $1, $2 }')" "3 master 3 replica " "3 masters and 3 replicas"
+is "$(awk -F'\t' '$3 == "master" { print $1 }' <<<"$nodes" | sort)" "$(masters)" "the masters are the cluster's masters"
+is "$(awk -F'\t' '{ s += $5 } END { print s }' <<<"$nodes")" 16384 "their slots add up to 16384"
+bad=
+while IFS=$'\t' read -r addr id role master _ keys _; do
+	[[ $id == "$(rcli "${addr##*:}" CLUSTER MYID)" ]] || bad+=" id:$addr"
+	[[ $keys == "$(dbsize "$addr")" ]] || bad+=" keys:$addr"
+	if [[ $role == replica ]]; then
+		grep -q "^$master"$'\t[0-9a-f]*\tmaster\t' <<<"$nodes" || bad+=" master:$addr"
+	fi
+done <<<"$nodes"
+is "$bad" "" "ids, key counts and masters agree with the nodes themselves"
+is "$(field 11 <<<"$nodes" | sort -u)" ok "every node says cluster_state ok"
+is "$(field 12 <<<"$nodes" | sort -u)" ok "every node's flags are ok"
+like "$(awk -F'\t' '$3 == "replica" { print $9 }' <<<"$nodes" | sort -u | tr '\n' ' ')" '^([0-9]+ )+$' "replicas show their lag in bytes"
+is "$(awk -F'\t' '$3 == "master" { print $9 $10 }' <<<"$nodes" | sort -u)" "--" "masters have no lag"
+ok "-H adds a header" rc-dist -H nodes
+is "$(head -n1 <<<"$OUT")" $'#addr\tid\trole\tmaster\tslots\tkeys\tmemory\tops\tlag\tlag_s\tstate\tflags' "the header names the columns"
+ok "-p prints a table" rc-dist -p nodes
+like "$OUT" "NODE +ID +ROLE" "with a header row"
+like "$OUT" "cluster: ok, slots 16384 assigned, 16384 ok" "and the cluster's state under it"
+
+# --- info -------------------------------------------------------------------
+exit_is 0 "info exits 0" rc-dist info
+is "$OUT" $'ok\t16384\t16384\t0\t0\t6\t3\t3\t3\t0\t3300' "info: state, slots, nodes, keys"
+
+# --- slots ------------------------------------------------------------------
+exit_is 0 "slots exits 0" rc-dist slots
+slots=$OUT
+is "$(grep -c . <<<"$slots")" 3 "slots has a row per master"
+bad=
+while IFS=$'\t' read -r addr id n pct ranges open flags; do
+	want=$(rcli "${addr##*:}" CLUSTER NODES | awk '/myself/ { r = ""; for (i = 9; i <= NF; i++) r = r (r ? "," : "") $i; print r }')
+	[[ $ranges == "$want" ]] || bad+=" $addr:$ranges!=$want"
+	[[ $open == - && $flags == ok ]] || bad+=" $addr:$open:$flags"
+	[[ $id == "$(rcli "${addr##*:}" CLUSTER MYID)" ]] || bad+=" $addr:id"
+	[[ $pct == "$(awk -v n="$n" 'BEGIN { printf "%.1f", 100 * n / 16384 }')" ]] || bad+=" $addr:pct"
+done <<<"$slots"
+is "$bad" "" "ranges, ids and percentages are the masters' own"
+ok "-p slots draws bars" rc-dist -p slots
+like "$OUT" "█" "with bar blocks"
+
+# --- keys: live -------------------------------------------------------------
+exit_is 0 "keys exits 0" rc-dist keys
+keys=$OUT
+is "$(awk -F'\t' 'NF != 7' <<<"$keys")" "" "keys rows have 7 columns"
+bad=
+while IFS=$'\t' read -r addr _ n _; do
+	[[ $n == "$(dbsize "$addr")" ]] || bad+=" $addr:$n"
+done <<<"$keys"
+is "$bad" "" "live counts equal each master's DBSIZE"
+is "$(awk -F'\t' '{ s += $3; p += $4 } END { print s, (p > 99.8 && p < 100.2) }' <<<"$keys")" "3300 1" "they add up to 3300 and 100%"
+dev_sum=$(awk -F'\t' '{ s += $5 } END { printf "%.0f", s }' <<<"$keys")
+like "$dev_sum" '^-?[01]$|^-0$' "deviations from even add up to about 0"
+
+# --- keys: SCAN MATCH and LIMIT ------------------------------------------------
+exit_is 0 "keys -m user:* exits 0" rc-dist keys -m 'user:*'
+bad=
+while IFS=$'\t' read -r addr _ n _; do
+	want=$(rcli "${addr##*:}" --scan --pattern 'user:*' | wc -l)
+	[[ $n == "$want" ]] || bad+=" $addr:$n!=$want"
+done <<<"$OUT"
+is "$bad" "" "pattern counts equal redis-cli --scan on each master"
+is "$(awk -F'\t' '{ s += $3 } END { print s }' <<<"$OUT")" 100 "100 users in all"
+ok "keys -n 30 stops at 30" rc-dist keys -n 30
+is "$(awk -F'\t' '{ s += $3 } END { print s }' <<<"$OUT")" 30 "30 keys counted"
+is "$(awk -F'\t' '$3 == 0' <<<"$OUT")" "" "from every master"
+
+# --- keys -: rc-slot rows from stdin --------------------------------------------
+seq 1 1000 | sed 's/^/order:/' | rc-slot -n >"$T/plan"
+ok "rc-slot | rc-dist keys - exits 0" sh -c "cut -f1,2 '$T/plan' | rc-dist keys -"
+is "$(cut -f1,3 <<<"$OUT" | sort)" "$(cut -f3 "$T/plan" | sort | uniq -c | awk '{ print $2 "\t" $1 }')" \
+	"stdin counts match rc-slot -n's owners"
+ok "one tag puts everything on one master" sh -c "seq 1 500 | sed 's/^/{tenant:big}:/' | rc-slot | rc-dist keys -"
+is "$(awk -F'\t' '$3 == 500 { print $4 }' <<<"$OUT")" "100.0" "500 keys, 100% on one master"
+is "$(awk -F'\t' '$3 == 0' <<<"$OUT" | grep -c .)" 2 "none on the others"
+exit_is 2 "a slot out of range is bad input" sh -c "printf 'a\t1\nb\t16384\n' | rc-dist keys -"
+like "$OUT" "^rc-dist: <stdin>:2: slot '16384' is not a number in 0\.\.16383" "naming the line"
+exit_is 2 "a slot that is no number is bad input" sh -c "printf '# c\n\na\tx1\n' | rc-dist keys -"
+like "$OUT" "^rc-dist: <stdin>:3: slot 'x1'" "counting comments and blank lines"
+exit_is 2 "a row without a slot is bad input" sh -c "printf 'order:1\n' | rc-dist keys -"
+like "$OUT" "^rc-dist: <stdin>:1: expected key<TAB>slot" "saying what was expected"
+
+# --- hot ----------------------------------------------------------------------
+hslot=$(rc-slot '{tenant:acme}' | cut -f2)
+hn=$(rcli $BASE CLUSTER COUNTKEYSINSLOT "$hslot")
+exit_is 0 "hot exits 0" rc-dist hot -n 3
+is "$(grep -c . <<<"$OUT")" 3 "-n 3 gives 3 rows"
+is "$(head -n1 <<<"$OUT" | cut -f1,2)" "$hslot"$'\t'"$hn" "the tenant's slot is the hottest"
+owner=$(rc-slot -n '{tenant:acme}' | cut -f3)
+is "$(head -n1 <<<"$OUT" | cut -f3-)" "$owner"$'\t-\t-\t-' "with its owner (no SLOT-STATS on this server)"
+ok "hot SLOT samples keys" rc-dist hot -n 5 "$hslot"
+is "$(grep -c . <<<"$OUT")" 5 "5 keys"
+is "$(cut -f2,3 <<<"$OUT" | sort -u)" "$hslot"$'\t'"$owner" "all from that slot and its owner"
+is "$(cut -f1 <<<"$OUT" | grep -vc '^{tenant:acme}:item:')" 0 "and they are the tenant's keys"
+m=$(masters | head -n1)
+ok "hot NODE samples keys" rc-dist hot -n 4 "$m"
+is "$(grep -c . <<<"$OUT")" 4 "4 keys"
+is "$(cut -f1 <<<"$OUT" | rc-slot -n | cut -f3 | sort -u)" "$m" "all owned by that node"
+exit_is 2 "hot of no such node is a usage error" rc-dist hot 127.0.0.1:1
+ok "hot - ranks stdin" sh -c "cut -f1,2 '$T/load.tsv' | rc-dist hot -n 1 -"
+is "$(cut -f1,2 <<<"$OUT")" "$hslot"$'\t'"$hn" "stdin finds the same hot slot"
+
+# --- watch ------------------------------------------------------------------
+now=$(date +%s)
+ok "-w 0.2 --count 3 info" rc-dist -H -w 0.2 --count 3 info
+is "$(grep -c '^#ts'$'\t''state' <<<"$OUT")" 1 "one header"
+is "$(grep -vc '^#' <<<"$OUT")" 3 "three rows"
+is "$(grep -v '^#' <<<"$OUT" | awk -F'\t' -v t="$now" '$1 >= t && $1 < t + 60 && $2 == "ok" && NF == 12' | grep -c .)" 3 \
+	"each starts with a unix time"
+ok "-p -w redraws in place" rc-dist -p -w 0.2 --count 2 slots
+is "$(grep -o $'\033\[H' <<<"$OUT" | grep -c .)" 2 "two frames, each from the top"
+like "$OUT" "Every 0.2s: rc-dist slots" "under a heading"
+exit_is 2 "--count without -w is a usage error" rc-dist --count 2 nodes
+
+# --- stdout is checked --------------------------------------------------------
+exit_is 2 "a full disk is an error" sh -c 'rc-dist nodes >/dev/full'
+like "$OUT" "write error" "that is reported"
+
+# --- open and unassigned slots -----------------------------------------------
+owner0=$(rc-slot -n '{tenant:acme}' | cut -f3)
+other=$(masters | grep -vx "$owner0" | head -n1)
+oid=$(rcli "${other##*:}" CLUSTER MYID)
+ok "slot $hslot marked migrating" rcli "${owner0##*:}" CLUSTER SETSLOT "$hslot" MIGRATING "$oid"
+ok "slots with an open slot" rc-dist slots
+like "$(grep "^$owner0"$'\t' <<<"$OUT" | cut -f6)" "^$hslot>$other\$" "shows it migrating to its peer"
+like "$OUT" "has open slots" "and warns"
+ok "slot $hslot stable again" rcli "${owner0##*:}" CLUSTER SETSLOT "$hslot" STABLE
+ok "slot 16383 deleted on the seed" rcli $BASE CLUSTER DELSLOTS 16383
+exit_is 1 "slots exits 1 with an unassigned slot" rc-dist slots
+like "$OUT" $'\n-\t-\t1\t0\\.0\t16383\t-\tunassigned' "with a row for it"
+like "$OUT" "1 slots are not assigned to any master: 16383" "and a warning"
+owner_last=$(rcli 15201 CLUSTER NODES | awk '$3 ~ /master/ && $NF ~ /16383/ { print $1 }')
+ok "slot 16383 given back" rcli $BASE CLUSTER ADDSLOTS 16383
+state_ok() { [[ $(info_field $BASE cluster_state) == ok ]]; }
+ok "the seed is ok again" retry 20 state_ok
+note "slot 16383 belongs to $owner_last"
+
+# --- a master down ------------------------------------------------------------
+victim=$(masters | tail -n1)
+ok "kill master $victim" cluster_cmd kill "${victim##*:}"
+exit_is 1 "nodes exits 1 with a master down" rc-dist -T nodes
+like "$OUT" "rc-dist: $victim: Connection refused \(marked down\)" "warns, naming it"
+like "$OUT" "$victim"$'\t[0-9a-f]+\tmaster\t-\t[0-9]+\t-\t-\t-\t-\t-\t-\tdown' "its row is marked down"
+is "$(grep -c $'\tok\tok$' <<<"$OUT")" 5 "the other 5 nodes still answer"
+exit_is 1 "keys exits 1 with a master down" rc-dist keys
+is "$(grep -c $'\tok$' <<<"$OUT")" 2 "the other masters are counted"
+like "$OUT" "$victim"$'\t[0-9a-f]+\t-\t-\t-' "the down one has no count"
+exit_is 1 "info exits 1" rc-dist info
+like "$(head -n1 <<<"$OUT")" $'\t1\t[0-9]+$' "counting one node not ok"
+exit_is 1 "slots exits 1" rc-dist slots
+like "$OUT" "$victim"$'\t.*\tdown' "marking it"
+
+done_testing
