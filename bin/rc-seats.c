@@ -1,0 +1,1924 @@
+/*
+ * rc-seats - the ticket reservation system: events, seat maps, atomic holds,
+ * confirm/cancel, waitlist, load and audit, correct under concurrency and
+ * failover.
+ *
+ * Every key of an event shares the hash tag {event:ID}, so every change is
+ * one Lua script (lib/lua/seats_*.lua, with seats_lib.lua prepended) run
+ * atomically on the event's master with all its keys in KEYS.  Scripts run
+ * by EVALSHA; NOSCRIPT (a new master after a failover) falls back to EVAL,
+ * which also caches the script there.  Reservation ids are chosen here and
+ * carry the event id, so a retry after a lost reply finds its own hold and
+ * confirm/cancel know where to go.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rc.h"
+
+#define NKEYS 7
+#define MAX_ROWS 702            /* A..Z, AA..ZZ */
+#define MAX_PER_ROW 1000
+#define MAX_SEATS 100000        /* per event */
+#define MAX_REQ_SEATS 100       /* per reservation */
+#define MAX_FIELD 256           /* user, name, email */
+
+static const char *const keynames[NKEYS] = {
+	"meta", "seats", "stats", "holds", "res", "wl", "wlinfo"
+};
+
+enum { S_CREATE, S_RESERVE, S_CONFIRM, S_CANCEL, S_SWEEP, S_SHOW, S_WAITLIST,
+	S_AUDIT, S_N };
+
+struct script {
+	const char *name;
+	char *src;
+	size_t len;
+	char sha[41];
+};
+
+static struct script scripts[S_N] = {
+	{ "seats_create", NULL, 0, "" }, { "seats_reserve", NULL, 0, "" },
+	{ "seats_confirm", NULL, 0, "" }, { "seats_cancel", NULL, 0, "" },
+	{ "seats_sweep", NULL, 0, "" }, { "seats_show", NULL, 0, "" },
+	{ "seats_waitlist", NULL, 0, "" }, { "seats_audit", NULL, 0, "" },
+};
+
+struct ctx {
+	struct rc_opts o;
+	struct rc_cluster cl;
+	int open;
+	double retry_s;         /* how long transient failures are retried */
+	int durable;
+	int wait_ms;
+};
+
+/* An event's keys, all with the hash tag {event:ID}. */
+struct evkeys {
+	char id[80];
+	char k[NKEYS][100];
+	size_t len[NKEYS];
+	int slot;
+};
+
+/* One script call: EVALSHA sha 7 keys... args... */
+#define MAX_ARGS 24
+struct call {
+	int script;
+	int argc;
+	const char *argv[3 + NKEYS + MAX_ARGS];
+	size_t len[3 + NKEYS + MAX_ARGS];
+	int slot;
+};
+
+/* ---- SHA-1, for EVALSHA without a SCRIPT LOAD round trip ------------------- */
+
+static uint32_t
+rol32(uint32_t x, int k)
+{
+	return x << k | x >> (32 - k);
+}
+
+static void
+sha1_block(uint32_t h[5], const unsigned char *p)
+{
+	uint32_t w[80], a, b, c, d, e, f, k, t;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		    (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
+	for (i = 16; i < 80; i++)
+		w[i] = rol32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+	a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+	for (i = 0; i < 80; i++) {
+		if (i < 20)
+			f = (b & c) | (~b & d), k = 0x5A827999;
+		else if (i < 40)
+			f = b ^ c ^ d, k = 0x6ED9EBA1;
+		else if (i < 60)
+			f = (b & c) | (b & d) | (c & d), k = 0x8F1BBCDC;
+		else
+			f = b ^ c ^ d, k = 0xCA62C1D6;
+		t = rol32(a, 5) + f + e + k + w[i];
+		e = d, d = c, c = rol32(b, 30), b = a, a = t;
+	}
+	h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e;
+}
+
+static void
+sha1_hex(const char *s, size_t len, char out[41])
+{
+	uint32_t h[5] = { 0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0 };
+	unsigned char tail[128];
+	uint64_t bits = (uint64_t)len * 8;
+	size_t i, full = len / 64 * 64, rest = len - full, tl;
+
+	for (i = 0; i < full; i += 64)
+		sha1_block(h, (const unsigned char *)s + i);
+	memset(tail, 0, sizeof tail);
+	memcpy(tail, s + full, rest);
+	tail[rest] = 0x80;
+	tl = rest + 1 + 8 <= 64 ? 64 : 128;
+	for (i = 0; i < 8; i++)
+		tail[tl - 1 - i] = (unsigned char)(bits >> (8 * i));
+	for (i = 0; i < tl; i += 64)
+		sha1_block(h, tail + i);
+	for (i = 0; i < 5; i++)
+		snprintf(out + 8 * i, 9, "%08x", h[i]);
+}
+
+static void
+scripts_init(void)
+{
+	const char *lib = rc_lua("seats_lib");
+	int i;
+
+	if (lib == NULL)
+		rc_die(RC_EX_USAGE, "the seats_lib script is not built in");
+	for (i = 0; i < S_N; i++) {
+		const char *body = rc_lua(scripts[i].name);
+		size_t a, b;
+		if (body == NULL)
+			rc_die(RC_EX_USAGE, "the %s script is not built in", scripts[i].name);
+		a = strlen(lib);
+		b = strlen(body);
+		scripts[i].src = rc_malloc(a + b + 1);
+		memcpy(scripts[i].src, lib, a);
+		memcpy(scripts[i].src + a, body, b + 1);
+		scripts[i].len = a + b;
+		sha1_hex(scripts[i].src, scripts[i].len, scripts[i].sha);
+	}
+}
+
+/* ---- ids, names, keys ------------------------------------------------------- */
+
+static int
+valid_event_id(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= 'A' && s[i] <= 'Z') &&
+		    !(s[i] >= '0' && s[i] <= '9') && s[i] != '_' && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+static void
+evkeys_init(struct evkeys *k, const char *id)
+{
+	int i;
+
+	snprintf(k->id, sizeof k->id, "%s", id);
+	for (i = 0; i < NKEYS; i++) {
+		snprintf(k->k[i], sizeof k->k[i], "{event:%s}:%s", id, keynames[i]);
+		k->len[i] = strlen(k->k[i]);
+	}
+	k->slot = (int)rc_keyslot(k->k[0], k->len[0]);
+}
+
+static void
+event_keys(struct evkeys *k, const char *id)
+{
+	if (!valid_event_id(id))
+		rc_die(RC_EX_USAGE, "'%s' is not an event id (letters, digits, '_' and '-', at most 64)",
+		    id);
+	evkeys_init(k, id);
+}
+
+/* A reservation id is EVENT.SUFFIX; the event part gives its keys. */
+static void
+res_keys(struct evkeys *k, const char *res)
+{
+	const char *dot = strrchr(res, '.');
+	char ev[80];
+	size_t i;
+
+	if (dot == NULL || dot == res || dot[1] == '\0' || (size_t)(dot - res) >= sizeof ev ||
+	    strlen(dot + 1) > 32)
+		rc_die(RC_EX_USAGE, "'%s' is not a reservation id (EVENT.SUFFIX, as reserve prints it)",
+		    res);
+	for (i = 1; dot[i] != '\0'; i++)
+		if (!(dot[i] >= 'a' && dot[i] <= 'z') && !(dot[i] >= '0' && dot[i] <= '9'))
+			rc_die(RC_EX_USAGE, "'%s' is not a reservation id (EVENT.SUFFIX, as reserve prints it)",
+			    res);
+	memcpy(ev, res, (size_t)(dot - res));
+	ev[dot - res] = '\0';
+	if (!valid_event_id(ev))
+		rc_die(RC_EX_USAGE, "'%s' is not a reservation id (its event part is not an event id)",
+		    res);
+	evkeys_init(k, ev);
+}
+
+/* Row index (0-based) -> A..Z, AA..ZZ. */
+static void
+row_name(int r, char *buf)
+{
+	if (r < 26) {
+		buf[0] = (char)('A' + r);
+		buf[1] = '\0';
+	} else {
+		buf[0] = (char)('A' + r / 26 - 1);
+		buf[1] = (char)('A' + r % 26);
+		buf[2] = '\0';
+	}
+}
+
+/* "B12" -> row 1, number 12; -1 when it is not a seat name at all. */
+static int
+parse_seat(const char *s, int *row, int *num)
+{
+	int r, i = 0;
+	long n;
+
+	if (s[0] < 'A' || s[0] > 'Z')
+		return -1;
+	r = s[i++] - 'A' + 1;
+	if (s[i] >= 'A' && s[i] <= 'Z')
+		r = r * 26 + s[i++] - 'A' + 1;
+	if (s[i] < '1' || s[i] > '9' || rc_parse_long(s + i, 1, MAX_PER_ROW, &n) < 0)
+		return -1;
+	*row = r - 1;
+	*num = (int)n;
+	return 0;
+}
+
+static void
+random_hex(char *out, size_t nhex)
+{
+	unsigned char b[32];
+	size_t i;
+	int fd = open("/dev/urandom", O_RDONLY);
+
+	if (nhex > 2 * sizeof b || fd < 0 || read(fd, b, (nhex + 1) / 2) != (ssize_t)((nhex + 1) / 2))
+		rc_die(RC_EX_USAGE, "cannot read /dev/urandom: %s", strerror(errno));
+	close(fd);
+	for (i = 0; i < nhex; i++)
+		out[i] = "0123456789abcdef"[(b[i / 2] >> (i % 2 ? 0 : 4)) & 15];
+	out[nhex] = '\0';
+}
+
+/* ---- script calls ------------------------------------------------------------ */
+
+static void
+call_init(struct call *c, int script, const struct evkeys *k)
+{
+	int i;
+
+	c->script = script;
+	c->argv[0] = "EVALSHA";
+	c->len[0] = 7;
+	c->argv[1] = scripts[script].sha;
+	c->len[1] = 40;
+	c->argv[2] = "7";
+	c->len[2] = 1;
+	for (i = 0; i < NKEYS; i++) {
+		c->argv[3 + i] = k->k[i];
+		c->len[3 + i] = k->len[i];
+	}
+	c->argc = 3 + NKEYS;
+	c->slot = k->slot;
+}
+
+static void
+call_arg(struct call *c, const char *s)
+{
+	if (c->argc >= 3 + NKEYS + MAX_ARGS)
+		rc_die(RC_EX_USAGE, "internal: too many script arguments");
+	c->argv[c->argc] = s;
+	c->len[c->argc++] = strlen(s);
+}
+
+/* EVALSHA, or EVAL with the whole text (which also caches it on the node). */
+static void
+call_mode(struct call *c, int eval)
+{
+	c->argv[0] = eval ? "EVAL" : "EVALSHA";
+	c->len[0] = eval ? 4 : 7;
+	c->argv[1] = eval ? scripts[c->script].src : scripts[c->script].sha;
+	c->len[1] = eval ? scripts[c->script].len : 40;
+}
+
+static void
+call_pipe(struct rc_pipe *p, struct call *c)
+{
+	rc_pipe_argv(p, c->slot, c->argc, c->argv, c->len);
+}
+
+static int
+is_err(const redisReply *r, const char *prefix)
+{
+	return r != NULL && r->type == REDIS_REPLY_ERROR && rc_reply_is_err(r, prefix);
+}
+
+/* Failures worth another try: the script did not run (a redirect storm, the
+ * cluster down while a replica takes over, a refused connect), or it may have
+ * run but its reply was lost (IOERR), which our scripts make safe to repeat. */
+static int
+transient(const redisReply *r)
+{
+	static const char *const prefixes[] = {
+		"IOERR", "CONNERR", "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "LOADING",
+		"READONLY", "BUSY", "ERR gave up", "MOVED", "ASK", NULL
+	};
+	int i;
+
+	if (r == NULL || r->type != REDIS_REPLY_ERROR)
+		return 0;
+	for (i = 0; prefixes[i] != NULL; i++)
+		if (rc_reply_is_err(r, prefixes[i]))
+			return 1;
+	return 0;
+}
+
+static void
+cluster_open(struct ctx *c)
+{
+	double deadline = rc_now() + c->retry_s;
+
+	if (c->open)
+		return;
+	while (rc_cluster_open(&c->cl, &c->o) < 0) {
+		if (rc_now() >= deadline)
+			rc_die(RC_EX_CLUSTER, "%s", c->cl.err);
+		rc_cluster_close(&c->cl);
+		rc_sleep_ms(200);
+	}
+	c->open = 1;
+}
+
+/* One call through the router; NOSCRIPT falls back to EVAL. */
+static redisReply *
+eval_once(struct rc_cluster *cl, struct call *c)
+{
+	redisReply *r = rc_cluster_argv(cl, c->slot, c->argc, c->argv, c->len);
+
+	if (is_err(r, "NOSCRIPT")) {
+		freeReplyObject(r);
+		call_mode(c, 1);
+		r = rc_cluster_argv(cl, c->slot, c->argc, c->argv, c->len);
+		call_mode(c, 0);
+	}
+	return r;
+}
+
+/* A call retried while failures are transient, up to c->retry_s seconds.
+ * *lost is set when a try may have run without our seeing its reply. */
+static redisReply *
+eval_retry(struct ctx *c, struct call *call, int *lost)
+{
+	double deadline;
+	int backoff = 50;
+	redisReply *r;
+
+	cluster_open(c);
+	deadline = rc_now() + c->retry_s;
+	for (;;) {
+		r = eval_once(&c->cl, call);
+		if (!transient(r) || rc_now() >= deadline)
+			return r;
+		if (is_err(r, "IOERR") && lost != NULL)
+			*lost = 1;
+		freeReplyObject(r);
+		rc_sleep_ms(backoff);
+		backoff = backoff * 2 > 1000 ? 1000 : backoff * 2;
+	}
+}
+
+/* The reply's first word (OK, CONFLICT, ...), or NULL when it is not a script
+ * answer at all. */
+static const char *
+word(const redisReply *r)
+{
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_STRING)
+		return NULL;
+	return r->element[0]->str;
+}
+
+static const char *
+elem(const redisReply *r, size_t i)
+{
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || i >= r->elements ||
+	    (r->element[i]->type != REDIS_REPLY_STRING &&
+	    r->element[i]->type != REDIS_REPLY_STATUS))
+		return "";
+	return r->element[i]->str;
+}
+
+/* Dies with the right code for an answer that is not a script's. */
+_Noreturn static void
+die_reply(const redisReply *r, const char *what)
+{
+	if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		rc_die(RC_EX_CLUSTER, "%s: %s", what, r->str);
+	rc_die(RC_EX_CLUSTER, "%s: unexpected reply from the cluster", what);
+}
+
+_Noreturn static void
+die_noevent(const char *id)
+{
+	rc_die(RC_EX_USAGE, "no event '%s' (rc-seats events lists them)", id);
+}
+
+static const char *
+owner_addr(struct ctx *c, int slot, char *buf, size_t n)
+{
+	struct rc_node *nd = rc_cluster_owner(&c->cl, slot);
+
+	if (nd == NULL)
+		return "-";
+	return rc_node_addr(nd, buf, n);
+}
+
+/* ---- argument checks ----------------------------------------------------------- */
+
+static long
+num_arg(const char *s, const char *what, long min, long max)
+{
+	long v;
+
+	if (s == NULL)
+		rc_die(RC_EX_USAGE, "%s is required", what);
+	if (rc_parse_long(s, min, max, &v) < 0)
+		rc_die(RC_EX_USAGE, "%s '%s' must be a whole number from %ld to %ld", what, s,
+		    min, max);
+	return v;
+}
+
+static void
+text_arg(const char *s, const char *what, int required)
+{
+	size_t i;
+
+	if (s == NULL) {
+		if (required)
+			rc_die(RC_EX_USAGE, "%s is required", what);
+		return;
+	}
+	if (required && s[0] == '\0')
+		rc_die(RC_EX_USAGE, "%s must not be empty", what);
+	if (strlen(s) > MAX_FIELD)
+		rc_die(RC_EX_USAGE, "%s is longer than %d bytes", what, MAX_FIELD);
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			rc_die(RC_EX_USAGE, "%s contains a control character", what);
+}
+
+/* Price: a positive decimal with at most two decimals, at most 1000000. */
+static void
+price_arg(const char *s)
+{
+	const char *p = s;
+	int digits = 0, dec = -1;
+	double v;
+
+	if (s == NULL)
+		rc_die(RC_EX_USAGE, "--price is required");
+	for (; *p != '\0'; p++) {
+		if (*p >= '0' && *p <= '9') {
+			digits++;
+			if (dec >= 0)
+				dec++;
+		} else if (*p == '.' && dec < 0)
+			dec = 0;
+		else
+			break;
+	}
+	v = strtod(s, NULL);
+	if (*p != '\0' || digits == 0 || digits > 9 || dec == 0 || dec > 2 || v <= 0 ||
+	    v > 1000000)
+		rc_die(RC_EX_USAGE, "--price '%s' must be a positive amount up to 1000000 "
+		    "with at most two decimals", s);
+}
+
+/* "A1,A2" checked for shape and repeats; the map itself is the script's. */
+static int
+seats_arg(const char *s)
+{
+	char *copy, *tok, *save = NULL, **seen;
+	int n = 0, i, row, num;
+
+	if (s == NULL)
+		rc_die(RC_EX_USAGE, "--seats is required (e.g. --seats A1,A2)");
+	if (s[0] == '\0' || s[strlen(s) - 1] == ',' || s[0] == ',' || strstr(s, ",,") != NULL)
+		rc_die(RC_EX_USAGE, "--seats '%s' must be seat names separated by commas", s);
+	copy = rc_strdup(s);
+	seen = rc_calloc(MAX_REQ_SEATS + 1, sizeof *seen);
+	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		if (parse_seat(tok, &row, &num) < 0)
+			rc_die(RC_EX_USAGE, "'%s' is not a seat name (a row A..ZZ and a number: A1, AB12)",
+			    tok);
+		for (i = 0; i < n; i++)
+			if (strcmp(seen[i], tok) == 0)
+				rc_die(RC_EX_USAGE, "seat %s is named twice", tok);
+		if (n == MAX_REQ_SEATS)
+			rc_die(RC_EX_USAGE, "at most %d seats in one reservation", MAX_REQ_SEATS);
+		seen[n++] = tok;
+	}
+	free(seen);
+	free(copy);
+	return n;
+}
+
+/* ---- output helpers ---------------------------------------------------------------- */
+
+static void
+header(struct ctx *c, const char *cols)
+{
+	if (c->o.header) {
+		rc_putc('#');
+		rc_puts(cols);
+		rc_putc('\n');
+	}
+}
+
+static void
+kv(const char *k, const char *v)
+{
+	rc_put_field(k, strlen(k), 1);
+	rc_putc('\t');
+	rc_put_field(v, strlen(v), 0);
+	rc_putc('\n');
+}
+
+/* ---- commands ------------------------------------------------------------------------- */
+
+struct args {
+	const char *name, *rows, *seats, *price, *hold, *id, *event, *user, *email;
+	const char *users, *duration, *requests, *threads, *confirm, *cancel, *log;
+	const char *count;
+	int random;
+};
+
+static int
+cmd_create(struct ctx *c, struct args *a)
+{
+	struct evkeys k;
+	struct call call;
+	redisReply *r;
+	char id[80], addr[300], rows[16], per[16], hold[16];
+	long nrows, nper, nhold;
+	int tries;
+
+	text_arg(a->name, "--name", 1);
+	nrows = num_arg(a->rows, "--rows", 1, MAX_ROWS);
+	nper = num_arg(a->seats, "--seats", 1, MAX_PER_ROW);
+	if (nrows * nper > MAX_SEATS)
+		rc_die(RC_EX_USAGE, "%ld rows of %ld seats is %ld seats: at most %d in one event",
+		    nrows, nper, nrows * nper, MAX_SEATS);
+	price_arg(a->price);
+	nhold = a->hold ? num_arg(a->hold, "--hold", 1, 86400) : 300;
+	if (a->id != NULL && !valid_event_id(a->id))
+		rc_die(RC_EX_USAGE, "--id '%s' is not an event id (letters, digits, '_' and '-', at most 64)",
+		    a->id);
+	snprintf(rows, sizeof rows, "%ld", nrows);
+	snprintf(per, sizeof per, "%ld", nper);
+	snprintf(hold, sizeof hold, "%ld", nhold);
+	for (tries = 0; ; tries++) {
+		if (a->id != NULL)
+			snprintf(id, sizeof id, "%s", a->id);
+		else
+			random_hex(id, 8);
+		evkeys_init(&k, id);
+		call_init(&call, S_CREATE, &k);
+		call_arg(&call, a->name);
+		call_arg(&call, rows);
+		call_arg(&call, per);
+		call_arg(&call, a->price);
+		call_arg(&call, hold);
+		r = eval_retry(c, &call, NULL);
+		if (word(r) == NULL)
+			die_reply(r, "create-event");
+		if (strcmp(word(r), "OK") == 0)
+			break;
+		if (a->id != NULL)
+			rc_die(RC_EX_NO, "event '%s' already exists", id);
+		freeReplyObject(r);
+		if (tries > 10)
+			rc_die(RC_EX_CLUSTER, "cannot find a free event id");
+	}
+	freeReplyObject(r);
+	header(c, "id\tslot\tnode");
+	rc_putf("%s\t%d\t%s\n", id, k.slot, owner_addr(c, k.slot, addr, sizeof addr));
+	return RC_EX_OK;
+}
+
+struct evrow {
+	char id[80];
+	char *name;
+	long total, avail;
+	int slot;
+	char node[300];
+};
+
+static int
+evrow_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct evrow *)x)->id, ((const struct evrow *)y)->id);
+}
+
+/* Every event's id, from a SCAN of every master. */
+static char **
+scan_events(struct ctx *c, size_t *count)
+{
+	char **ids = NULL;
+	size_t n = 0;
+	int i;
+
+	cluster_open(c);
+	for (i = 0; i < c->cl.nnodes; i++) {
+		struct rc_node *nd = c->cl.nodes[i];
+		char cursor[32] = "0";
+		if (!rc_node_is_master(nd) || nd->nslots == 0)
+			continue;
+		do {
+			struct rc_pipe *p = rc_pipe_new(&c->cl);
+			redisReply *r;
+			size_t j;
+			rc_pipe_node_cmd(p, nd, "SCAN %s MATCH {event:*}:meta COUNT 1000", cursor);
+			rc_pipe_exec(p);
+			r = rc_pipe_reply(p, 0);
+			if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+			    r->element[0]->type != REDIS_REPLY_STRING ||
+			    r->element[1]->type != REDIS_REPLY_ARRAY)
+				die_reply(r, "events: SCAN");
+			snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+			for (j = 0; j < r->element[1]->elements; j++) {
+				const char *key = r->element[1]->element[j]->str;
+				const char *end = strstr(key, "}:meta");
+				if (strncmp(key, "{event:", 7) != 0 || end == NULL ||
+				    strcmp(end, "}:meta") != 0)
+					continue;
+				ids = rc_realloc(ids, (n + 1) * sizeof *ids);
+				ids[n++] = rc_strndup(key + 7, (size_t)(end - key - 7));
+			}
+			rc_pipe_free(p);
+		} while (strcmp(cursor, "0") != 0);
+	}
+	*count = n;
+	return ids;
+}
+
+static const char *
+meta_key(const char *id, char *buf, size_t n)
+{
+	snprintf(buf, n, "{event:%s}:meta", id);
+	return buf;
+}
+
+static int
+cmd_events(struct ctx *c)
+{
+	struct rc_pipe *p;
+	struct evrow *rows;
+	char **ids;
+	size_t n, i, m = 0;
+
+	ids = scan_events(c, &n);
+	rows = rc_calloc(n + 1, sizeof *rows);
+	p = rc_pipe_new(&c->cl);
+	for (i = 0; i < n; i++) {
+		struct evkeys k;
+		evkeys_init(&k, ids[i]);
+		rc_pipe_cmd(p, k.slot, "HMGET %s name total", k.k[0]);
+		rc_pipe_cmd(p, k.slot, "HGET %s available", k.k[2]);
+	}
+	rc_pipe_exec(p);
+	for (i = 0; i < n; i++) {
+		redisReply *meta = rc_pipe_reply(p, 2 * i), *av = rc_pipe_reply(p, 2 * i + 1);
+		struct evrow *e = &rows[m];
+		char key[120];
+		if (meta->type != REDIS_REPLY_ARRAY || meta->elements != 2 ||
+		    meta->element[0]->type != REDIS_REPLY_STRING)
+			continue;       /* deleted since the scan */
+		snprintf(e->id, sizeof e->id, "%s", ids[i]);
+		e->name = rc_strdup(meta->element[0]->str);
+		e->total = meta->element[1]->type == REDIS_REPLY_STRING ?
+		    atol(meta->element[1]->str) : 0;
+		e->avail = av->type == REDIS_REPLY_STRING ? atol(av->str) : 0;
+		meta_key(ids[i], key, sizeof key);
+		e->slot = (int)rc_keyslot(key, strlen(key));
+		owner_addr(c, e->slot, e->node, sizeof e->node);
+		m++;
+	}
+	rc_pipe_free(p);
+	qsort(rows, m, sizeof *rows, evrow_cmp);
+	if (c->o.pretty) {
+		struct rc_table *t = rc_table_new(6);
+		rc_table_cell(t, "ID");
+		rc_table_cell(t, "NAME");
+		rc_table_cell(t, "SEATS");
+		rc_table_cell(t, "AVAILABLE");
+		rc_table_cell(t, "SLOT");
+		rc_table_cell(t, "NODE");
+		for (i = 0; i < m; i++) {
+			rc_table_cell(t, rows[i].id);
+			rc_table_cell(t, rows[i].name);
+			rc_table_cellf(t, "%ld", rows[i].total);
+			rc_table_cellf(t, "%ld", rows[i].avail);
+			rc_table_cellf(t, "%d", rows[i].slot);
+			rc_table_cell(t, rows[i].node);
+		}
+		rc_table_print(t, 1);
+		rc_table_free(t);
+	} else {
+		header(c, "id\tname\tseats\tavailable\tslot\tnode");
+		for (i = 0; i < m; i++) {
+			rc_put_field(rows[i].id, strlen(rows[i].id), 1);
+			rc_putc('\t');
+			rc_put_field(rows[i].name, strlen(rows[i].name), 0);
+			rc_putf("\t%ld\t%ld\t%d\t%s\n", rows[i].total, rows[i].avail,
+			    rows[i].slot, rows[i].node);
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	for (i = 0; i < m; i++)
+		free(rows[i].name);
+	free(ids);
+	free(rows);
+	return RC_EX_OK;
+}
+
+/* Releases every expired hold of an event; returns the sweep's last answer
+ * (OK released available held sold total). */
+static redisReply *
+sweep_event(struct ctx *c, struct evkeys *k, long *released)
+{
+	struct call call;
+	redisReply *r;
+
+	*released = 0;
+	for (;;) {
+		call_init(&call, S_SWEEP, k);
+		call_arg(&call, "1000");
+		r = eval_retry(c, &call, NULL);
+		if (word(r) == NULL)
+			die_reply(r, "sweep");
+		if (strcmp(word(r), "NOEVENT") == 0)
+			die_noevent(k->id);
+		*released += atol(elem(r, 1));
+		if (atol(elem(r, 1)) < 1000)
+			return r;
+		freeReplyObject(r);
+	}
+}
+
+static int
+cmd_availability(struct ctx *c, const char *id)
+{
+	struct evkeys k;
+	redisReply *r;
+	long released;
+
+	event_keys(&k, id);
+	r = sweep_event(c, &k, &released);
+	header(c, "state\tseats");
+	rc_putf("available\t%s\nheld\t%s\nsold\t%s\n", elem(r, 2), elem(r, 3), elem(r, 4));
+	freeReplyObject(r);
+	return RC_EX_OK;
+}
+
+static int
+cmd_sweep(struct ctx *c, int argc, char **argv)
+{
+	char **ids;
+	size_t n, i;
+	int own = 0;
+
+	if (argc > 0) {
+		ids = argv;
+		n = (size_t)argc;
+	} else {
+		ids = scan_events(c, &n);
+		own = 1;
+	}
+	header(c, "event\treleased");
+	for (i = 0; i < n; i++) {
+		struct evkeys k;
+		long released;
+		event_keys(&k, ids[i]);
+		freeReplyObject(sweep_event(c, &k, &released));
+		rc_put_field(ids[i], strlen(ids[i]), 1);
+		rc_putf("\t%ld\n", released);
+	}
+	if (own) {
+		for (i = 0; i < n; i++)
+			free(ids[i]);
+		free(ids);
+	}
+	return RC_EX_OK;
+}
+
+static void
+seat_map_pretty(struct ctx *c, const char *id, const char *name, int nrows, int per,
+    char *st)
+{
+	const char *g = rc_color(&c->o, RC_C_GREEN), *y = rc_color(&c->o, RC_C_YELLOW);
+	const char *red = rc_color(&c->o, RC_C_RED), *b = rc_color(&c->o, RC_C_BOLD);
+	const char *z = rc_color(&c->o, RC_C_RESET);
+	int r, s;
+	char rn[4];
+
+	rc_putf("%s%s%s (%s): %d rows x %d seats\n", b, name, z, id, nrows, per);
+	rc_putf("legend: %s.%s available  %sh%s held  %sX%s sold\n\n", g, z, y, z, red, z);
+	rc_puts("    ");
+	for (s = 1; s <= per; s++)
+		rc_putc(s % 10 == 0 ? (char)('0' + (s / 10) % 10) : ' ');
+	rc_puts("\n    ");
+	for (s = 1; s <= per; s++)
+		rc_putc((char)('0' + s % 10));
+	rc_putc('\n');
+	for (r = 0; r < nrows; r++) {
+		row_name(r, rn);
+		rc_putf("%-3s ", rn);
+		for (s = 0; s < per; s++) {
+			char v = st[(size_t)r * (size_t)per + (size_t)s];
+			if (v == 'H')
+				rc_putf("%sh%s", y, z);
+			else if (v == 'S')
+				rc_putf("%sX%s", red, z);
+			else
+				rc_putf("%s.%s", g, z);
+		}
+		rc_putc('\n');
+	}
+}
+
+static int
+cmd_seat_map(struct ctx *c, const char *id)
+{
+	struct evkeys k;
+	redisReply *meta, *seats;
+	struct rc_pipe *p;
+	long released;
+	int nrows, per, rr, s;
+	size_t i;
+	char *st, rn[4];
+
+	event_keys(&k, id);
+	freeReplyObject(sweep_event(c, &k, &released));
+	/* One MULTI-free read is enough: both replies come from one node in
+	 * order, and a map is a picture of a moment anyway. */
+	p = rc_pipe_new(&c->cl);
+	rc_pipe_cmd(p, k.slot, "HMGET %s rows seats name", k.k[0]);
+	rc_pipe_cmd(p, k.slot, "HGETALL %s", k.k[1]);
+	rc_pipe_exec(p);
+	meta = rc_pipe_reply(p, 0);
+	seats = rc_pipe_reply(p, 1);
+	if (meta->type != REDIS_REPLY_ARRAY || meta->elements != 3)
+		die_reply(meta, "seat-map");
+	if (meta->element[0]->type != REDIS_REPLY_STRING)
+		die_noevent(id);
+	if (seats->type != REDIS_REPLY_ARRAY)
+		die_reply(seats, "seat-map");
+	nrows = atoi(meta->element[0]->str);
+	per = atoi(meta->element[1]->str);
+	st = rc_calloc((size_t)nrows * (size_t)per + 1, 1);
+	for (i = 0; i + 1 < seats->elements; i += 2) {
+		if (parse_seat(seats->element[i]->str, &rr, &s) < 0 || rr >= nrows || s > per)
+			continue;
+		st[(size_t)rr * (size_t)per + (size_t)(s - 1)] = seats->element[i + 1]->str[0];
+	}
+	if (c->o.pretty) {
+		seat_map_pretty(c, id, meta->element[2]->type == REDIS_REPLY_STRING ?
+		    meta->element[2]->str : "", nrows, per, st);
+	} else {
+		header(c, "seat\tstatus");
+		for (rr = 0; rr < nrows; rr++) {
+			row_name(rr, rn);
+			for (s = 0; s < per; s++) {
+				char v = st[(size_t)rr * (size_t)per + (size_t)s];
+				rc_putf("%s%d\t%s\n", rn, s + 1,
+				    v == 'H' ? "held" : v == 'S' ? "sold" : "available");
+			}
+		}
+	}
+	free(st);
+	rc_pipe_free(p);
+	return RC_EX_OK;
+}
+
+static int
+cmd_reserve(struct ctx *c, struct args *a)
+{
+	struct evkeys k;
+	struct call call;
+	redisReply *r;
+	char res[128], suffix[16], hold[16];
+	const char *w;
+	int lost = 0;
+
+	if (a->event == NULL)
+		rc_die(RC_EX_USAGE, "--event is required");
+	event_keys(&k, a->event);
+	text_arg(a->user, "--user", 1);
+	text_arg(a->name, "--name", 0);
+	text_arg(a->email, "--email", 0);
+	seats_arg(a->seats);
+	snprintf(hold, sizeof hold, "%ld", a->hold ? num_arg(a->hold, "--hold", 1, 86400) : 0);
+	random_hex(suffix, 12);
+	snprintf(res, sizeof res, "%s.%s", k.id, suffix);
+	call_init(&call, S_RESERVE, &k);
+	call_arg(&call, res);
+	call_arg(&call, a->user);
+	call_arg(&call, a->seats);
+	call_arg(&call, a->name ? a->name : "");
+	call_arg(&call, a->email ? a->email : "");
+	call_arg(&call, hold);
+	r = eval_retry(c, &call, &lost);
+	if ((w = word(r)) == NULL) {
+		if (lost || is_err(r, "IOERR"))
+			rc_die(RC_EX_CLUSTER, "reserve %s: %s; the hold may or may not have been "
+			    "made: check with 'rc-seats show %s'", res, r->str ? r->str : "no reply", res);
+		die_reply(r, "reserve");
+	}
+	if (strcmp(w, "OK") == 0 ||
+	    (strcmp(w, "SAME") == 0 && (strcmp(elem(r, 1), "held") == 0 ||
+	    strcmp(elem(r, 1), "confirmed") == 0))) {
+		header(c, "reservation");
+		rc_putf("%s\n", res);
+		freeReplyObject(r);
+		return RC_EX_OK;
+	}
+	if (strcmp(w, "CONFLICT") == 0) {
+		size_t i;
+		char *list = rc_calloc(1, r->elements * 8 + 1);
+		for (i = 1; i < r->elements; i++) {
+			if (i > 1)
+				strcat(list, ",");
+			strcat(list, elem(r, i));
+		}
+		rc_warn("conflict: seat%s %s of event %s already taken; nothing was reserved",
+		    r->elements > 2 ? "s" : "", list, k.id);
+		free(list);
+		freeReplyObject(r);
+		return RC_EX_NO;
+	}
+	if (strcmp(w, "NOEVENT") == 0)
+		die_noevent(k.id);
+	if (strcmp(w, "BADSEAT") == 0)
+		rc_die(RC_EX_USAGE, "seat %s is not on the map of event %s (rc-seats seat-map %s)",
+		    elem(r, 1), k.id, k.id);
+	if (strcmp(w, "DUPSEAT") == 0)
+		rc_die(RC_EX_USAGE, "seat %s is named twice", elem(r, 1));
+	if (strcmp(w, "SAME") == 0)
+		rc_die(RC_EX_NO, "reservation %s was made, but is %s by now", res, elem(r, 1));
+	rc_die(RC_EX_CLUSTER, "reserve %s: unexpected answer %s", res, w);
+}
+
+/* Confirm, then (--durable) WAIT for a replica on the same connection.
+ * Returns 0 (confirmed, *replicas acknowledged), 1 no such reservation, 2 it
+ * cannot be confirmed (its state in state), 3 no clean answer in time.  A
+ * confirm of a confirmed reservation still writes, so the WAIT after it
+ * covers the sale whichever try made it; a round with a redirect or a
+ * reconnect proves nothing and is done again. */
+static int
+confirm_durable(struct ctx *c, struct call *call, const char *res, long *replicas,
+    char *state, size_t statelen)
+{
+	double deadline = rc_now() + c->retry_s;
+	int eval = 0, backoff = 50;
+	char ms[16];
+
+	snprintf(ms, sizeof ms, "%d", c->wait_ms);
+	for (;;) {
+		struct rc_pipe *p = rc_pipe_new(&c->cl);
+		unsigned long before = c->cl.nmoved + c->cl.nask + c->cl.nretry + c->cl.nrefresh;
+		redisReply *r, *w;
+		const char *wd;
+
+		call_mode(call, eval);
+		call_pipe(p, call);
+		rc_pipe_cmd(p, call->slot, "WAIT 1 %s", ms);
+		rc_pipe_exec(p);
+		r = rc_pipe_reply(p, 0);
+		w = rc_pipe_reply(p, 1);
+		eval = is_err(r, "NOSCRIPT");
+		wd = word(r);
+		if (wd != NULL && strcmp(wd, "OK") != 0 && strcmp(wd, "ALREADY") != 0) {
+			int code = strcmp(wd, "NORES") == 0 ? 1 : strcmp(wd, "STATE") == 0 ? 2 : 3;
+			snprintf(state, statelen, "%s", elem(r, 1));
+			rc_pipe_free(p);
+			return code;
+		}
+		if (wd != NULL && w->type == REDIS_REPLY_INTEGER &&
+		    c->cl.nmoved + c->cl.nask + c->cl.nretry + c->cl.nrefresh == before) {
+			*replicas = (long)w->integer;
+			rc_pipe_free(p);
+			return 0;
+		}
+		if (rc_now() >= deadline) {
+			rc_warn("confirm %s: %s", res, r->type == REDIS_REPLY_ERROR ? r->str :
+			    w->type == REDIS_REPLY_ERROR ? w->str : "no clean answer");
+			rc_pipe_free(p);
+			return 3;
+		}
+		rc_pipe_free(p);
+		if (!eval) {
+			rc_sleep_ms(backoff);
+			backoff = backoff * 2 > 1000 ? 1000 : backoff * 2;
+		}
+	}
+}
+
+static int
+cmd_confirm(struct ctx *c, const char *res)
+{
+	struct evkeys k;
+	struct call call;
+	redisReply *r;
+	const char *w;
+	int lost = 0;
+
+	res_keys(&k, res);
+	call_init(&call, S_CONFIRM, &k);
+	call_arg(&call, res);
+	if (c->durable) {
+		long replicas = 0;
+		char state[32] = "";
+		int rc;
+		cluster_open(c);
+		rc = confirm_durable(c, &call, res, &replicas, state, sizeof state);
+		if (rc == 1)
+			rc_die(RC_EX_USAGE, "no reservation '%s'", res);
+		if (rc == 2)
+			rc_die(RC_EX_NO, "reservation %s cannot be confirmed: it is %s%s", res,
+			    state, strcmp(state, "expired") == 0 ?
+			    " (its hold ran out and the seats went back on sale)" : "");
+		if (rc != 0)
+			rc_die(RC_EX_CLUSTER, "confirm %s: no answer from the cluster: it may or "
+			    "may not be confirmed (rc-seats show %s)", res, res);
+		header(c, "reservation\tstatus\treplicas");
+		rc_putf("%s\tconfirmed\t%ld\n", res, replicas);
+		if (replicas < 1) {
+			rc_warn("%s is confirmed on the master, but no replica acknowledged it "
+			    "within %d ms: a failover now could lose this sale", res, c->wait_ms);
+			return RC_EX_NO;
+		}
+		return RC_EX_OK;
+	}
+	r = eval_retry(c, &call, &lost);
+	if ((w = word(r)) == NULL) {
+		if (lost || is_err(r, "IOERR"))
+			rc_die(RC_EX_CLUSTER, "confirm %s: %s; it may or may not be confirmed "
+			    "(rc-seats show %s)", res, r->str ? r->str : "no reply", res);
+		die_reply(r, "confirm");
+	}
+	if (strcmp(w, "NORES") == 0)
+		rc_die(RC_EX_USAGE, "no reservation '%s'", res);
+	if (strcmp(w, "STATE") == 0) {
+		if (strcmp(elem(r, 1), "expired") == 0)
+			rc_die(RC_EX_NO, "reservation %s cannot be confirmed: its hold expired and "
+			    "the seats went back on sale (reserve again)", res);
+		rc_die(RC_EX_NO, "reservation %s cannot be confirmed: it is %s", res, elem(r, 1));
+	}
+	if (strcmp(w, "ALREADY") == 0 && !lost)
+		rc_warn("%s was already confirmed", res);
+	header(c, "reservation\tstatus");
+	rc_putf("%s\tconfirmed\n", res);
+	freeReplyObject(r);
+	return RC_EX_OK;
+}
+
+static int
+cmd_cancel(struct ctx *c, const char *res)
+{
+	struct evkeys k;
+	struct call call;
+	redisReply *r;
+	const char *w;
+	size_t i;
+	int lost = 0;
+
+	res_keys(&k, res);
+	call_init(&call, S_CANCEL, &k);
+	call_arg(&call, res);
+	r = eval_retry(c, &call, &lost);
+	if ((w = word(r)) == NULL) {
+		if (lost || is_err(r, "IOERR"))
+			rc_die(RC_EX_CLUSTER, "cancel %s: %s; it may or may not be cancelled "
+			    "(rc-seats show %s)", res, r->str ? r->str : "no reply", res);
+		die_reply(r, "cancel");
+	}
+	if (strcmp(w, "NORES") == 0)
+		rc_die(RC_EX_USAGE, "no reservation '%s'", res);
+	if (strcmp(w, "ALREADY") == 0) {
+		if (!lost)
+			rc_die(RC_EX_NO, "reservation %s was already cancelled", res);
+		freeReplyObject(r);
+		return RC_EX_OK;
+	}
+	if (strcmp(w, "STATE") == 0)
+		rc_die(RC_EX_NO, "reservation %s is %s: nothing to cancel", res, elem(r, 1));
+	header(c, "what\tuser\treservation\tseats");
+	rc_putf("released\t-\t%s\t%s\n", res, elem(r, 1));
+	for (i = 2; i + 2 < r->elements; i += 3) {
+		rc_puts("offered\t");
+		rc_put_field(elem(r, i), strlen(elem(r, i)), 0);
+		rc_putf("\t%s\t%s\n", elem(r, i + 1), elem(r, i + 2));
+	}
+	freeReplyObject(r);
+	return RC_EX_OK;
+}
+
+static int
+cmd_show(struct ctx *c, const char *res)
+{
+	struct evkeys k;
+	struct call call;
+	redisReply *r;
+	char buf[32];
+	long long x, now;
+
+	res_keys(&k, res);
+	call_init(&call, S_SHOW, &k);
+	call_arg(&call, res);
+	r = eval_retry(c, &call, NULL);
+	if (word(r) == NULL)
+		die_reply(r, "show");
+	if (strcmp(word(r), "NORES") == 0)
+		rc_die(RC_EX_USAGE, "no reservation '%s'", res);
+	header(c, "field\tvalue");
+	kv("reservation", res);
+	kv("event", k.id);
+	kv("user", elem(r, 1));
+	kv("name", elem(r, 2));
+	kv("email", elem(r, 3));
+	x = atoll(elem(r, 6));
+	now = atoll(elem(r, 7));
+	/* A hold past its time is expired even before a script releases it. */
+	kv("status", strcmp(elem(r, 4), "held") == 0 && x <= now ? "expired" : elem(r, 4));
+	kv("seats", elem(r, 5));
+	snprintf(buf, sizeof buf, "%lld", strcmp(elem(r, 4), "held") == 0 && x > now ?
+	    (x - now + 999) / 1000 : 0);
+	kv("expires_in", buf);
+	freeReplyObject(r);
+	return RC_EX_OK;
+}
+
+static int
+cmd_waitlist(struct ctx *c, int argc, char **argv, struct args *a)
+{
+	struct evkeys k;
+	struct call call;
+	redisReply *r;
+	const char *op, *w;
+	char count[16];
+	size_t i;
+
+	if (argc < 1)
+		rc_die(RC_EX_USAGE, "waitlist needs join, list or leave");
+	op = argv[0];
+	if (strcmp(op, "list") == 0) {
+		const char *id = argc > 1 ? argv[1] : a->event;
+		if (id == NULL)
+			rc_die(RC_EX_USAGE, "waitlist list needs an event");
+		event_keys(&k, id);
+		call_init(&call, S_WAITLIST, &k);
+		call_arg(&call, "list");
+		call_arg(&call, "");
+		call_arg(&call, "0");
+		r = eval_retry(c, &call, NULL);
+		if ((w = word(r)) == NULL)
+			die_reply(r, "waitlist");
+		if (strcmp(w, "NOEVENT") == 0)
+			die_noevent(id);
+		header(c, "position\tuser\tseats");
+		for (i = 1; i + 1 < r->elements; i += 2) {
+			rc_putf("%zu\t", (i + 1) / 2);
+			rc_put_field(elem(r, i), strlen(elem(r, i)), 0);
+			rc_putf("\t%s\n", elem(r, i + 1));
+		}
+		freeReplyObject(r);
+		return RC_EX_OK;
+	}
+	if (strcmp(op, "join") != 0 && strcmp(op, "leave") != 0)
+		rc_die(RC_EX_USAGE, "waitlist: unknown action '%s' (join, list or leave)", op);
+	if (a->event == NULL)
+		rc_die(RC_EX_USAGE, "--event is required");
+	event_keys(&k, a->event);
+	text_arg(a->user, "--user", 1);
+	snprintf(count, sizeof count, "%ld",
+	    a->count ? num_arg(a->count, "--count", 1, MAX_REQ_SEATS) : 1);
+	call_init(&call, S_WAITLIST, &k);
+	call_arg(&call, op);
+	call_arg(&call, a->user);
+	call_arg(&call, count);
+	r = eval_retry(c, &call, NULL);
+	if ((w = word(r)) == NULL)
+		die_reply(r, "waitlist");
+	if (strcmp(w, "NOEVENT") == 0)
+		die_noevent(k.id);
+	if (strcmp(w, "TOOMANY") == 0)
+		rc_die(RC_EX_USAGE, "event %s does not have %s seats", k.id, count);
+	if (strcmp(w, "ALREADY") == 0)
+		rc_die(RC_EX_NO, "%s is already on the waitlist of %s (position %s)", a->user,
+		    k.id, elem(r, 1));
+	if (strcmp(w, "NOTFOUND") == 0)
+		rc_die(RC_EX_NO, "%s is not on the waitlist of %s", a->user, k.id);
+	if (strcmp(op, "join") == 0) {
+		header(c, "position");
+		rc_putf("%s\n", elem(r, 1));
+	}
+	freeReplyObject(r);
+	return RC_EX_OK;
+}
+
+static int
+cmd_audit(struct ctx *c, const char *id)
+{
+	struct evkeys k;
+	struct call call;
+	redisReply *r;
+	size_t i, nv;
+
+	event_keys(&k, id);
+	call_init(&call, S_AUDIT, &k);
+	r = eval_retry(c, &call, NULL);
+	if (word(r) == NULL)
+		die_reply(r, "audit");
+	if (strcmp(word(r), "NOEVENT") == 0)
+		die_noevent(id);
+	nv = r->elements > 6 ? r->elements - 6 : 0;
+	header(c, "check\tvalue");
+	rc_putf("seats\t%s\navailable\t%s\nheld\t%s\nsold\t%s\nreservations\t%s\n"
+	    "violations\t%zu\n", elem(r, 1), elem(r, 2), elem(r, 3), elem(r, 4),
+	    elem(r, 5), nv);
+	for (i = 6; i < r->elements; i++) {
+		rc_puts("violation\t");
+		rc_put_field(elem(r, i), strlen(elem(r, i)), 0);
+		rc_putc('\n');
+	}
+	freeReplyObject(r);
+	if (nv > 0) {
+		rc_warn("audit %s: %zu violation%s", id, nv, nv == 1 ? "" : "s");
+		return RC_EX_NO;
+	}
+	return RC_EX_OK;
+}
+
+/* ---- load: N simulated users --------------------------------------------------------- */
+
+enum { U_IDLE, U_RESERVE, U_CONFIRM, U_CANCEL };
+
+struct luser {
+	int state;
+	char res[120];
+	char seats[MAX_REQ_SEATS * 6];
+	double first_fail;      /* when the current step first failed; 0 none */
+	int tries;
+	int lost;               /* a try may have run unseen */
+	int dtries;             /* durable re-checks of a confirm */
+	uint64_t not_before;
+};
+
+struct lstats {
+	unsigned long started, ok, conflicts, errors, confirmed, cancelled, expired;
+	unsigned long ops, retries, unacked, lost_sales;
+};
+
+struct load;
+
+struct lthread {
+	pthread_t tid;
+	struct load *L;
+	struct luser *u;
+	int nu;
+	uint64_t rng;
+	struct rc_hist h;
+	struct lstats s;
+	int fatal;
+	char err[512];
+};
+
+struct load {
+	struct ctx *c;
+	struct evkeys k;
+	int rows, per, users, kseats, threads, random, confirm_pct, cancel_pct;
+	long requests;          /* 0: by duration */
+	uint64_t t0, t_end, t_hard;
+	atomic_long started;
+	atomic_int stop;
+	FILE *log;
+	pthread_mutex_t logmu;
+};
+
+static uint64_t
+xrand(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+static void
+lload_log(struct load *L, const char *res, const char *what, const char *seats)
+{
+	if (L->log == NULL)
+		return;
+	pthread_mutex_lock(&L->logmu);
+	fprintf(L->log, "%s\t%s\t%s\n", res, what, seats);
+	pthread_mutex_unlock(&L->logmu);
+}
+
+/* A new reservation for a user: K seats, adjacent in a row (the way people
+ * book) or anywhere (--random); overlapping other users' on purpose. */
+static void
+pick_seats(struct load *L, struct lthread *t, struct luser *u)
+{
+	char name[16], rn[4];
+	int i, n = 0, r, s0;
+	int picked[MAX_REQ_SEATS];
+	size_t off = 0;
+
+	if (!L->random) {
+		r = (int)(xrand(&t->rng) % (uint64_t)L->rows);
+		s0 = (int)(xrand(&t->rng) % (uint64_t)(L->per - L->kseats + 1));
+		for (i = 0; i < L->kseats; i++)
+			picked[n++] = r * L->per + s0 + i;
+	} else {
+		while (n < L->kseats) {
+			int v = (int)(xrand(&t->rng) % (uint64_t)(L->rows * L->per)), dup = 0;
+			for (i = 0; i < n; i++)
+				dup |= picked[i] == v;
+			if (!dup)
+				picked[n++] = v;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		row_name(picked[i] / L->per, rn);
+		snprintf(name, sizeof name, "%s%s%d", i ? "," : "", rn, picked[i] % L->per + 1);
+		memcpy(u->seats + off, name, strlen(name) + 1);
+		off += strlen(name);
+	}
+	snprintf(u->res, sizeof u->res, "%s.", L->k.id);
+	for (i = 0; i < 12; i++) {
+		size_t l = strlen(u->res);
+		u->res[l] = "0123456789abcdef"[xrand(&t->rng) & 15];
+		u->res[l + 1] = '\0';
+	}
+	u->state = U_RESERVE;
+	u->tries = 0;
+	u->lost = 0;
+	u->dtries = 0;
+	u->first_fail = 0;
+}
+
+static void
+user_call(struct load *L, struct luser *u, struct call *call, int eval)
+{
+	static const int script[] = { 0, S_RESERVE, S_CONFIRM, S_CANCEL };
+
+	call_init(call, script[u->state], &L->k);
+	call_arg(call, u->res);
+	if (u->state == U_RESERVE) {
+		call_arg(call, "load");
+		call_arg(call, u->seats);
+		call_arg(call, "");
+		call_arg(call, "");
+		call_arg(call, "0");
+	}
+	call_mode(call, eval);
+}
+
+static void
+user_done(struct luser *u)
+{
+	u->state = U_IDLE;
+	u->tries = 0;
+	u->lost = 0;
+	u->dtries = 0;
+	u->first_fail = 0;
+}
+
+/* What a user does with the answer to its step.  clean: with --durable, the
+ * round's WAIT proved a replica has everything this connection wrote. */
+static void
+user_reply(struct load *L, struct lthread *t, struct luser *u, redisReply *r, int clean,
+    uint64_t now)
+{
+	const char *w = word(r);
+	double tnow = (double)now / 1e6;
+
+	if (w == NULL) {
+		if (transient(r) || is_err(r, "NOSCRIPT")) {
+			if (is_err(r, "NOSCRIPT"))
+				return;         /* again at once, with EVAL */
+			if (is_err(r, "IOERR"))
+				u->lost = 1;
+			if (u->first_fail == 0)
+				u->first_fail = tnow;
+			t->s.retries++;
+			if (tnow - u->first_fail < L->c->retry_s) {
+				int back = 20 << (u->tries < 5 ? u->tries : 5);
+				u->tries++;
+				u->not_before = now + (uint64_t)back * 1000;
+				return;
+			}
+		}
+		t->s.errors++;
+		lload_log(L, u->res, "error", r->type == REDIS_REPLY_ERROR ? r->str : "?");
+		user_done(u);
+		return;
+	}
+	t->s.ops++;
+	u->first_fail = 0;
+	switch (u->state) {
+	case U_RESERVE:
+		if (strcmp(w, "OK") == 0 || (strcmp(w, "SAME") == 0 &&
+		    strcmp(elem(r, 1), "held") == 0)) {
+			int roll = (int)(xrand(&t->rng) % 100);
+			t->s.ok++;
+			lload_log(L, u->res, "held", u->seats);
+			if (roll < L->confirm_pct)
+				u->state = U_CONFIRM;
+			else if (roll < L->confirm_pct + L->cancel_pct)
+				u->state = U_CANCEL;
+			else
+				user_done(u);
+			u->tries = 0;
+			u->lost = 0;
+			return;
+		}
+		if (strcmp(w, "CONFLICT") == 0) {
+			t->s.conflicts++;
+			lload_log(L, u->res, "conflict", u->seats);
+		} else if (strcmp(w, "SAME") == 0) {
+			t->s.expired++;
+			lload_log(L, u->res, elem(r, 1), u->seats);
+		} else {
+			t->s.errors++;
+			lload_log(L, u->res, "error", w);
+			if (strcmp(w, "NOEVENT") == 0) {
+				t->fatal = 1;
+				snprintf(t->err, sizeof t->err, "no event '%s'", L->k.id);
+			}
+		}
+		user_done(u);
+		return;
+	case U_CONFIRM:
+		if (strcmp(w, "OK") == 0 || strcmp(w, "ALREADY") == 0) {
+			if (L->c->durable && !clean) {
+				/* Not proven on a replica yet: confirm again (it is
+				 * idempotent and writes) with a WAIT after it. */
+				if (++u->dtries <= 5) {
+					u->not_before = now + 20000;
+					return;
+				}
+				t->s.unacked++;
+				t->s.confirmed++;
+				lload_log(L, u->res, "confirmed-unacked", u->seats);
+			} else {
+				t->s.confirmed++;
+				lload_log(L, u->res, L->c->durable ? "confirmed-durable" :
+				    "confirmed", u->seats);
+			}
+		} else if (strcmp(w, "STATE") == 0) {
+			t->s.expired++;
+			lload_log(L, u->res, elem(r, 1), u->seats);
+		} else {
+			/* NORES: the hold we were told about is gone (a failover
+			 * lost an unreplicated write). */
+			t->s.errors++;
+			t->s.lost_sales++;
+			lload_log(L, u->res, "error", "reservation lost");
+		}
+		user_done(u);
+		return;
+	case U_CANCEL:
+		if (strcmp(w, "OK") == 0 || strcmp(w, "ALREADY") == 0) {
+			t->s.cancelled++;
+			lload_log(L, u->res, "cancelled", u->seats);
+		} else if (strcmp(w, "STATE") == 0) {
+			t->s.expired++;
+			lload_log(L, u->res, elem(r, 1), u->seats);
+		} else {
+			t->s.errors++;
+			t->s.lost_sales++;
+			lload_log(L, u->res, "error", "reservation lost");
+		}
+		user_done(u);
+		return;
+	}
+}
+
+static int
+may_start(struct load *L, uint64_t now)
+{
+	if (atomic_load(&L->stop))
+		return 0;
+	if (L->requests > 0)
+		return atomic_fetch_add(&L->started, 1) < L->requests;
+	return now < L->t_end;
+}
+
+static void *
+load_thread(void *arg)
+{
+	struct lthread *t = arg;
+	struct load *L = t->L;
+	struct ctx *c = L->c;
+	struct rc_cluster cl;
+	struct rc_pipe *p;
+	struct call call;
+	int *batch = rc_calloc((size_t)t->nu, sizeof *batch);
+	int eval = 0, opened = 0;
+	char ms[16];
+	double deadline = rc_now() + c->retry_s;
+
+	snprintf(ms, sizeof ms, "%d", c->wait_ms);
+	while (rc_cluster_open(&cl, &c->o) < 0) {
+		if (rc_now() >= deadline) {
+			t->fatal = 1;
+			snprintf(t->err, sizeof t->err, "%s", cl.err);
+			rc_cluster_close(&cl);
+			free(batch);
+			return NULL;
+		}
+		rc_cluster_close(&cl);
+		rc_sleep_ms(200);
+	}
+	opened = 1;
+	p = rc_pipe_new(&cl);
+	for (;;) {
+		uint64_t now = rc_now_us(), t1, lat, wake = UINT64_MAX;
+		unsigned long before;
+		int i, n = 0, active = 0, confirms = 0, clean, waited = 0;
+
+		if (now > L->t_hard || t->fatal)
+			break;
+		for (i = 0; i < t->nu; i++) {
+			struct luser *u = &t->u[i];
+			if (u->state == U_IDLE) {
+				if (!may_start(L, now))
+					continue;
+				pick_seats(L, t, u);
+				t->s.started++;
+			}
+			active++;
+			if (u->not_before > now) {
+				if (u->not_before < wake)
+					wake = u->not_before;
+				continue;
+			}
+			user_call(L, u, &call, eval);
+			call_pipe(p, &call);
+			confirms += u->state == U_CONFIRM;
+			batch[n++] = i;
+		}
+		if (active == 0)
+			break;
+		if (n == 0) {
+			rc_sleep_ms(wake - now > 1000 ? (int)((wake - now) / 1000) : 1);
+			continue;
+		}
+		if (c->durable && confirms > 0) {
+			rc_pipe_cmd(p, L->k.slot, "WAIT 1 %s", ms);
+			waited = 1;
+		}
+		before = cl.nmoved + cl.nask + cl.nretry + cl.nrefresh;
+		rc_pipe_exec(p);
+		t1 = rc_now_us();
+		lat = t1 - now;
+		clean = before == cl.nmoved + cl.nask + cl.nretry + cl.nrefresh;
+		if (waited) {
+			redisReply *w = rc_pipe_reply(p, (size_t)n);
+			clean = clean && w->type == REDIS_REPLY_INTEGER && w->integer >= 1;
+		}
+		eval = 0;
+		for (i = 0; i < n; i++) {
+			redisReply *r = rc_pipe_reply(p, (size_t)i);
+			if (is_err(r, "NOSCRIPT"))
+				eval = 1;
+			else
+				rc_hist_add(&t->h, lat);
+			user_reply(L, t, &t->u[batch[i]], r, clean, t1);
+		}
+		rc_pipe_reset(p);
+	}
+	rc_pipe_free(p);
+	if (opened)
+		rc_cluster_close(&cl);
+	free(batch);
+	return NULL;
+}
+
+static void
+metric(const char *name, const char *fmt, double v)
+{
+	rc_puts(name);
+	rc_putc('\t');
+	rc_putf(fmt, v);
+	rc_putc('\n');
+}
+
+static int
+cmd_load(struct ctx *c, struct args *a)
+{
+	struct load L;
+	struct lthread *th;
+	struct lstats s;
+	struct rc_hist h;
+	struct rc_pipe *p;
+	redisReply *meta;
+	double secs, elapsed;
+	int i, fatal = 0;
+
+	memset(&L, 0, sizeof L);
+	L.c = c;
+	if (a->event == NULL)
+		rc_die(RC_EX_USAGE, "--event is required");
+	event_keys(&L.k, a->event);
+	L.users = (int)num_arg(a->users ? a->users : "10", "--users", 1, 10000);
+	L.kseats = (int)num_arg(a->seats ? a->seats : "2", "--seats", 1, MAX_REQ_SEATS);
+	if (a->duration != NULL && a->requests != NULL)
+		rc_die(RC_EX_USAGE, "give --duration or --requests, not both");
+	L.requests = a->requests ? num_arg(a->requests, "--requests", 1, 100000000) : 0;
+	secs = a->duration ? (double)num_arg(a->duration, "--duration", 1, 86400) : 0;
+	if (L.requests == 0 && secs == 0)
+		L.requests = (long)L.users * 10;
+	L.threads = (int)num_arg(a->threads ? a->threads : "2", "--threads", 1, 64);
+	if (L.threads > L.users)
+		L.threads = L.users;
+	L.confirm_pct = (int)num_arg(a->confirm ? a->confirm : "80", "--confirm", 0, 100);
+	L.cancel_pct = (int)num_arg(a->cancel ? a->cancel : "10", "--cancel", 0, 100);
+	if (L.confirm_pct + L.cancel_pct > 100)
+		rc_die(RC_EX_USAGE, "--confirm and --cancel add up to more than 100%%");
+	L.random = a->random;
+	if (a->log != NULL && (L.log = fopen(a->log, "w")) == NULL)
+		rc_die(RC_EX_USAGE, "%s: %s", a->log, strerror(errno));
+	pthread_mutex_init(&L.logmu, NULL);
+
+	cluster_open(c);
+	p = rc_pipe_new(&c->cl);
+	rc_pipe_cmd(p, L.k.slot, "HMGET %s rows seats", L.k.k[0]);
+	rc_pipe_exec(p);
+	meta = rc_pipe_reply(p, 0);
+	if (meta->type != REDIS_REPLY_ARRAY || meta->elements != 2)
+		die_reply(meta, "load");
+	if (meta->element[0]->type != REDIS_REPLY_STRING)
+		die_noevent(L.k.id);
+	L.rows = atoi(meta->element[0]->str);
+	L.per = atoi(meta->element[1]->str);
+	rc_pipe_free(p);
+	if (L.kseats > L.per)
+		rc_die(RC_EX_USAGE, "--seats %d: event %s has %d seats a row", L.kseats, L.k.id,
+		    L.per);
+
+	th = rc_calloc((size_t)L.threads, sizeof *th);
+	L.t0 = rc_now_us();
+	L.t_end = L.t0 + (uint64_t)(secs * 1e6);
+	L.t_hard = L.t0 + (uint64_t)((secs + c->retry_s + 60 + (L.requests ? 3600 : 0)) * 1e6);
+	for (i = 0; i < L.threads; i++) {
+		int lo = L.users * i / L.threads, hi = L.users * (i + 1) / L.threads;
+		char seed[17];
+		th[i].L = &L;
+		th[i].nu = hi - lo;
+		th[i].u = rc_calloc((size_t)th[i].nu, sizeof *th[i].u);
+		random_hex(seed, 16);
+		th[i].rng = strtoull(seed, NULL, 16) | 1;
+		rc_hist_init(&th[i].h);
+		if (pthread_create(&th[i].tid, NULL, load_thread, &th[i]) != 0)
+			rc_die(RC_EX_USAGE, "cannot start a thread");
+	}
+	memset(&s, 0, sizeof s);
+	rc_hist_init(&h);
+	for (i = 0; i < L.threads; i++) {
+		pthread_join(th[i].tid, NULL);
+		rc_hist_merge(&h, &th[i].h);
+		s.started += th[i].s.started;
+		s.ok += th[i].s.ok;
+		s.conflicts += th[i].s.conflicts;
+		s.errors += th[i].s.errors;
+		s.confirmed += th[i].s.confirmed;
+		s.cancelled += th[i].s.cancelled;
+		s.expired += th[i].s.expired;
+		s.ops += th[i].s.ops;
+		s.retries += th[i].s.retries;
+		s.unacked += th[i].s.unacked;
+		s.lost_sales += th[i].s.lost_sales;
+		if (th[i].fatal && !fatal) {
+			rc_warn("load: %s", th[i].err);
+			fatal = 1;
+		}
+		free(th[i].u);
+	}
+	elapsed = (double)(rc_now_us() - L.t0) / 1e6;
+	if (L.log != NULL && fclose(L.log) != 0)
+		rc_warn("%s: %s", a->log, strerror(errno));
+	free(th);
+	if (fatal)
+		return RC_EX_CLUSTER;
+	header(c, "metric\tvalue");
+	metric("users", "%.0f", L.users);
+	metric("threads", "%.0f", L.threads);
+	metric("seats_per_request", "%.0f", L.kseats);
+	metric("requests", "%.0f", (double)s.started);
+	metric("ok", "%.0f", (double)s.ok);
+	metric("conflicts", "%.0f", (double)s.conflicts);
+	metric("errors", "%.0f", (double)s.errors);
+	metric("confirmed", "%.0f", (double)s.confirmed);
+	metric("cancelled", "%.0f", (double)s.cancelled);
+	metric("expired", "%.0f", (double)s.expired);
+	metric("retries", "%.0f", (double)s.retries);
+	if (c->durable)
+		metric("durable_unacked", "%.0f", (double)s.unacked);
+	metric("elapsed_s", "%.3f", elapsed);
+	metric("ops", "%.0f", (double)s.ops);
+	metric("ops_per_sec", "%.0f", elapsed > 0 ? (double)s.ops / elapsed : 0);
+	metric("reservations_per_sec", "%.0f", elapsed > 0 ? (double)s.ok / elapsed : 0);
+	metric("p50_ms", "%.3f", (double)rc_hist_pct(&h, 50) / 1000);
+	metric("p99_ms", "%.3f", (double)rc_hist_pct(&h, 99) / 1000);
+	metric("p999_ms", "%.3f", (double)rc_hist_pct(&h, 99.9) / 1000);
+	if (s.errors > 0 || s.unacked > 0) {
+		rc_warn("load: %lu error%s (%lu reservation%s lost), %lu durable confirm%s "
+		    "not acknowledged by a replica", s.errors, s.errors == 1 ? "" : "s",
+		    s.lost_sales, s.lost_sales == 1 ? "" : "s", s.unacked,
+		    s.unacked == 1 ? "" : "s");
+		return RC_EX_NO;
+	}
+	return RC_EX_OK;
+}
+
+/* ---- main ------------------------------------------------------------------------------- */
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: rc-seats [-HTp] [-c host:port] command [options] [args]\n"
+	    "  create-event --name N --rows R --seats S --price P [--hold SECS] [--id ID]\n"
+	    "  events                       every event on every master\n"
+	    "  seat-map EVENT               the seats (grid on a terminal)\n"
+	    "  availability EVENT           available, held, sold\n"
+	    "  reserve --event E --user U --seats A1,A2 [--name N] [--email M] [--hold SECS]\n"
+	    "  confirm [--durable] RES      held -> sold\n"
+	    "  cancel RES                   release; the waitlist is offered the seats\n"
+	    "  show RES                     one reservation\n"
+	    "  waitlist join --event E --user U [--count N] | list EVENT | leave --event E --user U\n"
+	    "  load --event E [--users N] [--seats K] [--duration S | --requests N] [--durable]\n"
+	    "       [--threads T] [--random] [--confirm PCT] [--cancel PCT] [--log FILE]\n"
+	    "  audit EVENT                  check every invariant; exit 1 on a violation\n"
+	    "  sweep [EVENT ...]            release expired holds now\n"
+	    "  common: --retry SECS (20) --wait-ms MS (1000) --timeout SECS\n"
+	    "  -c  seed node (default $RC_CLUSTER, else 127.0.0.1:7001)\n"
+	    "  -H  header line   -T  TSV even on a terminal   -p  pretty\n"
+	    "  -h  this help     -V  version\n");
+}
+
+enum { O_NAME = 0x2000, O_ROWS, O_SEATS, O_PRICE, O_HOLD, O_ID, O_EVENT, O_USER,
+	O_EMAIL, O_USERS, O_DURATION, O_REQUESTS, O_THREADS, O_CONFIRM, O_CANCEL,
+	O_LOG, O_COUNT, O_RANDOM, O_DURABLE, O_RETRY, O_WAITMS };
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		RC_COMMON_LONGOPTS,
+		{ "name", required_argument, NULL, O_NAME },
+		{ "rows", required_argument, NULL, O_ROWS },
+		{ "seats", required_argument, NULL, O_SEATS },
+		{ "price", required_argument, NULL, O_PRICE },
+		{ "hold", required_argument, NULL, O_HOLD },
+		{ "id", required_argument, NULL, O_ID },
+		{ "event", required_argument, NULL, O_EVENT },
+		{ "user", required_argument, NULL, O_USER },
+		{ "email", required_argument, NULL, O_EMAIL },
+		{ "users", required_argument, NULL, O_USERS },
+		{ "duration", required_argument, NULL, O_DURATION },
+		{ "requests", required_argument, NULL, O_REQUESTS },
+		{ "threads", required_argument, NULL, O_THREADS },
+		{ "confirm", required_argument, NULL, O_CONFIRM },
+		{ "cancel", required_argument, NULL, O_CANCEL },
+		{ "log", required_argument, NULL, O_LOG },
+		{ "count", required_argument, NULL, O_COUNT },
+		{ "random", no_argument, NULL, O_RANDOM },
+		{ "durable", no_argument, NULL, O_DURABLE },
+		{ "retry", required_argument, NULL, O_RETRY },
+		{ "wait-ms", required_argument, NULL, O_WAITMS },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctx c;
+	struct args a;
+	const char *cmd;
+	int ch, rc;
+
+	rc_init(argv[0]);
+	memset(&c, 0, sizeof c);
+	memset(&a, 0, sizeof a);
+	rc_opts_init(&c.o);
+	c.retry_s = 20;
+	c.wait_ms = 1000;
+	/* Options may come before or after the command word ("+" would stop at
+	 * it); getopt_long permutes, so the command is the first operand. */
+	while ((ch = getopt_long(argc, argv, RC_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (rc_opts_parse(&c.o, ch, optarg))
+			continue;
+		switch (ch) {
+		case O_NAME: a.name = optarg; break;
+		case O_ROWS: a.rows = optarg; break;
+		case O_SEATS: a.seats = optarg; break;
+		case O_PRICE: a.price = optarg; break;
+		case O_HOLD: a.hold = optarg; break;
+		case O_ID: a.id = optarg; break;
+		case O_EVENT: a.event = optarg; break;
+		case O_USER: a.user = optarg; break;
+		case O_EMAIL: a.email = optarg; break;
+		case O_USERS: a.users = optarg; break;
+		case O_DURATION: a.duration = optarg; break;
+		case O_REQUESTS: a.requests = optarg; break;
+		case O_THREADS: a.threads = optarg; break;
+		case O_CONFIRM: a.confirm = optarg; break;
+		case O_CANCEL: a.cancel = optarg; break;
+		case O_LOG: a.log = optarg; break;
+		case O_COUNT: a.count = optarg; break;
+		case O_RANDOM: a.random = 1; break;
+		case O_DURABLE: c.durable = 1; break;
+		case O_RETRY:
+			c.retry_s = (double)num_arg(optarg, "--retry", 0, 3600);
+			break;
+		case O_WAITMS:
+			c.wait_ms = (int)num_arg(optarg, "--wait-ms", 1, 600000);
+			break;
+		case 'h':
+			usage(stdout);
+			return RC_EX_OK;
+		case 'V':
+			rc_version();
+		default:
+			usage(stderr);
+			return RC_EX_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	rc_opts_done(&c.o);
+	if (argc < 1) {
+		usage(stderr);
+		return RC_EX_USAGE;
+	}
+	scripts_init();
+	cmd = argv[0];
+	argc--;
+	argv++;
+#define NEED(n) do { if (argc != (n)) \
+	rc_die(RC_EX_USAGE, "%s takes %d argument%s (rc-seats -h)", cmd, n, n == 1 ? "" : "s"); \
+	} while (0)
+	if (strcmp(cmd, "create-event") == 0) {
+		NEED(0);
+		rc = cmd_create(&c, &a);
+	} else if (strcmp(cmd, "events") == 0) {
+		NEED(0);
+		rc = cmd_events(&c);
+	} else if (strcmp(cmd, "seat-map") == 0) {
+		NEED(1);
+		rc = cmd_seat_map(&c, argv[0]);
+	} else if (strcmp(cmd, "availability") == 0) {
+		NEED(1);
+		rc = cmd_availability(&c, argv[0]);
+	} else if (strcmp(cmd, "reserve") == 0) {
+		NEED(0);
+		rc = cmd_reserve(&c, &a);
+	} else if (strcmp(cmd, "confirm") == 0) {
+		NEED(1);
+		rc = cmd_confirm(&c, argv[0]);
+	} else if (strcmp(cmd, "cancel") == 0) {
+		NEED(1);
+		rc = cmd_cancel(&c, argv[0]);
+	} else if (strcmp(cmd, "show") == 0) {
+		NEED(1);
+		rc = cmd_show(&c, argv[0]);
+	} else if (strcmp(cmd, "waitlist") == 0) {
+		rc = cmd_waitlist(&c, argc, argv, &a);
+	} else if (strcmp(cmd, "load") == 0) {
+		NEED(0);
+		rc = cmd_load(&c, &a);
+	} else if (strcmp(cmd, "audit") == 0) {
+		NEED(1);
+		rc = cmd_audit(&c, argv[0]);
+	} else if (strcmp(cmd, "sweep") == 0) {
+		rc = cmd_sweep(&c, argc, argv);
+	} else {
+		rc_warn("unknown command '%s'", cmd);
+		usage(stderr);
+		return RC_EX_USAGE;
+	}
+	if (c.open)
+		rc_cluster_close(&c.cl);
+	return rc;
+}

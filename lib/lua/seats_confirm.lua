@@ -1,0 +1,35 @@
+-- seats_confirm: ARGV res.  held -> sold, unless the hold has expired.
+-- Confirming a confirmed reservation answers 'ALREADY' and still writes (a
+-- counter), so a WAIT after it covers the confirmation too.
+local id = ARGV[1]
+local raw = redis.call('HGET', K_RES, id)
+if not raw then
+	return { 'NORES' }
+end
+local now = now_ms()
+local rec = cjson.decode(raw)
+if rec.st == 'held' and tonumber(rec.x) <= now then
+	release(id, rec, 'expired')
+end
+expire_holds(now, 16)
+if rec.st == 'confirmed' then
+	redis.call('HINCRBY', K_STATS, 'touch', 1)
+	return { 'ALREADY' }
+end
+if rec.st ~= 'held' then
+	return { 'STATE', rec.st }
+end
+local seats = split(rec.s)
+local mark, args = 'S:' .. id, {}
+for _, s in ipairs(seats) do
+	args[#args + 1] = s
+	args[#args + 1] = mark
+end
+redis.call('HSET', K_SEATS, unpack(args))
+redis.call('HINCRBY', K_STATS, 'held', -#seats)
+redis.call('HINCRBY', K_STATS, 'sold', #seats)
+redis.call('ZREM', K_HOLDS, id)
+rec.st = 'confirmed'
+rec.t = now
+save(id, rec)
+return { 'OK', rec.s }

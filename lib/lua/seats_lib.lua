@@ -1,0 +1,100 @@
+-- seats_lib: the part every rc-seats script shares; rc-seats prepends it to
+-- each seats_*.lua before loading it, so one script is one self-contained text.
+--
+-- Every key of an event shares the hash tag {event:ID} and is passed in KEYS,
+-- always in this order:
+--   1 meta    hash   name rows seats price total hold created seq
+--   2 seats   hash   seat -> "H:<res>" (held) or "S:<res>" (sold); absent = free
+--   3 stats   hash   available held sold (+ touch, a write for WAIT)
+--   4 holds   zset   res -> expiry (ms since the epoch)
+--   5 res     hash   res -> JSON {u user, n name, e email, s "A1,A2",
+--                     st held|confirmed|cancelled|expired, x expiry, c created}
+--   6 wl      zset   user -> arrival sequence (the waitlist, FIFO)
+--   7 wlinfo  hash   user -> how many seats the user waits for
+local K_META, K_SEATS, K_STATS, K_HOLDS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local K_RES, K_WL, K_WLINFO = KEYS[5], KEYS[6], KEYS[7]
+local EVENT_ID = string.match(K_META, '^{event:(.-)}')
+
+local function now_ms()
+	local t = redis.call('TIME')
+	return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function split(s)
+	local out = {}
+	for x in string.gmatch(s, '[^,]+') do
+		out[#out + 1] = x
+	end
+	return out
+end
+
+-- A seat name is a row (A..Z, then AA..ZZ) and a number from 1.
+local function seat_ok(s, rows, per)
+	local letters, num = string.match(s, '^([A-Z][A-Z]?)([1-9][0-9]*)$')
+	if not letters then
+		return false
+	end
+	local r = string.byte(letters, 1) - 64
+	if #letters == 2 then
+		r = r * 26 + string.byte(letters, 2) - 64
+	end
+	return r <= rows and tonumber(num) <= per
+end
+
+local function save(id, rec)
+	redis.call('HSET', K_RES, id, cjson.encode(rec))
+end
+
+-- Gives a reservation's seats back (only seats that still point at it) and
+-- moves it to newstatus; returns the seats released.
+local function release(id, rec, newstatus)
+	local mark = (rec.st == 'held' and 'H:' or 'S:') .. id
+	local seats, freed = split(rec.s), {}
+	for _, s in ipairs(seats) do
+		if redis.call('HGET', K_SEATS, s) == mark then
+			redis.call('HDEL', K_SEATS, s)
+			freed[#freed + 1] = s
+		end
+	end
+	if rec.st == 'held' then
+		redis.call('ZREM', K_HOLDS, id)
+		redis.call('HINCRBY', K_STATS, 'held', -#freed)
+	else
+		redis.call('HINCRBY', K_STATS, 'sold', -#freed)
+	end
+	redis.call('HINCRBY', K_STATS, 'available', #freed)
+	rec.st = newstatus
+	save(id, rec)
+	return freed
+end
+
+-- Lazy expiry: holds whose time is up go back on sale, at most limit of them.
+local function expire_holds(now, limit)
+	local ids = redis.call('ZRANGEBYSCORE', K_HOLDS, '-inf', now, 'LIMIT', 0, limit)
+	for _, id in ipairs(ids) do
+		local raw = redis.call('HGET', K_RES, id)
+		if raw then
+			release(id, cjson.decode(raw), 'expired')
+		else
+			redis.call('ZREM', K_HOLDS, id)
+		end
+	end
+	return #ids
+end
+
+-- A hold on seats (already checked free) for a reservation id.
+local function hold(id, seats, user, name, email, secs, now)
+	local x = now + secs * 1000
+	local mark, args = 'H:' .. id, {}
+	for _, s in ipairs(seats) do
+		args[#args + 1] = s
+		args[#args + 1] = mark
+	end
+	redis.call('HSET', K_SEATS, unpack(args))
+	redis.call('HINCRBY', K_STATS, 'held', #seats)
+	redis.call('HINCRBY', K_STATS, 'available', -#seats)
+	redis.call('ZADD', K_HOLDS, x, id)
+	save(id, { u = user, n = name, e = email, s = table.concat(seats, ','),
+		st = 'held', x = x, c = now })
+	return x
+end

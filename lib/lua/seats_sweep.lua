@@ -1,0 +1,9 @@
+-- seats_sweep: ARGV limit.  Releases up to limit expired holds; returns
+-- OK, how many, then available held sold total.
+if redis.call('EXISTS', K_META) == 0 then
+	return { 'NOEVENT' }
+end
+local n = expire_holds(now_ms(), tonumber(ARGV[1]))
+local st = redis.call('HMGET', K_STATS, 'available', 'held', 'sold')
+return { 'OK', tostring(n), st[1] or '0', st[2] or '0', st[3] or '0',
+	redis.call('HGET', K_META, 'total') or '0' }
