@@ -33,7 +33,14 @@ LUASRC  = $(sort $(wildcard lib/lua/*.lua))
 .PHONY: all deps check test unit units probes cli labs-check lint man-lint shellcheck asan \
 	fuzz bench demo install uninstall clean
 
-all: $(TOOLS)
+COMPLETION = completion/rc-tools.bash completion/_rc-tools
+all: $(TOOLS) $(COMPLETION)
+
+# Completion: one part per tool in completion/parts, joined here.
+completion/rc-tools.bash: $(sort $(wildcard completion/parts/*.bash)) tools/completion.sh
+	sh tools/completion.sh bash $(sort $(wildcard completion/parts/*.bash)) > $@
+completion/_rc-tools: $(sort $(wildcard completion/parts/*.zsh)) tools/completion.sh
+	sh tools/completion.sh zsh $(sort $(wildcard completion/parts/*.zsh)) > $@
 
 $(B)/lib/%.o: lib/%.c lib/rc.h
 	@mkdir -p $(dir $@)
@@ -72,7 +79,7 @@ $(B)/tests/cli/%: tests/cli/%.c $(B)/lib/librc.a
 # What a fresh Debian/Ubuntu machine needs.  Installs it when we are root,
 # else stops with the command to run.
 DEB_PKGS = libhiredis-dev libedit-dev redis-server redis-tools mandoc bc \
-	shellcheck clang valgrind tmux perl gcc make
+	shellcheck clang valgrind tmux perl gcc make zsh
 deps:
 	@sh tools/deps.sh $(DEB_PKGS)
 
@@ -104,7 +111,8 @@ man-lint:
 
 SHELL_SCRIPTS = labs/cluster $(wildcard labs/*.sh) tests/cli/lib.sh \
 	$(wildcard tests/cli/*.t) $(wildcard tests/bench/*.sh) .ci/run \
-	tools/deps.sh tools/embed.sh completion/rc-tools.bash
+	tools/deps.sh tools/embed.sh tools/completion.sh \
+	$(wildcard completion/parts/*.bash)
 shellcheck:
 	shellcheck -S warning -x $(SHELL_SCRIPTS)
 

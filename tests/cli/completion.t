@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Shell completion: the joined bash file registers every tool and completes
+# like a user would see it; the zsh file parses and names every tool.
+. "$(dirname "$0")/lib.sh"
+
+comp=$ROOT/completion/rc-tools.bash
+[[ -f $comp ]] || bail_file "completion/rc-tools.bash is not built (make)"
+
+# complete_words WORD...: what bash offers for the command line WORD... (the
+# last word is the one being completed), one a line, sorted.
+complete_words() {
+	bash -c '
+		. "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		f=$(complete -p "$1" 2>/dev/null | sed -n "s/.*-F \([^ ]*\) .*/\1/p")
+		[ -n "$f" ] || { echo "no completion for $1"; exit 1; }
+		"$f" "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+		printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$comp" "$@"
+}
+
+for src in "$ROOT"/bin/rc-*.c; do
+	t=$(basename "$src" .c)
+	ok "bash completes $t" bash -c '. "$1"; complete -p "$2"' _ "$comp" "$t"
+done
+ok "bash completes rc-cluster" bash -c '. "$1"; complete -p rc-cluster' _ "$comp"
+
+is "$(complete_words rc-slot --t | tr '\n' ' ')" "--tag --timeout --tsv " "rc-slot --t<TAB>"
+is "$(complete_words rc-slot -n | tr '\n' ' ')" "-n " "rc-slot -n<TAB>"
+is "$(complete_words rc-slot foo | tr '\n' ' ')" " " "a key is not completed"
+is "$(RC_CLUSTER=10.0.0.1:6379 complete_words rc-slot -c '' | tr '\n' ' ')" \
+	"10.0.0.1:6379 127.0.0.1:7001 " "-c offers RC_CLUSTER and the lab's seed"
+is "$(complete_words rc-cluster st | tr '\n' ' ')" "start status stop " "rc-cluster st<TAB>"
+is "$(complete_words rc-cluster up - | tr '\n' ' ')" "-h -m -r -t " "rc-cluster up -<TAB>"
+
+if command -v zsh >/dev/null 2>&1; then
+	zcomp=$ROOT/completion/_rc-tools
+	ok "the zsh completion parses" zsh -n "$zcomp"
+	first=$(head -n 1 "$zcomp")
+	for src in "$ROOT"/bin/rc-*.c; do
+		t=$(basename "$src" .c)
+		like "$first" "#compdef .*\\b$t\\b" "zsh completes $t"
+	done
+	like "$first" "#compdef .*rc-cluster" "zsh completes rc-cluster"
+else
+	skip "zsh is not installed" 1
+fi
+
+done_testing
