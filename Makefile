@@ -22,7 +22,7 @@ LDLIBS_rc-repl = -ledit
 # B is the build directory: "." for the normal build, build/asan for the
 # sanitizer build, so both can live side by side.
 B ?= .
-LIBSRC  = $(sort $(wildcard lib/*.c))
+LIBSRC  = $(filter-out lib/lua.c,$(sort $(wildcard lib/*.c)))
 LIBOBJ  = $(patsubst %.c,$(B)/%.o,$(LIBSRC))
 TOOLSRC = $(sort $(wildcard bin/rc-*.c))
 TOOLS   = $(patsubst %.c,$(B)/%,$(TOOLSRC))
@@ -88,6 +88,7 @@ check: deps
 	$(MAKE) WERROR=1 all units probes
 	$(MAKE) unit cli lint
 	$(MAKE) asan
+	$(MAKE) fuzz FUZZ_SECONDS=10
 	@echo "make check: all passed"
 
 test: check
