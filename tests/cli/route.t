@@ -85,6 +85,28 @@ rcli "$src" MIGRATE 127.0.0.1 "$dst" "" 0 5000 KEYS '{ask}b' >/dev/null
 for p in $(masters); do rcli "$p" CLUSTER SETSLOT "$slot" NODE "$(id_of "$dst")" >/dev/null; done
 ok "the cluster checks clean after" redis-cli --cluster check $SEED
 
+# --- TRYAGAIN: a multi-key command while its keys are split by a migration ---------
+rcli_c $BASE MSET '{t}a' A '{t}b' B >/dev/null
+src=$(port_of_key '{t}a')
+dst=$(other_master "$src")
+slot=$(rcli $BASE CLUSTER KEYSLOT '{t}a')
+rcli "$dst" CLUSTER SETSLOT "$slot" IMPORTING "$(id_of "$src")" >/dev/null
+rcli "$src" CLUSTER SETSLOT "$slot" MIGRATING "$(id_of "$dst")" >/dev/null
+rcli "$src" MIGRATE 127.0.0.1 "$dst" "" 0 5000 KEYS '{t}a' >/dev/null
+out=$("$PROBE" $SEED 2 <<<$'MGET {t}a {t}b\n!stats')
+like "$out" "^ERR:TRYAGAIN" "a split multi-key command gives up with TRYAGAIN after its bound"
+like "$out" "retry=3 " "after the bounded retries (2 + the first try)"
+# Retried long enough, it succeeds once the migration is finished.
+start_probe tryagain $'!wait '"$T"$'/split\nMGET {t}a {t}b\n!stats' 40
+touch "$T/split"
+sleep 0.3
+rcli "$src" MIGRATE 127.0.0.1 "$dst" "" 0 5000 KEYS '{t}b' >/dev/null
+for p in $(masters); do rcli "$p" CLUSTER SETSLOT "$slot" NODE "$(id_of "$dst")" >/dev/null; done
+wait "$pid"
+mapfile -t got <"$T/tryagain.out"
+is "${got[0]}" "[A,B]" "the same command retried through the migration gets both keys"
+like "${got[1]}" "retry=[1-9][0-9]* " "after some TRYAGAIN retries"
+
 # --- a master dies: its replica takes over ------------------------------------------
 rcli_c $BASE SET '{fo}k' survived >/dev/null
 victim=$(port_of_key '{fo}k')
