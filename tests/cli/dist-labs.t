@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# rc-dist's labs (labs/1[0-9]-*.sh) run non-interactively against a cluster of
+# their own, as `make check` runs them.  Ports 15220-15225.
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_redis
+
+BASE=15220
+cluster_up $BASE 3 1 5000 >/dev/null || bail_file "no cluster"
+ok "the cluster is ok" cluster_wait_ok 30
+
+# lab NAME: runs labs/NAME.sh; its output (stdout and stderr) is in $OUT.
+lab() {
+	exit_is 0 "lab $1 runs to the end" env RC_CLUSTER=127.0.0.1:$BASE RC_LAB_PORT=$BASE \
+		RC_LAB_DIR="$LAB_DIR" RC_LAB_NONINTERACTIVE=1 bash "$ROOT/labs/$1.sh" </dev/null
+}
+
+lab 10-understanding-the-cluster
+like "$OUT" "== Understanding the cluster ==" "10: the title"
+like "$OUT" $'\n *3 master\n *3 replica' "10: counts 3 masters and 3 replicas"
+like "$OUT" $'\nok\t16384\t16384\t0\t0\t6\t3\t3\t3\t0\t' "10: the info row says ok"
+like "$OUT" "all nodes healthy" "10: the exit status check passes"
+
+lab 11-slot-distribution
+like "$OUT" "0-5460" "11: shows the first master's range"
+like "$OUT" "█" "11: draws the bars"
+like "$OUT" "16384 slots assigned" "11: the slots add up"
+owner=$(rc-slot -n foo | cut -f3)
+is "$(grep -A1 'print \$1 } }' <<<"$OUT" | tail -n1)" "$owner" "11: awk over the ranges finds foo's master"
+
+lab 12-key-to-slot
+like "$OUT" $'\\{user:1001\\}:profile\t[0-9]+\tuser:1001' "12: the hash tag is shown"
+slot=$(rc-slot '{user:lab12}' | cut -f2)
+is "$(grep -c $'^{user:lab12}:[a-z]*\t'"$slot"$'\t' <<<"$OUT")" 3 "12: hot SLOT finds the three keys"
+is "$(rcli_c $BASE EXISTS '{user:lab12}:cart')" 0 "12: and the lab removed them"
+
+lab 13-analyzing-key-distribution
+eslot=$(rc-slot '{event:1}' | cut -f2)
+like "$OUT" "13000 keys; " "13: counts the 13000 keys written"
+like "$OUT" $'\n *'"$eslot +200[0-9] +127" "13: the event's slot is the hottest, with 2000 keys"
+like "$OUT" "500 keys found by SCAN" "13: the pattern sample stops at 500"
+total=0
+for p in $BASE $((BASE + 1)) $((BASE + 2)); do total=$((total + $(rcli "$p" DBSIZE))); done
+is "$total" 0 "13: the lab's keys are removed at the end"
+
+lab 14-sharding-patterns
+like "$OUT" "100000 keys from stdin; balanced" "14: sequential keys spread evenly"
+like "$OUT" "30000 keys from stdin; balanced" "14: UUIDs spread evenly"
+like "$OUT" "3000 keys from stdin; balanced" "14: many entity tags spread evenly"
+like "$OUT" "10000 keys from stdin; skewed" "14: one big tenant skews"
+like "$OUT" $'\n *[0-9]+ +9000 ' "14: hot - shows the tenant's slot with 9000 keys"
+
+lab 15-monitoring-and-alerts
+is "$(grep -c $'^1[0-9]{9}\tok\t16384' <<<"$OUT")" 0 "15: (sanity) grep without -E finds nothing"
+is "$(grep -Ec $'^1[0-9]{9}\tok\t16384\t' <<<"$OUT")" 3 "15: three timestamped info rows"
+is "$(grep -Ec '^ +2 ALERT 127\.0\.0\.1:[0-9]+ memory' <<<"$OUT")" 6 "15: a memory alert per node, twice"
+like "$OUT" $'\nhealthy' "15: the exit status says healthy"
+
+done_testing
