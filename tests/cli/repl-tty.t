@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# rc-repl on a real terminal (tmux): the prompt, replies in redis-cli's
+# terminal format, tab completion, the route toggle, bad input that does not
+# end the session, the history file, and secrets kept out of it.
+# Ports 16020-16039 only.
+# shellcheck disable=SC2317 # helpers are called through retry
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_redis
+require_cmd tmux
+
+BASE=16020
+cluster_up $BASE 3 0 2000 >"$T/up.log" 2>&1 || {
+	diag "$(cat "$T/up.log")"
+	bail_file "no cluster"
+}
+
+SOCK=$T/tmux.sock
+HIST=$T/history
+tm() { tmux -S "$SOCK" "$@"; }
+at_exit "tmux -S '$SOCK' kill-server"
+screen() {
+	tm capture-pane -p -t repl -S -200
+	echo "<end>"
+}
+# shows REGEX: wait until the screen matches
+shows() { [[ $(screen) =~ $1 ]]; }
+# see DESC REGEX: passes when the screen comes to match REGEX within 5 s
+see() {
+	if retry 5 shows "$2"; then
+		pass "$1"
+	else
+		fail "$1"
+		diag "$(screen | grep -v '^$' | tail -n 8)"
+	fi
+}
+# type TEXT...: send keys, one argument at a time (tmux key names allowed)
+type_keys() { tm send-keys -t repl "$@"; }
+
+tm new-session -d -s repl -x 150 -y 50 \
+	"env RC_CLUSTER=127.0.0.1:$BASE RC_HISTFILE='$HIST' TERM=xterm '$BIN/rc-repl'; sleep 30" ||
+	bail_file "tmux cannot start"
+
+see "the prompt names the seed" "127\.0\.0\.1:$BASE>"
+
+type_keys 'SET tty:1 hello' Enter
+see "a status reply" $'SET tty:1 hello\nOK'
+type_keys 'GET tty:1' Enter 'GET tty:none' Enter 'INCR tty:n' Enter 'RPUSH tty:l a "b c"' Enter 'LRANGE tty:l 0 -1' Enter
+see "replies look like redis-cli's" $'"hello"\n.*\\(nil\\)\n.*\\(integer\\) 1\n.*\\(integer\\) 2\n.*1\\) "a"\n2\\) "b c"'
+
+# Tab completion of a command name (lower case stays lower case), then run it.
+type_keys 'dbsi' Tab
+see "tab completes a command name" $'> dbsize\n'
+type_keys Enter
+see "the completed command runs" $'> dbsize[^\n]*\n\\(integer\\) [0-9]+'
+type_keys 'CLUSTER COUNTK' Tab
+see "tab completes a subcommand" "> CLUSTER COUNTKEYSINSLOT "
+type_keys C-u ':spl' Tab
+see "tab completes a meta-command" $'> :split( +\\[on\\|off\\])?\n'
+see "a hint at the right shows its arguments" $'> :split +\\[on\\|off\\]\n'
+type_keys C-u
+
+type_keys ':route on' Enter 'GET tty:1' Enter
+see "the prompt shows the route toggle" "127\.0\.0\.1:$BASE \[route\]> "
+see "the route is shown" "-> slot [0-9]+ -> 127\.0\.0\.1:[0-9]+"$'\n"hello"'
+
+type_keys 'GET "oops' Enter
+see "bad quoting is reported" "rc-repl: unbalanced quotes"
+type_keys ':nosuch' Enter
+see "an unknown meta-command is reported" "unknown meta-command :nosuch"
+type_keys 'ECHO still-here' Enter
+see "the session goes on" '"still-here"'
+
+# Secrets: they run, but never reach the history file.
+type_keys ':route off' Enter
+type_keys 'AUTH someuser s3cr3t-one' Enter
+see "AUTH runs (and fails)" "WRONGPASS"
+type_keys 'CONFIG SET requirepass s3cr3t-two' Enter
+see "CONFIG SET requirepass runs" $'requirepass s3cr3t-two[^\n]*\nOK'
+rcli $BASE -a s3cr3t-two --no-auth-warning CONFIG SET requirepass "" >/dev/null
+type_keys 'HELLO 2 AUTH default s3cr3t-three' Enter
+type_keys 'ECHO after-secrets' Enter
+see "the session goes on after them" '"after-secrets"'
+type_keys ':quit' Enter
+ok "history is written" retry 5 grep -q 'after-secrets' "$HIST"
+ok "commands are in it" grep -q 'tty:1' "$HIST"
+ok "no secret is in it" bash -c "! grep -qiE 's3cr3t|requirepass|AUTH' '$HIST'"
+is "$(stat -c %a "$HIST")" 600 "the history file is private"
+
+# History is read back: Up recalls the last command of the previous session.
+tm kill-session -t repl
+tm new-session -d -s repl -x 150 -y 50 \
+	"env RC_CLUSTER=127.0.0.1:$BASE RC_HISTFILE='$HIST' TERM=xterm '$BIN/rc-repl'; sleep 30"
+retry 10 shows "127\.0\.0\.1:$BASE>" || true
+type_keys Up
+see "Up recalls the history of the last session" "> :quit"
+
+done_testing
