@@ -7,7 +7,10 @@
 . "$(dirname "$0")/lib.sh"
 require_redis
 
-cluster_up 15700 3 1 5000 >/dev/null 2>&1 || bail_file "no cluster on 15700"
+cluster_up 15700 3 1 5000 >"$T/up.log" 2>&1 || {
+	diag "$(<"$T/up.log")"
+	bail_file "no cluster on 15700"
+}
 PORTS=$(cluster_ports)
 
 # masters: the ports of the masters, one a line
