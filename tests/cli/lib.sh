@@ -16,7 +16,7 @@
 # which always kills the test's nodes and removes its temporary directory $T.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BIN=$ROOT/bin
+BIN=${RC_BIN:-$ROOT/bin}
 LAB=$ROOT/labs/cluster
 PATH=$BIN:$PATH
 export ROOT BIN PATH
@@ -364,11 +364,21 @@ _tap_kill_labs() {
 	done
 	for ((i = 0; i < 50 && ${#pids[@]}; i++)); do
 		for pid in "${!pids[@]}"; do
-			kill -0 "${pids[$pid]}" 2>/dev/null || unset 'pids[pid]'
+			_tap_alive "${pids[$pid]}" || unset 'pids[pid]'
 		done
 		((${#pids[@]})) && sleep 0.1
 	done
 	return 0
+}
+
+# Is PID alive? A zombie (killed, not yet reaped by init) is not.
+_tap_alive() {
+	local stat
+	kill -0 "$1" 2>/dev/null || return 1
+	[[ -r /proc/$1/stat ]] || return 0
+	stat=$(<"/proc/$1/stat") 2>/dev/null || return 1
+	stat=${stat##*) }
+	[[ ${stat%% *} != Z ]]
 }
 
 _tap_cleanup() {

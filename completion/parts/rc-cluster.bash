@@ -1,0 +1,55 @@
+# shellcheck shell=bash
+# bash completion for rc-cluster (labs/cluster in the source tree). Only the function:
+# the completion framework registers it for rc-cluster and labs/cluster.
+_rc_cluster() {
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
+	local prog=${COMP_WORDS[0]} cmd="" ports i nargs=0
+	local cmds="up down clean status ports start stop kill pause resume add logs"
+
+	# The command is the first word after the program name that is not an option;
+	# nargs counts the words after it, before the one being completed.
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		if [[ -n $cmd ]]; then
+			[[ ${COMP_WORDS[i]} == -* ]] || nargs=$((nargs + 1))
+		elif [[ ${COMP_WORDS[i]} != -* ]]; then
+			cmd=${COMP_WORDS[i]}
+		fi
+	done
+
+	COMPREPLY=()
+	if [[ -z $cmd ]]; then
+		mapfile -t COMPREPLY < <(compgen -W "$cmds -h" -- "$cur")
+		return
+	fi
+	# The lab's node ports, from the same program (rc-cluster or labs/cluster).
+	command -v "$prog" >/dev/null 2>&1 || prog=rc-cluster
+	case $cmd in
+	up)
+		case $prev in
+		-m | -r | -t) return ;; # a number
+		esac
+		mapfile -t COMPREPLY < <(compgen -W "-m -r -t -h" -- "$cur")
+		;;
+	start | stop | kill | pause | resume)
+		((nargs == 0)) || return
+		ports=$("$prog" ports 2>/dev/null)
+		mapfile -t COMPREPLY < <(compgen -W "$ports" -- "$cur")
+		;;
+	logs)
+		if [[ $cur == -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "-f" -- "$cur")
+		elif ((nargs == 0)); then
+			ports=$("$prog" ports 2>/dev/null)
+			mapfile -t COMPREPLY < <(compgen -W "$ports" -- "$cur")
+		fi
+		;;
+	add)
+		# Suggest the port after the lab's highest one.
+		((nargs == 0)) || return
+		ports=$("$prog" ports 2>/dev/null | tail -n 1)
+		[[ -n $ports ]] && mapfile -t COMPREPLY < <(compgen -W "$((ports + 1))" -- "$cur")
+		;;
+	esac
+	return 0
+}
+complete -F _rc_cluster rc-cluster

@@ -1,0 +1,51 @@
+# zsh completion for rc-cluster (labs/cluster in the source tree). Only the function:
+# the completion framework registers it (compdef) for rc-cluster and labs/cluster.
+_rc-cluster() {
+	local prog=$words[1] curcontext=$curcontext state line ret=1
+	local -a cmds ports
+	cmds=(
+		'up:start the lab (create it, or restart it from saved state)'
+		'down:stop every node gracefully, keeping the state'
+		'clean:stop the lab and remove its state'
+		'status:show each node and the cluster state'
+		'ports:print the node ports'
+		'start:start a stopped node'
+		'stop:shut a node down gracefully'
+		'kill:kill a node with SIGKILL (a crash)'
+		'pause:stop a node with SIGSTOP (a hung node)'
+		'resume:continue a paused node'
+		'add:start a fresh node, not joined'
+		'logs:show a node'"'"'s log'
+	)
+	_arguments -C \
+		'(- *)-h[show usage]' \
+		'1: :->command' \
+		'*:: :->args' && ret=0
+	case $state in
+	command)
+		_describe -t commands 'rc-cluster command' cmds && ret=0
+		;;
+	args)
+		ports=(${(f)"$($prog ports 2>/dev/null)"})
+		case $line[1] in
+		up)
+			_arguments \
+				'-m[number of masters]:masters (at least 3):' \
+				'-r[replicas per master]:replicas:' \
+				'-t[cluster node timeout]:milliseconds:' \
+				'-h[show usage]' && ret=0
+			;;
+		start|stop|kill|pause|resume)
+			_arguments "1:node port:(${ports[*]})" && ret=0
+			;;
+		logs)
+			_arguments '-f[follow the log]' "1:node port:(${ports[*]})" && ret=0
+			;;
+		add)
+			_message 'a free port' && ret=0
+			;;
+		esac
+		;;
+	esac
+	return ret
+}
