@@ -524,7 +524,11 @@ run_job(struct engine *e, struct rc_cluster *cl, const struct job *j)
 		for (i = 0, k = 0; i < j->n; i++) {
 			if (sl[i].state != S_KEYSDONE)
 				continue;
-			if (is_ok(rep[k]))
+			/* A master whose last slot went away may have turned itself
+			 * into a replica of the target already (Redis 7's replica
+			 * migration): its keys had all moved, the slot is the
+			 * target's. */
+			if (is_ok(rep[k]) || err_has(rep[k], "only with masters"))
 				sl[i].state = S_DONE;
 			else if (err_has(rep[k], "still hold keys") ||
 			    err_has(rep[k], "still holds keys")) {

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# rc-reshard: scale out and back in (add-node, a replica for it, rebalance
+# --use-empty, del-node) while a client writes and reads through the cluster:
+# no client error, no acknowledged write lost, no key lost or duplicated.
+. "$(dirname "$0")/lib.sh"
+require_redis
+
+BASE=15420
+cluster_up $BASE 3 1 5000 >/dev/null || bail_file "no cluster"
+
+NKEYS=20000
+masters() { rcli $BASE cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ && $3 !~ /noaddr/ && NF > 8 { split($2, a, "[:@]"); print a[2] }'; }
+load_keys() {
+	seq 1 "$NKEYS" | awk '{ print "k" $1 }' | rc-slot -n |
+		awk -F'\t' -v dir="$T" '{ n = split($3, a, ":"); print $1 > (dir "/load." a[n]) }'
+	local f p
+	for f in "$T"/load.*; do
+		p=${f##*.}
+		awk '{ v = "v" substr($1, 2); printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", length($1), $1, length(v), v }' "$f" |
+			rcli "$p" --pipe >/dev/null || return 1
+		rm -f "$f"
+	done
+}
+# verify_keys: the k keys exactly once over the masters, with their values.
+verify_keys() {
+	local p bad
+	: >"$T/seen"
+	for p in $(masters); do
+		rcli "$p" --scan --pattern 'k*' >"$T/keys.$p" || return 1
+		sed 's/^/GET /' "$T/keys.$p" | rcli "$p" | paste "$T/keys.$p" - >>"$T/seen"
+	done
+	bad=$(awk -F'\t' '$2 != "v" substr($1, 2)' "$T/seen" | wc -l)
+	[[ $bad == 0 ]] || { diag "$bad keys with a wrong value"; return 1; }
+	[[ $(cut -f1 "$T/seen" | sort | uniq -d | wc -l) == 0 ]] || { diag "duplicates"; return 1; }
+	[[ $(wc -l <"$T/seen") == "$NKEYS" ]] || { diag "$(wc -l <"$T/seen") keys, want $NKEYS"; return 1; }
+}
+cluster_clean() {
+	local out
+	out=$(rcli $BASE --cluster check 127.0.0.1:$BASE 2>&1)
+	[[ $out != *'[ERR]'* && $out != *'[WARNING]'* ]] || {
+		diag "$(grep -E 'ERR|WARN' <<<"$out" | head -5)"
+		return 1
+	}
+}
+ok "load $NKEYS keys" load_keys
+
+# The client: SET w<i> i then GET w<i>, through one redis-cli -c that follows
+# MOVED and ASK, a few hundred commands a second until told to stop.
+writer() {
+	local i=0
+	while [[ ! -e $T/stop ]] && ((i < 200000)); do
+		i=$((i + 1))
+		printf 'SET w%d %d\nGET w%d\n' "$i" "$i" "$i"
+		((i % 20 == 0)) && sleep 0.02
+	done
+	echo "$i" >"$T/nwrites"
+}
+RC_TEST_CLI_TIMEOUT=600 rcli_c $BASE < <(writer) >"$T/client.out" 2>&1 &
+wpid=$!
+at_exit "touch '$T/stop'; kill $wpid"
+sleep 1
+
+cluster_cmd add $((BASE + 6)) >/dev/null 2>&1
+cluster_cmd add $((BASE + 7)) >/dev/null 2>&1
+ok "add-node returns once every node knows it" rc-reshard add-node 127.0.0.1:$((BASE + 6))
+like "$OUT" "^127.0.0.1:$((BASE + 6))"$'\t'"[0-9a-f]{40}"$'\t'"master"$'\t'"-\$" "add-node row"
+NEW=$(cut -f2 <<<"$OUT")
+for p in $(cluster_ports); do
+	[[ $p == $((BASE + 7)) ]] && continue
+	is "$(rcli "$p" cluster nodes | grep -c "^$NEW ")" 1 "node $p knows the new master"
+done
+ok "rebalance --use-empty right after add-node" rc-reshard rebalance --use-empty
+is "$(wc -l <<<"$OUT")" 4096 "4096 slots moved"
+is "$(rcli $((BASE + 6)) cluster nodes | grep myself | awk '{ n = 0; for (i = 9; i <= NF; i++) { split($i, r, "-"); n += (r[2] == "" ? 1 : r[2] - r[1] + 1) } print n }')" \
+	4096 "the new master holds 4096 slots"
+ok "add a replica for the new master" rc-reshard add-node 127.0.0.1:$((BASE + 7)) --replica-of 127.0.0.1:$((BASE + 6))
+like "$OUT" $'\t'"replica"$'\t'"$NEW\$" "replica of the new master"
+like "$(rcli $((BASE + 7)) cluster nodes | grep myself)" "slave $NEW" "the replica says so itself"
+ok "cluster clean with 4 masters" cluster_clean
+ok "keys intact with 4 masters" verify_keys
+ok "rc-reshard check clean" rc-reshard check
+
+exit_is 2 "del-node needs -y off a terminal" rc-reshard del-node 127.0.0.1:$((BASE + 6)) </dev/null
+ok "del-node drains the master" rc-reshard -y del-node 127.0.0.1:$((BASE + 6))
+is "$(wc -l <<<"$OUT")" 4096 "its 4096 slots moved away"
+for p in $(cluster_ports); do
+	[[ $p == $((BASE + 6)) ]] && continue
+	is "$(rcli "$p" cluster nodes | grep -c "^$NEW ")" 0 "node $p forgot it"
+done
+like "$(rcli $((BASE + 7)) cluster nodes | grep myself)" "slave [0-9a-f]{40}" "its replica follows another master"
+unlike "$(rcli $((BASE + 7)) cluster nodes | grep myself)" "$NEW" "not the removed one"
+is "$(rcli $((BASE + 6)) cluster info | tr -d '\r' | grep cluster_known_nodes)" \
+	"cluster_known_nodes:1" "the removed node was reset"
+
+touch "$T/stop"
+wait $wpid
+n=$(cat "$T/nwrites")
+note "the client made $n writes"
+ok "the client wrote during all of it" test "$n" -gt 500
+grep -v '^-> Redirected' "$T/client.out" >"$T/replies"
+bad=$(awk -v n="$n" 'NR % 2 == 1 && $0 != "OK" { print NR ": " $0 } NR % 2 == 0 && $0 != (NR / 2) "" { print NR ": " $0 }' "$T/replies" | head -5)
+is "$bad" "" "the client saw no error and read back each write"
+is "$(wc -l <"$T/replies")" $((2 * n)) "a reply for every command"
+for p in $(masters); do rcli "$p" --scan --pattern 'w*'; done >"$T/wkeys"
+is "$(sort -u "$T/wkeys" | wc -l)" "$n" "every acknowledged write is there"
+sed 's/^/GET /' "$T/wkeys" | rcli_c $BASE | grep -v '^-> Redirected' | paste "$T/wkeys" - | awk -F'\t' '$2 != substr($1, 2)' >"$T/wrong"
+is "$(wc -l <"$T/wrong")" 0 "with its value"
+ok "keys intact after scaling back" verify_keys
+ok "cluster clean at the end" cluster_clean
+ok "rc-reshard check clean at the end" rc-reshard check
+
+done_testing
