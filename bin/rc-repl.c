@@ -1429,8 +1429,10 @@ main(int argc, char **argv)
 				run_command(&r, &r.args);
 		}
 		flush_pipe(&r);
-	} else if (r.interactive)
+	} else if (r.interactive) {
 		interactive(&r);
+		r.status = RC_EX_OK;    /* each problem was shown as it came */
+	}
 	else
 		batch(&r);
 	rc_flush();
