@@ -197,15 +197,16 @@ ok "slots with an open slot" rc-dist slots
 like "$(grep "^$owner0"$'\t' <<<"$OUT" | cut -f6)" "^$hslot>$other\$" "shows it migrating to its peer"
 like "$OUT" "has open slots" "and warns"
 ok "slot $hslot stable again" rcli "${owner0##*:}" CLUSTER SETSLOT "$hslot" STABLE
-ok "slot 16383 deleted on the seed" rcli $BASE CLUSTER DELSLOTS 16383
+# The seed gives up a slot of its own and takes it back: same node, same epoch.
+is "$(rc-dist -T slots | awk -F'\t' '$5 ~ /^0-/ { print $1 }')" "127.0.0.1:$BASE" "the seed owns slot 0"
+ok "slot 0 deleted on the seed" rcli $BASE CLUSTER DELSLOTS 0
 exit_is 1 "slots exits 1 with an unassigned slot" rc-dist slots
-like "$OUT" $'\n-\t-\t1\t0\\.0\t16383\t-\tunassigned' "with a row for it"
-like "$OUT" "1 slots are not assigned to any master: 16383" "and a warning"
-owner_last=$(rcli 15201 CLUSTER NODES | awk '$3 ~ /master/ && $NF ~ /16383/ { print $1 }')
-ok "slot 16383 given back" rcli $BASE CLUSTER ADDSLOTS 16383
+like "$OUT" $'\n-\t-\t1\t0\\.0\t0\t-\tunassigned' "with a row for it"
+like "$OUT" "1 slots are not assigned to any master: 0" "and a warning"
+ok "slot 0 given back" rcli $BASE CLUSTER ADDSLOTS 0
 state_ok() { [[ $(info_field $BASE cluster_state) == ok ]]; }
 ok "the seed is ok again" retry 20 state_ok
-note "slot 16383 belongs to $owner_last"
+ok "slots is healthy again" rc-dist slots
 
 # --- a master down ------------------------------------------------------------
 victim=$(masters | tail -n1)
@@ -221,5 +222,10 @@ exit_is 1 "info exits 1" rc-dist info
 like "$(head -n1 <<<"$OUT")" $'\t1\t[0-9]+$' "counting one node not ok"
 exit_is 1 "slots exits 1" rc-dist slots
 like "$OUT" "$victim"$'\t.*\tdown' "marking it"
+exit_is 1 "watching nodes as TSV with a master down exits 1" rc-dist -T -w 0.2 --count 3 nodes
+is "$(grep -c "^rc-dist: $victim: Connection refused" <<<"$OUT")" 1 "the warning is given once, not every round"
+is "$(grep -Ec "^[0-9]+"$'\t'"$victim"$'\t.*\tdown$' <<<"$OUT")" 3 "the node is marked down in every round"
+ok "watching as a table" sh -c 'rc-dist -p -w 0.2 --count 2 nodes 2>&1; true'
+is "$(grep -c "^! $victim: Connection refused (marked down)" <<<"$OUT")" 2 "shows the warning inside each frame"
 
 done_testing
