@@ -35,6 +35,9 @@ struct repl {
 	int mode;                       /* RC_REPLY_TTY or RC_REPLY_RAW */
 	int route, split, timing, readonly;
 	int route_once;
+	int in_multi;                   /* MULTI seen, not yet sent */
+	long multi_line;
+	struct rc_node *txn;            /* the node a transaction runs on */
 	struct rc_node *pin;
 	const char *src;                /* "<stdin>" or "-e" */
 	long line;                      /* the current input line */
@@ -486,6 +489,67 @@ run_split(struct repl *r, struct rc_args *a, int kind)
 	return 1;
 }
 
+/* Any master, the seed first: where a keyless command goes. */
+static struct rc_node *
+some_master(struct repl *r)
+{
+	int i;
+
+	if (r->cl.seed != NULL && rc_node_is_master(r->cl.seed) && !r->cl.seed->down)
+		return r->cl.seed;
+	for (i = 0; i < r->cl.nnodes; i++)
+		if (rc_node_is_master(r->cl.nodes[i]) && !r->cl.nodes[i]->down)
+			return r->cl.nodes[i];
+	return NULL;
+}
+
+/*
+ * MULTI ... EXEC must run on one connection.  MULTI is held back until the
+ * first command of the transaction shows where it goes (its key's master);
+ * then MULTI and everything up to EXEC or DISCARD go to that node, as they
+ * are: a key of another slot gets the server's MOVED, and EXEC its
+ * EXECABORT.  Returns 1 when the command was handled here.
+ */
+static int
+transaction(struct repl *r, struct rc_args *a, int slot)
+{
+	static char multi[] = "MULTI";
+	char *mv[1] = { multi };
+	size_t ml[1] = { 5 };
+	struct rc_args m = { 1, 1, mv, ml };
+	int end;
+
+	if (r->pin != NULL)
+		return 0;
+	if (!r->in_multi && r->txn == NULL) {
+		if (!is_cmd(a, 0, "MULTI") || a->argc != 1)
+			return 0;
+		flush_pipe(r);
+		r->in_multi = 1;
+		r->multi_line = r->line;
+		return 1;
+	}
+	end = is_cmd(a, 0, "EXEC") || is_cmd(a, 0, "DISCARD");
+	if (r->txn == NULL) {
+		struct rc_node *n = slot >= 0 ? rc_cluster_owner(&r->cl, slot) : some_master(r);
+		long keep = r->line;
+		if (n == NULL || pinned_ctx(r, n) == NULL) {
+			r->in_multi = 0;
+			return 1;
+		}
+		r->txn = n;
+		r->line = r->multi_line;
+		on_node(r, n, &m, "transaction");
+		r->line = keep;
+	}
+	on_node(r, r->txn, a, "transaction");
+	if (end || r->txn->ctx == NULL) {
+		r->txn = NULL;
+		r->in_multi = 0;
+	}
+	return 1;
+}
+
 /* One server command, routed. */
 static void
 run_command(struct repl *r, struct rc_args *a)
@@ -505,12 +569,16 @@ run_command(struct repl *r, struct rc_args *a)
 		return;
 	}
 #endif
-	if (simple && slot >= 0 && pipelinable(a)) {
+	if (simple && slot >= 0 && pipelinable(a) && !r->in_multi) {
 		queue(r, slot, a);
 		return;
 	}
 	flush_pipe(r);
 	t0 = rc_now_us();
+	if (transaction(r, a, slot)) {
+		show_timing(r, t0);
+		return;
+	}
 	if (r->pin != NULL) {
 		if (pinned_ctx(r, r->pin) == NULL)
 			return;
@@ -676,7 +744,8 @@ meta_each(struct repl *r, struct rc_args *a, int masters_only)
 	struct rc_args sub = { 0, 0, NULL, NULL };
 	struct rc_node **list;
 	struct rc_pipe *p;
-	int i, n = 0;
+	int i, n = 0, *queued;
+	size_t k;
 
 	if (a->argc < 2) {
 		complain(r, RC_EX_USAGE, "usage: %s CMD [ARG...]", a->argv[0]);
@@ -690,29 +759,25 @@ meta_each(struct repl *r, struct rc_args *a, int masters_only)
 		if (!masters_only || rc_node_is_master(r->cl.nodes[i]))
 			list[n++] = r->cl.nodes[i];
 	p = rc_pipe_new(&r->cl);
+	queued = rc_calloc((size_t)r->cl.nnodes + 1, sizeof *queued);
 	for (i = 0; i < n; i++) {
 		if (rc_node_ctx(&r->cl, list[i]) == NULL)
 			continue;
+		queued[i] = 1;
 		rc_pipe_node_argv(p, list[i], sub.argc, (const char **)sub.argv, sub.argvlen);
 	}
 	rc_pipe_exec(p);
-	{
-		size_t k = 0;
-		for (i = 0; i < n; i++) {
-			char ad[300];
-			rc_node_addr(list[i], ad, sizeof ad);
-			if (list[i]->ctx == NULL && (k >= rc_pipe_len(p))) {
-				complain(r, RC_EX_CLUSTER, "%s: down: %s", ad, list[i]->err);
-				continue;
-			}
-			if (list[i]->down && list[i]->ctx == NULL) {
-				complain(r, RC_EX_CLUSTER, "%s: down: %s", ad, list[i]->err);
-				continue;
-			}
-			rc_putf("%s%s\n", ad, r->mode == RC_REPLY_TTY ? ":" : "");
-			show(r, rc_pipe_reply(p, k++), r->line);
+	for (i = 0, k = 0; i < n; i++) {
+		char ad[300];
+		rc_node_addr(list[i], ad, sizeof ad);
+		if (!queued[i]) {
+			complain(r, RC_EX_CLUSTER, "%s is down: %s", ad, list[i]->err);
+			continue;
 		}
+		rc_putf("%s%s\n", ad, r->mode == RC_REPLY_TTY ? ":" : "");
+		show(r, rc_pipe_reply(p, k++), r->line);
 	}
+	free(queued);
 	rc_pipe_free(p);
 	free(list);
 }

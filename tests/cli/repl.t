@@ -93,6 +93,13 @@ is "$RC" 0 "split mode: no errors"
 is "$(cat "$T/o")" "$(printf 'OK\n1\n\n2\n3\n3\n2')" "split MSET/MGET/EXISTS/DEL merge like one command"
 like "$(cat "$T/e")" "split: 3 keys in 3 slots on 3 nodes" "split says how many nodes it touched"
 
+# --- transactions follow their first key ------------------------------------
+printf 'MULTI\nSET {tx}a 1\nINCR {tx}a\nEXEC\nMULTI\nSET tx:a 1\nSET tx:b 2\nEXEC\nGET tx:a\n' >"$T/in"
+r <"$T/in"
+is "$(head -n 5 "$T/o")" "$(printf 'OK\nQUEUED\nQUEUED\nOK\n2')" "MULTI/EXEC run on the node of the first key"
+like "$(cat "$T/e")" "<stdin>:7: MOVED .*<stdin>:8: EXECABORT" "a key of another slot inside MULTI: the server's MOVED and EXECABORT"
+is "$(tail -n 1 "$T/o")" "" "and nothing of the aborted transaction ran"
+
 # --- meta-commands ----------------------------------------------------------
 r -e ':nodes'
 is "$(grep -c $'\tmaster\t' "$T/o")" 3 ":nodes lists 3 masters"
@@ -160,6 +167,10 @@ r <"$T/in"
 is "$RC" 3 "a pinned node that is down: exit 3"
 like "$(cat "$T/e")" "<stdin>:2: node $victim is down" "with the line and the node"
 is "$(cat "$T/o")" "bar" "and the session goes on"
+r -e ':all PING'
+is "$(grep -c '^PONG$' "$T/o")" 5 ":all with a node down: the others answer"
+like "$(cat "$T/e")" "$victim is down" "and the one down is named"
+is "$RC" 3 "exit 3"
 
 "${RC_REDIS_SERVER:-redis-server}" --port $PLAIN --bind 127.0.0.1 --save '' --appendonly no \
 	--dir "$T" --daemonize yes --pidfile "$T/plain.pid" --logfile "$T/plain.log" >/dev/null
