@@ -510,11 +510,12 @@ nodes_summary(struct dist *d, struct nstat *st, int n)
 	if (strcmp(state, "ok") != 0 || down > 0)
 		d->bad = 1;
 	if (d->o.pretty) {
-		rc_putf("%s%s%s: %s, slots %lld assigned, %lld ok, %lld pfail, "
+		int good = strcmp(state, "ok") == 0;
+		rc_putf("cluster: %s%s%s, slots %lld assigned, %lld ok, %lld pfail, "
 		    "%lld fail; %lld known nodes (%d masters, %d replicas, "
 		    "%d not ok); size %lld; %lld keys\n",
-		    rc_color(&d->o, RC_C_BOLD), "cluster", rc_color(&d->o, RC_C_RESET),
-		    state, ref ? ref->assigned : -1, ref ? ref->slots_ok : -1,
+		    rc_color(&d->o, good ? RC_C_GREEN : RC_C_RED), state,
+		    rc_color(&d->o, RC_C_RESET), ref ? ref->assigned : -1, ref ? ref->slots_ok : -1,
 		    ref ? ref->slots_pfail : -1, ref ? ref->slots_fail : -1,
 		    ref ? ref->known : -1, masters, replicas, down,
 		    ref ? ref->size : -1, keys);
