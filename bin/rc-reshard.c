@@ -223,6 +223,9 @@ on_slot(void *ud, const struct rc_mig_slot *r)
 			rc_putu((unsigned long long)(r->ms + 0.5));
 		}
 		rc_putc('\n');
+		/* Row by row: a pipeline downstream (or a log) sees each slot
+		 * as it lands, and a killed run leaves an exact record. */
+		rc_flush();
 	} else {
 		c->slots_failed++;
 		rc_progress_end(&c->prog);
