@@ -50,11 +50,14 @@ end
 local function release(id, rec, newstatus)
 	local mark = (rec.st == 'held' and 'H:' or 'S:') .. id
 	local seats, freed = split(rec.s), {}
-	for _, s in ipairs(seats) do
-		if redis.call('HGET', K_SEATS, s) == mark then
-			redis.call('HDEL', K_SEATS, s)
+	local cur = redis.call('HMGET', K_SEATS, unpack(seats))
+	for i, s in ipairs(seats) do
+		if cur[i] == mark then
 			freed[#freed + 1] = s
 		end
+	end
+	if #freed > 0 then
+		redis.call('HDEL', K_SEATS, unpack(freed))
 	end
 	if rec.st == 'held' then
 		redis.call('ZREM', K_HOLDS, id)
