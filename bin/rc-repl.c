@@ -1001,6 +1001,7 @@ add_cmd(const char *name, size_t nlen, const char *hint)
 	ncmds++;
 }
 
+#if HIREDIS_MAJOR >= 1
 /* A field of a RESP2 flat map (an array of name, value, name, value). */
 static const redisReply *
 field(const redisReply *m, const char *name)
@@ -1100,20 +1101,36 @@ add_docs(const redisReply *list)
 			add_docs(subs);
 	}
 }
+#endif
 
-/* Command names and synopses from the server's COMMAND DOCS, else the
- * built-in list; either way the meta-commands. */
+/* Command names and synopses: the server's COMMAND DOCS (hiredis 0.14 cannot
+ * read its deep nesting, so only with hiredis 1.x), the built-in synopses,
+ * every name from COMMAND LIST (subcommands as "cluster|nodes"), and the
+ * meta-commands.  The first synopsis found for a name is kept. */
 static void
 load_commands(struct repl *r)
 {
-	redisReply *x = rc_cluster_cmd(&r->cl, -1, "COMMAND DOCS");
+	redisReply *x;
+	size_t j;
 	int i;
 
+#if HIREDIS_MAJOR >= 1
+	x = rc_cluster_cmd(&r->cl, -1, "COMMAND DOCS");
 	if (x->type == REDIS_REPLY_ARRAY && x->elements > 0)
 		add_docs(x);
+#ifdef REDIS_REPLY_MAP
+	else if (x->type == REDIS_REPLY_MAP)
+		add_docs(x);
+#endif
 	freeReplyObject(x);
+#endif
 	for (i = 0; builtin_cmds[i] != NULL; i += 2)
 		add_cmd(builtin_cmds[i], strlen(builtin_cmds[i]), builtin_cmds[i + 1]);
+	x = rc_cluster_cmd(&r->cl, -1, "COMMAND LIST");
+	for (j = 0; x->type == REDIS_REPLY_ARRAY && j < x->elements; j++)
+		if (x->element[j]->type == REDIS_REPLY_STRING)
+			add_cmd(x->element[j]->str, x->element[j]->len, "");
+	freeReplyObject(x);
 	for (i = 0; metas[i] != NULL; i += 2)
 		add_cmd(metas[i], strlen(metas[i]), metas[i + 1]);
 }

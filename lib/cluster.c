@@ -40,15 +40,17 @@ rc_cluster_owner(struct rc_cluster *cl, int slot)
 void
 rc_node_drop(struct rc_node *n, const char *why)
 {
+	/* why is often the context's own errstr: use it before the free. */
+	if (why != NULL) {
+		char a[300], w[sizeof n->err];
+		snprintf(w, sizeof w, "%s", why);
+		snprintf(n->err, sizeof n->err, "%s: %s", rc_node_addr(n, a, sizeof a), w);
+	}
 	if (n->ctx != NULL) {
 		redisFree(n->ctx);
 		n->ctx = NULL;
 	}
 	n->down = 1;
-	if (why != NULL) {
-		char a[300];
-		snprintf(n->err, sizeof n->err, "%s: %s", rc_node_addr(n, a, sizeof a), why);
-	}
 }
 
 /* Connects when needed.  A node marked down is tried again: the caller
