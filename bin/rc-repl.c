@@ -1331,6 +1331,18 @@ complete_fn(EditLine *el, int ch)
 	return CC_REDISPLAY;
 }
 
+/* A blank ends a word: insert it and redraw, so the right margin shows the
+ * synopsis of the command just named (libedit redraws the right prompt only
+ * on a full refresh). */
+static unsigned char
+space_fn(EditLine *el, int ch)
+{
+	char s[2] = { (char)ch, '\0' };
+
+	el_insertstr(el, s);
+	return CC_REFRESH;
+}
+
 /* The synopsis of the command being typed, shown at the right margin. */
 static char *
 hint_fn(EditLine *el)
@@ -1412,6 +1424,8 @@ interactive(struct repl *r)
 	el_set(r->el, EL_ADDFN, "rc-complete", "complete a command name", complete_fn);
 	el_set(r->el, EL_BIND, "^I", "rc-complete", NULL);
 	el_set(r->el, EL_BIND, "^R", "em-inc-search-prev", NULL);
+	el_set(r->el, EL_ADDFN, "rc-space", "insert a blank, show the hint", space_fn);
+	el_set(r->el, EL_BIND, " ", "rc-space", NULL);
 	el_source(r->el, NULL);
 	r->src = "<tty>";
 	while ((line = el_gets(r->el, &count)) != NULL) {

@@ -58,6 +58,8 @@ see "tab completes a subcommand" "> CLUSTER COUNTKEYSINSLOT "
 type_keys C-u ':spl' Tab
 see "tab completes a meta-command" $'> :split( +\\[on\\|off\\])?\n'
 see "a hint at the right shows its arguments" $'> :split +\\[on\\|off\\]\n'
+type_keys C-u 'HGET '
+see "a hint follows a command name as it is typed" $'> HGET +key field\n'
 type_keys C-u
 
 type_keys ':route on' Enter 'GET tty:1' Enter
