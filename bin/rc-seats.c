@@ -1286,7 +1286,7 @@ struct luser {
 
 struct lstats {
 	unsigned long started, ok, conflicts, errors, confirmed, cancelled, expired;
-	unsigned long ops, retries, unacked, lost_sales;
+	unsigned long ops, retries, unacked, lost_sales, redirects;
 };
 
 struct load;
@@ -1612,6 +1612,8 @@ load_thread(void *arg)
 		rc_pipe_reset(p);
 	}
 	rc_pipe_free(p);
+	t->s.redirects = cl.nmoved + cl.nask;
+	t->s.retries += cl.nretry;
 	if (opened)
 		rc_cluster_close(&cl);
 	free(batch);
@@ -1712,6 +1714,7 @@ cmd_load(struct ctx *c, struct args *a)
 		s.retries += th[i].s.retries;
 		s.unacked += th[i].s.unacked;
 		s.lost_sales += th[i].s.lost_sales;
+		s.redirects += th[i].s.redirects;
 		if (th[i].fatal && !fatal) {
 			rc_warn("load: %s", th[i].err);
 			fatal = 1;
@@ -1736,6 +1739,7 @@ cmd_load(struct ctx *c, struct args *a)
 	metric("cancelled", "%.0f", (double)s.cancelled);
 	metric("expired", "%.0f", (double)s.expired);
 	metric("retries", "%.0f", (double)s.retries);
+	metric("redirects", "%.0f", (double)s.redirects);
 	if (c->durable)
 		metric("durable_unacked", "%.0f", (double)s.unacked);
 	metric("elapsed_s", "%.3f", elapsed);
