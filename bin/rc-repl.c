@@ -1343,6 +1343,8 @@ space_fn(EditLine *el, int ch)
 	return CC_REFRESH;
 }
 
+static int hint_shown;   /* the last redraw put a hint at the right */
+
 /* The synopsis of the command being typed, shown at the right margin. */
 static char *
 hint_fn(EditLine *el)
@@ -1352,6 +1354,7 @@ hint_fn(EditLine *el)
 	int partial, nw = typed_words(el, words, &partial), i, best = -1;
 
 	hint[0] = '\0';
+	hint_shown = 0;
 	if (nw == 0 || (nw == 1 && partial))
 		return hint;
 	for (i = 0; i < ncmds; i++)
@@ -1363,9 +1366,25 @@ hint_fn(EditLine *el)
 			if (strcasecmp(cmds[i].name, full) == 0)
 				best = i;
 	}
-	if (best >= 0 && cmds[best].hint[0] != '\0')
+	if (best >= 0 && cmds[best].hint[0] != '\0') {
 		snprintf(hint, sizeof hint, "%s", cmds[best].hint);
+		hint_shown = 1;
+	}
 	return hint;
+}
+
+/* The entered line keeps its hint on the screen (libedit does not redraw
+ * it on Enter): clear what follows the text, when the line took one row. */
+static void
+clear_hint(struct repl *r, size_t len)
+{
+	size_t col = strlen(r->prompt) + len;
+
+	if (!hint_shown || col + 1 >= (size_t)rc_term_width())
+		return;
+	hint_shown = 0;
+	fprintf(stdout, "\033[A\r\033[%zuC\033[K\r\n", col);
+	fflush(stdout);
 }
 
 static char *
@@ -1435,6 +1454,7 @@ interactive(struct repl *r)
 
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			len--;
+		clear_hint(r, len);
 		r->line++;
 		splits = rc_split_args(line, len, &r->args, err, sizeof err) >= 0;
 		if (len > 0)
