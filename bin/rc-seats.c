@@ -1117,6 +1117,12 @@ cmd_cancel(struct ctx *c, const char *res)
 	if (strcmp(w, "ALREADY") == 0) {
 		if (!lost)
 			rc_die(RC_EX_NO, "reservation %s was already cancelled", res);
+		/* Our first try ran; its answer (and any waitlist offers it
+		 * made) was lost with the connection. */
+		rc_warn("%s is cancelled (the reply to the first try was lost; "
+		    "rc-seats waitlist list shows who is still waiting)", res);
+		header(c, "what\tuser\treservation\tseats");
+		rc_putf("released\t-\t%s\t?\n", res);
 		freeReplyObject(r);
 		return RC_EX_OK;
 	}

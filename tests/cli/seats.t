@@ -144,6 +144,28 @@ for p in $(masters); do rcli "$p" SCRIPT FLUSH >/dev/null; done
 ok "reserve after SCRIPT FLUSH (EVALSHA falls back to EVAL)" rc-seats reserve --event conf --user h --seats G1
 ok "and again (EVALSHA now hits)" rc-seats reserve --event conf --user h --seats G2
 
+# --- a lost reply: the node hangs after the request was sent ----------------------------
+# With a 1 s timeout the reply never comes (IOERR: it may have run); the
+# request is sent again with the same reservation id, and every copy that
+# runs once the node wakes finds the same hold.
+rc-seats create-event --name Lost --rows 1 --seats 10 --price 1 --id lost >/dev/null
+lport=$(rc-slot -n '{event:lost}:meta' | cut -f3)
+lport=${lport##*:}
+cluster_cmd pause "$lport" >/dev/null 2>&1
+(
+	sleep 2.5
+	cluster_cmd resume "$lport" >/dev/null 2>&1
+) &
+ok "reserve while the node hangs, retried after the timeout" \
+	rc-seats --timeout 1 reserve --event lost --user lost1 --seats A1,A2
+lres=$OUT
+wait
+like "$lres" '^lost\.[0-9a-f]{12}$' "one reservation id"
+is "$(rc-seats availability lost | sed -n 2p)" $'held\t2' "two seats held, not more: the retries found their own hold"
+ok "audit lost" rc-seats audit lost
+is "$(field reservations "$OUT")" 1 "exactly one reservation"
+is "$(field status "$(rc-seats show "$lres")")" held "and it is the one reserve printed"
+
 # --- bad input: exit 2, a clear message, nothing written -----------------------------------
 before=$(snapshot conf)
 bad() {
