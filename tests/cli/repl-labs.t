@@ -52,4 +52,16 @@ like "$OUT" $'QUEUED\nQUEUED\n1\n1\n' "42: MULTI/EXEC on the tag's master"
 like "$OUT" $'  EOF\n1\n0\nA1\nheld\nA2\nalice\n2\n' "42: the Lua hold is atomic: alice wins, bob does not"
 is "$(keys_total)" 0 "42: the lab removed its keys"
 
+before=$(rc-slot -n lab43:ticket | cut -f3)
+lab 43-redirects
+s=$(slot lab43:ticket)
+like "$OUT" "-> ASK $s 127\.0\.0\.1:1604[0-2]: slot is migrating" "43: the GET after MIGRATE follows ASK"
+like "$OUT" "-> slot $s -> 127\.0\.0\.1:1604[0-2] \(ASKING\)" "43: with ASKING"
+like "$OUT" "-> MOVED $s 127\.0\.0\.1:1604[0-2]: slot table updated" "43: the GET after SETSLOT NODE follows MOVED"
+like "$OUT" $'resending\n(-> slot table refreshed\n)?-> slot '"$s"$' -> [^\n]*\nseat-A1\n-> slot '"$s"' -> ' "43: and the next GET goes straight to the new owner"
+like "$OUT" $'\nlab43:ticket\t'"$s"$'\t'"$before"$'\n-> Slot' "43: the lab says the slot is back"
+is "$(rc-slot -n lab43:ticket | cut -f3)" "$before" "43: and it is"
+is "$(keys_total)" 0 "43: the lab removed its key"
+ok "43: the cluster is ok after the round trip" cluster_wait_ok 30
+
 done_testing
