@@ -1469,6 +1469,13 @@ interactive(struct repl *r)
 	el_end(r->el);
 	history_end(r->hist);
 	free(r->histfile);
+	while (ncmds > 0) {
+		ncmds--;
+		free(cmds[ncmds].name);
+		free(cmds[ncmds].hint);
+	}
+	free(cmds);
+	cmds = NULL;
 }
 
 int
