@@ -96,5 +96,9 @@ tm new-session -d -s repl -x 150 -y 50 \
 retry 10 shows "127\.0\.0\.1:$BASE>" || true
 type_keys Up
 see "Up recalls the history of the last session" "> :quit"
+type_keys C-u C-r 'after-sec'
+see "^R searches the history" "> ECHO after-secrets"
+type_keys Enter
+see "and the line found runs" $'ECHO after-secrets[^\n]*\n"after-secrets"'
 
 done_testing
