@@ -52,7 +52,7 @@ mkdir -p "$D"
 client() {
 	local i=$1 r=${ROWS:RANDOM%10:1} s=$((RANDOM % 9 + 1)) res rc
 	echo "$r$s,$r$((s + 1))" >"$D/$i.seats"
-	res=$(rc-seats reserve --event fo --user "u$i" --seats "$r$s,$r$((s + 1))" 2>"$D/$i.rerr")
+	res=$(rc-seats reserve --retry 40 --event fo --user "u$i" --seats "$r$s,$r$((s + 1))" 2>"$D/$i.rerr")
 	rc=$?
 	echo "$rc" >"$D/$i.rrc"
 	echo "$res" >"$D/$i.res"
