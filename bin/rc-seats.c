@@ -1282,7 +1282,7 @@ enum { U_IDLE, U_RESERVE, U_CONFIRM, U_CANCEL };
 struct luser {
 	int state;
 	char res[120];
-	char seats[MAX_REQ_SEATS * 6];
+	char seats[MAX_REQ_SEATS * 8];
 	double first_fail;      /* when the current step first failed; 0 none */
 	int tries;
 	int lost;               /* a try may have run unseen */
