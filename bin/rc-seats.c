@@ -1052,7 +1052,7 @@ cmd_confirm(struct ctx *c, const char *res)
 		cluster_open(c);
 		rc = confirm_durable(c, &call, res, &replicas, state, sizeof state);
 		if (rc == 1)
-			rc_die(RC_EX_USAGE, "no reservation '%s'", res);
+			rc_die(RC_EX_USAGE, "no reservation '%s' (a wrong id, or a hold a failover lost before a replica had it)", res);
 		if (rc == 2)
 			rc_die(RC_EX_NO, "reservation %s cannot be confirmed: it is %s%s", res,
 			    state, strcmp(state, "expired") == 0 ?
@@ -1077,7 +1077,7 @@ cmd_confirm(struct ctx *c, const char *res)
 		die_reply(r, "confirm");
 	}
 	if (strcmp(w, "NORES") == 0)
-		rc_die(RC_EX_USAGE, "no reservation '%s'", res);
+		rc_die(RC_EX_USAGE, "no reservation '%s' (a wrong id, or a hold a failover lost before a replica had it)", res);
 	if (strcmp(w, "STATE") == 0) {
 		if (strcmp(elem(r, 1), "expired") == 0)
 			rc_die(RC_EX_NO, "reservation %s cannot be confirmed: its hold expired and "
@@ -1113,7 +1113,7 @@ cmd_cancel(struct ctx *c, const char *res)
 		die_reply(r, "cancel");
 	}
 	if (strcmp(w, "NORES") == 0)
-		rc_die(RC_EX_USAGE, "no reservation '%s'", res);
+		rc_die(RC_EX_USAGE, "no reservation '%s' (a wrong id, or a hold a failover lost before a replica had it)", res);
 	if (strcmp(w, "ALREADY") == 0) {
 		if (!lost)
 			rc_die(RC_EX_NO, "reservation %s was already cancelled", res);
@@ -1155,7 +1155,7 @@ cmd_show(struct ctx *c, const char *res)
 	if (word(r) == NULL)
 		die_reply(r, "show");
 	if (strcmp(word(r), "NORES") == 0)
-		rc_die(RC_EX_USAGE, "no reservation '%s'", res);
+		rc_die(RC_EX_USAGE, "no reservation '%s' (a wrong id, or a hold a failover lost before a replica had it)", res);
 	header(c, "field\tvalue");
 	kv("reservation", res);
 	kv("event", k.id);
