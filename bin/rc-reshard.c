@@ -227,9 +227,11 @@ on_slot(void *ud, const struct rc_mig_slot *r)
 		 * as it lands, and a killed run leaves an exact record. */
 		rc_flush();
 	} else {
-		c->slots_failed++;
-		rc_progress_end(&c->prog);
-		rc_warn("slot %d (%.12s -> %.12s): %s", r->slot, r->from, r->to, r->err);
+		/* The first few failures in full; the count at the end. */
+		if (++c->slots_failed <= 10) {
+			rc_progress_end(&c->prog);
+			rc_warn("slot %d (%.12s -> %.12s): %s", r->slot, r->from, r->to, r->err);
+		}
 	}
 	snprintf(extra, sizeof extra, "slots, %ld keys", c->keys_done);
 	rc_progress_step(&c->prog, (uint64_t)(c->slots_done + c->slots_failed), extra);
@@ -1287,7 +1289,9 @@ cmd_del_node(struct ctx *c, int argc, char **argv)
 	}
 	/* 4. The node itself forgets the cluster. */
 	{
-		redisReply *rep = node_cmd(&cl, gone, "CLUSTER RESET SOFT%s%s", "", "");
+		/* HARD: a new id, so that the node can join again at once
+		 * (the others ban the old id for 60 s after FORGET). */
+		redisReply *rep = node_cmd(&cl, gone, "CLUSTER RESET HARD%s%s", "", "");
 		if (!reply_ok(rep))
 			rc_warn("%s: CLUSTER RESET: %s (the others have forgotten it)",
 			    addr_of(gone), rep ? rep->str : gone->err);

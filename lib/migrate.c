@@ -14,8 +14,8 @@ rc_mig_defaults(struct rc_mig_opts *m)
 {
 	memset(m, 0, sizeof *m);
 	m->batch = 1000;
-	m->chunk = 16;
-	m->parallel = 4;
+	m->chunk = 32;
+	m->parallel = 8;
 	m->timeout_ms = 10000;
 	m->retries = 20;
 }
@@ -62,6 +62,17 @@ engine_error(struct engine *e, int unreachable, const char *msg)
 		e->unreachable = 1;
 		e->abort = 1;
 	}
+	pthread_mutex_unlock(&e->mu);
+}
+
+/* Stops handing out jobs: what is left would fail the same way. */
+static void
+engine_abort(struct engine *e, const char *msg)
+{
+	pthread_mutex_lock(&e->mu);
+	if (e->err[0] == '\0')
+		snprintf(e->err, sizeof e->err, "%s", msg);
+	e->abort = 1;
 	pthread_mutex_unlock(&e->mu);
 }
 
@@ -472,8 +483,12 @@ run_job(struct engine *e, struct rc_cluster *cl, const struct job *j)
 			continue;
 		if (is_ok(rep[k]))
 			sl[i].importing = 1;
-		else if (!err_has(rep[k], "already the owner"))
+		else if (!err_has(rep[k], "already the owner")) {
 			fail(&sl[i], "target refused IMPORTING: %s%s", rtext(rep[k]), "");
+			/* A replica, say: no other slot will fare better. */
+			if (err_has(rep[k], "only with masters"))
+				engine_abort(e, sl[i].err);
+		}
 		k++;
 	}
 	free_replies(rep, k);

@@ -112,7 +112,7 @@ like "$(head -1 <<<"$applied")" "^[0-9]+"$'\t'"$M0"$'\t'"$M1"$'\t'"[0-9]+"$'\t'"
 	"apply rows: slot, from, to, keys, ms"
 keys_moved=$(awk -F'\t' '{ k += $4 } END { print k }' <<<"$applied")
 isnt "$keys_moved" 0 "apply moved keys ($keys_moved)"
-is "$(rcli $((BASE + 1)) cluster countkeysinslot "$(head -1 <"$T/plan" | cut -f1)")" \
+is "$(rcli $((BASE + 1)) cluster countkeysinslot "$(head -1 <<<"$applied" | cut -f1)")" \
 	"$(head -1 <<<"$applied" | cut -f4)" "the target holds the slot's keys"
 ok "apply again: nothing left to do" rc-reshard apply <"$T/plan"
 is "$OUT" "" "apply is idempotent"
