@@ -44,7 +44,7 @@ rc_node_drop(struct rc_node *n, const char *why)
 	if (why != NULL) {
 		char a[300], w[sizeof n->err];
 		snprintf(w, sizeof w, "%s", why);
-		snprintf(n->err, sizeof n->err, "%s: %s", rc_node_addr(n, a, sizeof a), w);
+		snprintf(n->err, sizeof n->err, "%.100s: %.190s", rc_node_addr(n, a, sizeof a), w);
 	}
 	if (n->ctx != NULL) {
 		redisFree(n->ctx);

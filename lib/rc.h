@@ -438,8 +438,8 @@ struct rc_mig_slot {
 
 struct rc_mig_opts {
 	int batch;          /* keys per GETKEYSINSLOT and MIGRATE (1000) */
-	int chunk;          /* slots of one source/target pair open together (16) */
-	int parallel;       /* worker threads, each with its own connections (4) */
+	int chunk;          /* slots of one source/target pair open together (32) */
+	int parallel;       /* worker threads, each with its own connections (8) */
 	int timeout_ms;     /* MIGRATE's own timeout (10000) */
 	int replace;        /* MIGRATE ... REPLACE: overwrite keys on the target */
 	int retries;        /* bound for transient errors per slot (20) */
