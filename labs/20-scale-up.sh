@@ -42,7 +42,7 @@ observe "the new master holds no slot yet: no key can live there"
 pause
 
 say "The plan first: which slots would move, one row per slot (slot, from, to). Nothing changes yet."
-run "rc-reshard plan rebalance --use-empty | head -3"
+run "rc-reshard plan rebalance --use-empty | sed -n 1,3p"
 run "rc-reshard plan rebalance --use-empty | wc -l"
 observe "4096 slots, about a third from each old master"
 pause
