@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# tests/bench/reshard.sh: scale 3 -> 4 masters with 1M keys (add-node, then
+# rebalance using the empty master), rc-reshard against redis-cli --cluster
+# with its defaults and with --cluster-pipeline 1000, each on a freshly built,
+# identical cluster.  Prints name<TAB>ours_seconds<TAB>anchor_seconds<TAB>ratio
+# (ratio = anchor / ours).  Ports 20400-20499.
+#
+# Both sides follow the same safe procedure: after add-node, wait until every
+# node knows the new one and the new one reports cluster_state:ok (a new
+# master refuses queries until then: Redis holds it down for the node
+# timeout after it joins), then rebalance.  rc-reshard add-node does that
+# wait itself; for redis-cli the script polls.  The clusters use a node
+# timeout of 2000 ms (RC_BENCH_NODE_TIMEOUT).  The rows ending in -rebalance
+# time the rebalance alone.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+PATH=$ROOT/bin:$PATH
+LAB=$ROOT/labs/cluster
+KEYS=${RC_BENCH_KEYS:-1000000}
+NODE_TIMEOUT=${RC_BENCH_NODE_TIMEOUT:-2000}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/rc-bench-reshard.XXXXXX")
+bases=()
+
+unset RC_CLUSTER RC_AUTH REDISCLI_AUTH RC_USER RC_LAB_MASTERS RC_LAB_REPLICAS
+
+cleanup() {
+	local b
+	for b in "${bases[@]}"; do
+		RC_LAB_PORT=$b RC_LAB_DIR=$WORK/lab-$b "$LAB" clean >/dev/null 2>&1 || true
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+lab() {
+	local b=$1
+	shift
+	RC_LAB_PORT=$b RC_LAB_DIR=$WORK/lab-$b "$LAB" "$@"
+}
+
+# The keys once, routed with rc-slot -n against the first cluster; every
+# cluster is built the same way, so the routing holds for all of them.
+make_load() {
+	local b=$1
+	seq 1 "$KEYS" | awk '{ print "key:" $1 }' | RC_CLUSTER=127.0.0.1:$b rc-slot -n |
+		awk -F'\t' -v dir="$WORK" '{
+			n = split($3, a, ":"); v = "value-" $1
+			printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", length($1), $1, length(v), v > (dir "/resp." a[n])
+		}'
+}
+
+# build BASE: 3 masters, no replicas, node timeout 5000, the keys loaded;
+# a 4th node started but not joined.
+build() {
+	local b=$1 i f p
+	bases+=("$b")
+	lab "$b" up -m 3 -r 0 -t "$NODE_TIMEOUT" >/dev/null
+	# Started before the load, as a spare node would have been.
+	lab "$b" add $((b + 3)) >/dev/null
+	[[ -n $(ls "$WORK"/resp.* 2>/dev/null) ]] || make_load "$b"
+	for f in "$WORK"/resp.*; do
+		p=${f##*.}
+		i=$((p % 10))
+		redis-cli -p $((b + i)) --pipe <"$f" >/dev/null
+	done
+}
+
+# The load files name the first cluster's ports: map them to offsets.
+relabel_load() {
+	local b=$1 f p
+	for f in "$WORK"/resp.*; do
+		p=${f##*.}
+		[[ $p -ge $b && $p -lt $((b + 3)) ]] || continue
+		mv "$f" "$WORK/resp.$((p - b))"
+	done
+}
+
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'; }
+now() { date +%s%N; }
+
+# ours BASE: prints "total rebalance" seconds.
+ours() {
+	local b=$1 t0 t1 t2
+	t0=$(now)
+	RC_CLUSTER=127.0.0.1:$b rc-reshard add-node 127.0.0.1:$((b + 3)) >/dev/null
+	t1=$(now)
+	RC_CLUSTER=127.0.0.1:$b rc-reshard rebalance --use-empty >/dev/null
+	t2=$(now)
+	echo "$(secs "$t0" "$t2") $(secs "$t1" "$t2")"
+}
+
+# joined BASE: every node knows the new one, which reports cluster_state:ok.
+joined() {
+	local b=$1 id i
+	id=$(redis-cli -p $((b + 3)) cluster myid)
+	redis-cli -p $((b + 3)) cluster info | grep -q 'cluster_state:ok' || return 1
+	for i in 0 1 2; do
+		redis-cli -p $((b + i)) cluster nodes | grep "^$id " | grep -q -v handshake || return 1
+	done
+}
+
+# redis-cli: add-node, wait until its own check passes (a rebalance right
+# after add-node can fail on a node that does not know the new one yet),
+# then rebalance.
+theirs() {
+	local b=$1 t0 t1 t2
+	shift
+	t0=$(now)
+	redis-cli --cluster add-node 127.0.0.1:$((b + 3)) 127.0.0.1:$b >/dev/null
+	until joined "$b"; do sleep 0.1; done
+	t1=$(now)
+	redis-cli --cluster rebalance 127.0.0.1:$b --cluster-use-empty-masters "$@" >/dev/null
+	t2=$(now)
+	echo "$(secs "$t0" "$t2") $(secs "$t1" "$t2")"
+}
+
+# verify BASE: every key there, and the new master holds 4096 slots.
+verify() {
+	local b=$1 n=0 i s
+	for i in 0 1 2 3; do n=$((n + $(redis-cli -p $((b + i)) dbsize))); done
+	[[ $n == "$KEYS" ]] || { echo "reshard bench: $n keys on cluster $b, want $KEYS" >&2; exit 1; }
+	s=$(redis-cli -p $((b + 3)) cluster nodes | grep myself | awk '{ n = 0; for (i = 9; i <= NF; i++) { split($i, r, "-"); n += (r[2] == "" ? 1 : r[2] - r[1] + 1) } print n }')
+	[[ $s == 4096 ]] || { echo "reshard bench: the new master of cluster $b has $s slots, want 4096" >&2; exit 1; }
+}
+row() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$(awk -v a="$3" -v o="$2" 'BEGIN { printf "%.1f", a / o }')"; }
+
+build 20400
+relabel_load 20400
+read -r o or <<<"$(ours 20400)"
+verify 20400
+lab 20400 clean >/dev/null
+
+build 20410
+read -r a1 a1r <<<"$(theirs 20410)"
+verify 20410
+lab 20410 clean >/dev/null
+
+build 20420
+read -r a2 a2r <<<"$(theirs 20420 --cluster-pipeline 1000)"
+verify 20420
+lab 20420 clean >/dev/null
+
+row scale-3-to-4-vs-redis-cli "$o" "$a1"
+row scale-3-to-4-vs-redis-cli-pipeline-1000 "$o" "$a2"
+row rebalance-vs-redis-cli "$or" "$a1r"
+row rebalance-vs-redis-cli-pipeline-1000 "$or" "$a2r"
