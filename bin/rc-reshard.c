@@ -974,7 +974,7 @@ fix_open(struct ctx *c, struct rc_cluster *cl, struct rc_open *op, int nop)
 			struct rc_node *side = op[i].importing ? dst : src;
 			redisReply *r;
 			{
-				char num[8];
+				char num[16];
 				snprintf(num, sizeof num, "%d", op[i].slot);
 				r = node_cmd(cl, side, "CLUSTER SETSLOT %s STABLE%s", num, "");
 			}
@@ -1013,7 +1013,7 @@ fix_uncovered(struct ctx *c, struct rc_cluster *cl)
 		struct rc_node *best = NULL;
 		long bestk = 0;
 		redisReply *r;
-		char num[8];
+		char num[16];
 
 		if (rc_cluster_owner(cl, s) != NULL)
 			continue;
