@@ -204,7 +204,7 @@ static void
 on_slot(void *ud, const struct rc_mig_slot *r)
 {
 	struct ctx *c = ud;
-	char extra[64];
+	char extra[96];
 
 	if (r->ok) {
 		c->slots_done++;
@@ -233,7 +233,11 @@ on_slot(void *ud, const struct rc_mig_slot *r)
 			rc_warn("slot %d (%.12s -> %.12s): %s", r->slot, r->from, r->to, r->err);
 		}
 	}
-	snprintf(extra, sizeof extra, "slots, %ld keys", c->keys_done);
+	{
+		double secs = (double)(rc_now_us() - c->prog.t0) / 1e6;
+		snprintf(extra, sizeof extra, "slots, %ld keys, %.0f keys/s", c->keys_done,
+		    secs > 0 ? (double)c->keys_done / secs : 0.0);
+	}
 	rc_progress_step(&c->prog, (uint64_t)(c->slots_done + c->slots_failed), extra);
 }
 
