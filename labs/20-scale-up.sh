@@ -30,7 +30,7 @@ run slots_per_master
 observe "three masters with 5461, 5462 and 5461 slots: 16384 in all"
 pause
 
-if redis-cli -h "$host" -p "$port" cluster nodes | grep -q ":$new@"; then
+if redis-cli -h "$host" -p "$port" cluster nodes | grep ":$new@" >/dev/null; then
 	say "Node $new is a member already (an earlier run of this lab); it is removed first."
 	run "rc-reshard -y del-node $host:$new >/dev/null"
 fi

@@ -15,11 +15,11 @@ say "A master without a replica is a single point of failure: if it dies, its sl
 run "rc-reshard check || true"
 pause
 
-if redis-cli -h "$host" -p "$port" cluster nodes | grep -q ":$replica@"; then
+if redis-cli -h "$host" -p "$port" cluster nodes | grep ":$replica@" >/dev/null; then
 	say "Node $replica is a member already (an earlier run); it is removed first."
 	run "rc-reshard -y del-node $host:$replica >/dev/null"
 fi
-if redis-cli -h "$host" -p "$port" cluster nodes | grep ":$master@" | grep -q master; then
+if redis-cli -h "$host" -p "$port" cluster nodes | grep ":$master@" | grep master >/dev/null; then
 	target="--replica-of $host:$master"
 	say "Node $master (the master of lab 20) gets the new replica."
 else

@@ -18,7 +18,7 @@ slots_per_master() {
 }
 
 title "Lab 22: scale down"
-if ! redis-cli -h "$host" -p "$port" cluster nodes | grep ":$gone@" | grep -q master; then
+if ! redis-cli -h "$host" -p "$port" cluster nodes | grep ":$gone@" | grep master >/dev/null; then
 	say "There is no master on $gone (lab 20 not run): one is added and given slots first."
 	run "\"$LAB_CLUSTER\" add $gone >/dev/null 2>&1 || redis-cli -h $host -p $gone ping"
 	run "rc-reshard add-node $host:$gone"

@@ -15,7 +15,7 @@ run "rc-slot -n '{demo}1' '{demo}2'"
 slot=$(rc-slot '{demo}1' | cut -f2)
 src=$(rc-slot -n '{demo}1' | cut -f3)
 sport=${src##*:}
-dst=$(redis-cli -h "$host" -p "$port" cluster nodes | awk -v s="$src" '$3 ~ /master/ && $3 !~ /fail/ && NF > 8 && index($2, s "@") != 1 { sub(/@.*/, "", $2); print $2; exit }')
+dst=$(redis-cli -h "$host" -p "$port" cluster nodes | awk -v s="$src" '$3 ~ /master/ && $3 !~ /fail/ && NF > 8 && index($2, s "@") != 1 && !f { sub(/@.*/, "", $2); print $2; f = 1 }')
 dport=${dst##*:}
 src_id=$(redis-cli -h "$host" -p "$sport" cluster myid)
 dst_id=$(redis-cli -h "$host" -p "$dport" cluster myid)

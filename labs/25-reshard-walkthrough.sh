@@ -14,7 +14,7 @@ run "rc-reshard check; echo \"exit \$?\""
 pause
 
 say "2. Skew it on purpose: 500 slots from every other master to one."
-first=$(redis-cli -h "$host" -p "$port" cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ && NF > 8 { print $1; exit }')
+first=$(redis-cli -h "$host" -p "$port" cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ && NF > 8 && !f { print $1; f = 1 }')
 run "rc-reshard move --from all --to $first --slots 500 | wc -l"
 pause
 
