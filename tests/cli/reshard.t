@@ -214,4 +214,15 @@ is "$(rcli $BASE get "$bk")" "v${bk#k}" "the target has the source's value"
 ok "clean after BUSYKEY" rc-reshard check
 ok "keys intact at the end" verify_keys
 
+# --- a replica leaves and comes back -------------------------------------------------
+ok "del-node a replica" rc-reshard -y del-node $R3
+is "$(rcli $BASE cluster nodes | grep -c "^$R3 ")" 0 "its master forgot it"
+is "$(rcli $((BASE + 3)) cluster info | tr -d '\r' | grep cluster_known_nodes)" \
+	"cluster_known_nodes:1" "it was reset"
+ok "add-node --replica: to the master with the fewest replicas" \
+	rc-reshard add-node 127.0.0.1:$((BASE + 3)) --replica
+like "$OUT" $'\t'"replica"$'\t'"$M0\$" "the master that had lost its replica gets it"
+ok "clean at the end" rc-reshard check
+unlike "$OUT" "no-replica" "every master has a replica again"
+
 done_testing
