@@ -24,10 +24,19 @@ struct pcmd {
 	int sent;               /* the send of this round reached the socket */
 };
 
+/* What MOVED replies taught during one exec: a refresh from a node whose view
+ * lags behind must not undo them, or a command would bounce until it gave up. */
+struct moved {
+	int slot;
+	struct rc_node *to;
+};
+
 struct rc_pipe {
 	struct rc_cluster *cl;
 	struct pcmd *c;
 	size_t n, cap;
+	struct moved *mv;
+	size_t nmv;
 };
 
 struct rc_pipe *
@@ -130,6 +139,7 @@ rc_pipe_reset(struct rc_pipe *p)
 			freeReplyObject(p->c[i].last);
 	}
 	p->n = 0;
+	p->nmv = 0;
 }
 
 void
@@ -139,6 +149,7 @@ rc_pipe_free(struct rc_pipe *p)
 		return;
 	rc_pipe_reset(p);
 	free(p->c);
+	free(p->mv);
 	free(p);
 }
 
@@ -380,6 +391,9 @@ round_trip(struct rc_pipe *p, size_t lo, size_t hi, int *wait)
 				if (to != NULL) {
 					cl->owner[s] = to;
 					cl->stale = 1;
+					p->mv = rc_realloc(p->mv, (p->nmv + 1) * sizeof *p->mv);
+					p->mv[p->nmv].slot = s;
+					p->mv[p->nmv++].to = to;
 					set_last(c, r);
 					again++;
 					continue;
@@ -426,8 +440,10 @@ rc_pipe_exec(struct rc_pipe *p)
 		hi = lo + WINDOW < p->n ? lo + WINDOW : p->n;
 		for (round = 0; ; round++) {
 			int wait = 0;
-			if (cl->stale)
-				rc_cluster_refresh(cl);
+			size_t k;
+			if (cl->stale && rc_cluster_refresh(cl) == 0)
+				for (k = 0; k < p->nmv; k++)
+					cl->owner[p->mv[k].slot] = p->mv[k].to;
 			if (round_trip(p, lo, hi, &wait) == 0)
 				break;
 			if (round >= cl->max_retries)

@@ -19,6 +19,19 @@ other_master() { rcli $BASE CLUSTER NODES | awk -v p="$1" '$3 ~ /master/ && $3 !
 	split($2, a, "[:@]"); if (a[2] != p) { print a[2]; exit } }'; }
 masters() { rcli $BASE CLUSTER NODES | awk '$3 ~ /master/ && $3 !~ /fail/ { split($2, a, "[:@]"); print a[2] }'; }
 
+# finish_slot SLOT SRC DST: the slot belongs to DST now, told to DST first,
+# then SRC, then every other master, as the cluster specification orders it;
+# each SETSLOT must say OK.
+finish_slot() {
+	local slot=$1 src=$2 dst=$3 id p r bad=0
+	id=$(id_of "$dst")
+	for p in "$dst" "$src" $(masters); do
+		r=$(rcli "$p" CLUSTER SETSLOT "$slot" NODE "$id")
+		[[ $r == OK ]] || { bad=1; diag "SETSLOT $slot NODE on $p: $r"; }
+	done
+	return $bad
+}
+
 # Run the probe with INPUT in the background; its output goes to $T/$NAME.out,
 # its pid to $pid.
 start_probe() {
@@ -51,7 +64,7 @@ retry 10 test "$(lines moved)" -ge 1
 rcli "$dst" CLUSTER SETSLOT "$slot" IMPORTING "$(id_of "$src")" >/dev/null
 rcli "$src" CLUSTER SETSLOT "$slot" MIGRATING "$(id_of "$dst")" >/dev/null
 rcli "$src" MIGRATE 127.0.0.1 "$dst" "" 0 5000 KEYS foo >/dev/null
-for p in $(masters); do rcli "$p" CLUSTER SETSLOT "$slot" NODE "$(id_of "$dst")" >/dev/null; done
+ok "slot $slot moved by hand" finish_slot "$slot" "$src" "$dst"
 touch "$T/moved"
 wait "$pid"
 mapfile -t got <"$T/moved.out"
@@ -81,8 +94,8 @@ is "${got[4]}" "pipe: 2 replies, 0 errors" "a pipeline into the migrating slot"
 like "${got[5]}" "^moved=0 ask=4 " "ASK followed each time (missing keys are asked too), no MOVED"
 is "$(rcli "$dst" CLUSTER COUNTKEYSINSLOT "$slot")" 1 "the target holds only the migrated key"
 # Finish the migration by hand and leave the cluster clean.
-rcli "$src" MIGRATE 127.0.0.1 "$dst" "" 0 5000 KEYS '{ask}b' >/dev/null
-for p in $(masters); do rcli "$p" CLUSTER SETSLOT "$slot" NODE "$(id_of "$dst")" >/dev/null; done
+is "$(rcli "$src" MIGRATE 127.0.0.1 "$dst" "" 0 5000 KEYS '{ask}b')" OK "the rest of the slot migrates"
+ok "slot $slot finished by hand" finish_slot "$slot" "$src" "$dst"
 ok "the cluster checks clean after (once gossip agrees)" retry 20 redis-cli --cluster check $SEED
 
 # --- TRYAGAIN: a multi-key command while its keys are split by a migration ---------
@@ -101,7 +114,7 @@ start_probe tryagain $'!wait '"$T"$'/split\nMGET {t}a {t}b\n!stats' 40
 touch "$T/split"
 sleep 0.3
 rcli "$src" MIGRATE 127.0.0.1 "$dst" "" 0 5000 KEYS '{t}b' >/dev/null
-for p in $(masters); do rcli "$p" CLUSTER SETSLOT "$slot" NODE "$(id_of "$dst")" >/dev/null; done
+finish_slot "$slot" "$src" "$dst"
 wait "$pid"
 mapfile -t got <"$T/tryagain.out"
 is "${got[0]}" "[A,B]" "the same command retried through the migration gets both keys"

@@ -50,7 +50,7 @@ ev2=$(cut -f1 <<<"$OUT")
 exit_is 1 "the same id twice is refused" rc-seats create-event --name x --rows 1 --seats 1 --price 1 --id conf
 
 ok "events" rc-seats events
-like "$OUT" $'(^|\n)conf\tTech Conference\t200\t200\t'"$slot"$'\t'"$node"'($|\n)' "events lists conf"
+like "$OUT" $'(^|\n)conf\tTech Conference\t200\t200\t'"$slot"$'\t'"$node"$'($|\n)' "events lists conf"
 like "$OUT" $'(^|\n)'"$ev2"$'\tEvent B\t6\t6\t' "and the other event"
 
 ok "seat-map" rc-seats seat-map conf
