@@ -1402,11 +1402,9 @@ main(int argc, char **argv)
 	rc_init(argv[0]);
 	memset(&d, 0, sizeof d);
 	rc_opts_init(&d.o);
-	while ((ch = getopt_long(argc, argv, RC_COMMON_SHORTOPTS "m:n:w:", longopts,
-	    NULL)) != -1) {
+	while ((ch = rc_getopt(&d.o, argc, argv, "m:n:w:", longopts,
+	    usage)) != -1) {
 		char *end;
-		if (rc_opts_parse(&d.o, ch, optarg))
-			continue;
 		switch (ch) {
 		case 'm':
 			d.match = optarg;
@@ -1427,11 +1425,6 @@ main(int argc, char **argv)
 			if (rc_parse_long(optarg, 1, 1L << 30, &d.count) < 0)
 				bad_usage("--count: '%s' is not a count (1 or more)", optarg);
 			break;
-		case 'h':
-			usage(stdout);
-			return RC_EX_OK;
-		case 'V':
-			rc_version();
 		default:
 			usage(stderr);
 			return RC_EX_USAGE;

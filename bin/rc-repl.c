@@ -1494,20 +1494,13 @@ main(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	the = &r;
 	rc_opts_init(&r.o);
-	while ((ch = getopt_long(argc, argv, RC_COMMON_SHORTOPTS "e:", longopts,
-	    NULL)) != -1) {
-		if (rc_opts_parse(&r.o, ch, optarg))
-			continue;
+	while ((ch = rc_getopt(&r.o, argc, argv, "e:", longopts,
+	    usage)) != -1) {
 		switch (ch) {
 		case 'e':
 			ev = rc_realloc(ev, (size_t)(nev + 1) * sizeof *ev);
 			ev[nev++] = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return RC_EX_OK;
-		case 'V':
-			rc_version();
 		default:
 			usage(stderr);
 			return RC_EX_USAGE;

@@ -1362,10 +1362,8 @@ main(int argc, char **argv)
 	c.threshold = 2;
 	c.wait_s = 60;
 	c.wspec = rc_calloc((size_t)argc + 1, sizeof *c.wspec);
-	while ((ch = getopt_long(argc, argv, RC_COMMON_SHORTOPTS "r:y", longopts,
-	    NULL)) != -1) {
-		if (rc_opts_parse(&c.o, ch, optarg))
-			continue;
+	while ((ch = rc_getopt(&c.o, argc, argv, "r:y", longopts,
+	    usage)) != -1) {
 		switch (ch) {
 		case 'r':
 			c.replicas = (int)num_arg("-r", optarg, 0, 100);
@@ -1427,11 +1425,6 @@ main(int argc, char **argv)
 		case O_WAIT:
 			c.wait_s = (int)num_arg("--wait", optarg, 1, 3600);
 			break;
-		case 'h':
-			usage(stdout);
-			return RC_EX_OK;
-		case 'V':
-			rc_version();
 		default:
 			usage(stderr);
 			return RC_EX_USAGE;

@@ -1836,9 +1836,8 @@ main(int argc, char **argv)
 	c.wait_ms = 1000;
 	/* Options may come before or after the command word ("+" would stop at
 	 * it); getopt_long permutes, so the command is the first operand. */
-	while ((ch = getopt_long(argc, argv, RC_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (rc_opts_parse(&c.o, ch, optarg))
-			continue;
+	while ((ch = rc_getopt(&c.o, argc, argv, "", longopts,
+	    usage)) != -1) {
 		switch (ch) {
 		case O_NAME: a.name = optarg; break;
 		case O_ROWS: a.rows = optarg; break;
@@ -1865,11 +1864,6 @@ main(int argc, char **argv)
 		case O_WAITMS:
 			c.wait_ms = (int)num_arg(optarg, "--wait-ms", 1, 600000);
 			break;
-		case 'h':
-			usage(stdout);
-			return RC_EX_OK;
-		case 'V':
-			rc_version();
 		default:
 			usage(stderr);
 			return RC_EX_USAGE;

@@ -212,10 +212,8 @@ main(int argc, char **argv)
 	rc_init(argv[0]);
 	memset(&c, 0, sizeof c);
 	rc_opts_init(&c.o);
-	while ((ch = getopt_long(argc, argv, RC_COMMON_SHORTOPTS "tn", longopts,
-	    NULL)) != -1) {
-		if (rc_opts_parse(&c.o, ch, optarg))
-			continue;
+	while ((ch = rc_getopt(&c.o, argc, argv, "tn", longopts,
+	    usage)) != -1) {
 		switch (ch) {
 		case 't':
 			c.tag = 1;
@@ -223,11 +221,6 @@ main(int argc, char **argv)
 		case 'n':
 			c.node = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			return RC_EX_OK;
-		case 'V':
-			rc_version();
 		default:
 			usage(stderr);
 			return RC_EX_USAGE;

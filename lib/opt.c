@@ -201,6 +201,33 @@ rc_opts_done(struct rc_opts *o)
 	    (nc == NULL || *nc == '\0');
 }
 
+int
+rc_getopt(struct rc_opts *o, int argc, char *const argv[], const char *shortopts,
+    const struct option *longopts, void (*usage)(FILE *))
+{
+	static char all[128];
+	int ch;
+
+	snprintf(all, sizeof all, "%s%s", RC_COMMON_SHORTOPTS, shortopts);
+	while ((ch = getopt_long(argc, argv, all, longopts, NULL)) != -1) {
+		if (rc_opts_parse(o, ch, optarg))
+			continue;
+		switch (ch) {
+		case 'h':
+			usage(stdout);
+			exit(RC_EX_OK);
+		case 'V':
+			rc_version();
+		case '?':
+		case ':':
+			usage(stderr);
+			exit(RC_EX_USAGE);
+		}
+		return ch;
+	}
+	return -1;
+}
+
 void
 rc_version(void)
 {

@@ -11,6 +11,7 @@
 #define RC_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -149,6 +150,14 @@ int rc_opts_parse(struct rc_opts *o, int ch, const char *arg);
 /* After option parsing: resolves pretty/colour and asks for a password when
  * --askpass was given. */
 void rc_opts_done(struct rc_opts *o);
+/* getopt_long with what every tool shares done here: the common options go
+ * into o, -h prints usage on stdout and exits 0, -V the version, an unknown
+ * option or a missing argument usage on stderr and exit 2.  Returns the next
+ * option that is the tool's own (shortopts: its letters only), -1 at the end.
+ * longopts must include RC_COMMON_LONGOPTS. */
+struct option;
+int rc_getopt(struct rc_opts *o, int argc, char *const argv[], const char *shortopts,
+    const struct option *longopts, void (*usage)(FILE *));
 /* Prints "NAME VERSION" and exits 0. */
 _Noreturn void rc_version(void);
 /* Parses a whole decimal number in [min, max]; returns 0 or -1. */

@@ -4,6 +4,8 @@
 #   redis-cli --scan --pattern P | wc -l        (per master, all at once)
 # Rows: name, ours (s), anchor (s), ratio = anchor/ours (> 1: we are faster).
 set -euo pipefail
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 port=${BENCH_DIST_PORT:-20200}
 n=${BENCH_DIST_KEYS:-1000000}
@@ -32,19 +34,6 @@ rm -f "$work/keys.tsv"
 got=$(rc-dist -T info | cut -f11)
 [ "$got" = "$n" ] || { echo "bench: loaded $got keys, not $n" >&2; exit 1; }
 
-# Best of RUNS (default 3) runs, in seconds.
-best() {
-	local b=999999 t s e i
-	for ((i = 0; i < ${RUNS:-3}; i++)); do
-		s=$(date +%s.%N)
-		"$@" >/dev/null
-		e=$(date +%s.%N)
-		t=$(echo "$e - $s" | bc)
-		if [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
-	done
-	printf '%.3f' "$b"
-}
-ratio() { printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; }
 scan_all() {
 	local m
 	for m in $(rc-dist -T slots | cut -f1); do

@@ -4,6 +4,8 @@
 # cluster on ports 21000-21002.  Rows: name, ours (s), anchor (s), ratio
 # (redis-cli/ours, target >= 1).  Both outputs must be the same replies.
 set -euo pipefail
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/rc-bench-repl.XXXXXX")
 base=21000
@@ -22,28 +24,9 @@ lab up -m 3 -r 0 >/dev/null 2>&1 || {
 awk -v n="$n" 'BEGIN { h = n / 2; for (i = 1; i <= h; i++) printf "SET bench:%d v%d\n", i, i;
 	for (i = 1; i <= h; i++) printf "GET bench:%d\n", i }' >"$work/cmds"
 
-# Seconds CMD takes, its stdout in the file OUT.
-timed() {
-	local out=$1 s e
-	shift
-	s=$(date +%s.%N)
-	"$@" >"$out"
-	e=$(date +%s.%N)
-	echo "$e - $s" | bc
-}
-# Best of RUNS (default 3) runs.
-best() {
-	local b=999999 t i
-	for ((i = 0; i < ${RUNS:-3}; i++)); do
-		t=$(timed "$@")
-		if [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
-	done
-	printf '%.3f' "$b"
-}
-ratio() { printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; }
 
-ours=$(best "$work/ours.out" sh -c "RC_CLUSTER=127.0.0.1:$base '$root/bin/rc-repl' < '$work/cmds'")
-theirs=$(RUNS=1 best "$work/theirs.out" sh -c "redis-cli -c -p $base < '$work/cmds'")
+ours=$(best_out "$work/ours.out" sh -c "RC_CLUSTER=127.0.0.1:$base '$root/bin/rc-repl' < '$work/cmds'")
+theirs=$(RUNS=1 best_out "$work/theirs.out" sh -c "redis-cli -c -p $base < '$work/cmds'")
 printf 'rc-repl %d piped commands vs redis-cli -c (redis-cli/ours, want >= 1)\t%s\t%s\t%s\n' \
 	"$n" "$ours" "$theirs" "$(ratio "$theirs" "$ours")"
 

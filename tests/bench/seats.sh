@@ -8,6 +8,8 @@
 # Rows: name, ours, anchor, ratio = ours/anchor (throughput: >= 0.7 is the
 # target; p99 in ms: < 1 means our tail is shorter).
 set -euo pipefail
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 port=${BENCH_SEATS_PORT:-20700}
 users=${BENCH_SEATS_USERS:-50}
@@ -56,6 +58,5 @@ rc-seats audit bench >/dev/null || {
 	echo "bench: audit of the bench event failed" >&2
 	exit 1
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 printf 'seats_load_ops_per_sec_%du\t%s\t%s\t%s\n' "$users" "$best_o" "$best_a" "$(ratio "$best_o" "$best_a")"
 printf 'seats_load_p99_ms_%du\t%s\t%s\t%s\n' "$users" "$best_op" "$best_ap" "$(ratio "$best_op" "$best_ap")"

@@ -5,6 +5,8 @@
 # Rows: name, ours (s), anchor (s), ratio.  For awk the ratio is ours/awk
 # (target <= 1.5); for node it is node/ours (target >= 10).
 set -euo pipefail
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/rc-bench-slot.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -14,19 +16,6 @@ n=${BENCH_SLOT_KEYS:-5000000}
 awk -v n="$n" 'BEGIN { for (i = 1; i <= n; i++)
 	if (i % 5 == 0) printf "{user:%d}:cart\n", i % 100000; else printf "order:%d\n", i }' >"$work/keys"
 
-# Best of RUNS (default 3) runs, in seconds.
-best() {
-	local b=999999 t s e i
-	for ((i = 0; i < ${RUNS:-3}; i++)); do
-		s=$(date +%s.%N)
-		"$@" >/dev/null
-		e=$(date +%s.%N)
-		t=$(echo "$e - $s" | bc)
-		if [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
-	done
-	printf '%.3f' "$b"
-}
-ratio() { printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; }
 
 ours=$(best sh -c "'$root/bin/rc-slot' < '$work/keys'")
 awk_t=$(best sh -c "awk '{print \$0 \"\\t\" 0}' '$work/keys'")
