@@ -6,30 +6,6 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lab_require rc-repl
 
-# feed LINE...: shows the lines, then runs them through rc-repl (batch mode,
-# one command a line, its messages in line with the replies); feed_fail: the
-# same for lines meant to fail.
-feed_show() {
-	printf '%s$ rc-repl <<EOF%s\n' "$lab_c" "$lab_r"
-	local l
-	for l; do printf '%s  %s%s\n' "$lab_c" "$l" "$lab_r"; done
-	printf '%s  EOF%s\n' "$lab_c" "$lab_r"
-}
-feed() {
-	feed_show "$@"
-	printf '%s\n' "$@" | rc-repl 2>&1 || {
-		echo "lab: step failed" >&2
-		exit 1
-	}
-}
-feed_fail() {
-	feed_show "$@"
-	if printf '%s\n' "$@" | rc-repl 2>&1; then
-		echo "lab: this step should have failed" >&2
-		exit 1
-	fi
-}
-
 title "Sharding demo"
 rc-repl -e 'DEL {event:42}:seats {event:42}:stats' >/dev/null
 tmp=$(mktemp "${TMPDIR:-/tmp}/lab42.XXXXXX")

@@ -11,7 +11,7 @@ LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PATH="${RC_BIN:-$LAB_ROOT/bin}:$PATH"
 export PATH
 export RC_CLUSTER="${RC_CLUSTER:-127.0.0.1:${RC_LAB_PORT:-7001}}"
-LAB_CLUSTER="$LAB_ROOT/labs/cluster"
+export LAB_CLUSTER="$LAB_ROOT/labs/cluster"
 
 if [ -t 0 ] && [ -z "${RC_LAB_NONINTERACTIVE:-}" ]; then
 	lab_interactive=1
@@ -40,7 +40,7 @@ pause() {
 # run CMD...: shows the command, then runs it; a failing step fails the lab.
 run() {
 	printf '%s$ %s%s\n' "$lab_c" "$*" "$lab_r"
-	if ! eval "$@"; then
+	if ! eval "$*"; then
 		printf 'lab: step failed: %s\n' "$*" >&2
 		exit 1
 	fi
@@ -48,7 +48,7 @@ run() {
 # expect_fail CMD...: shows a command that is meant to fail (a CROSSSLOT, say).
 expect_fail() {
 	printf '%s$ %s%s\n' "$lab_c" "$*" "$lab_r"
-	if eval "$@"; then
+	if eval "$*"; then
 		printf 'lab: this step should have failed: %s\n' "$*" >&2
 		exit 1
 	fi
@@ -62,4 +62,28 @@ lab_require() {
 			exit 2
 		}
 	done
+}
+
+# feed LINE...: shows the lines, then runs them through rc-repl (batch mode,
+# one command a line, its messages in line with the replies); feed_fail: the
+# same for lines meant to fail.
+feed_show() {
+	printf '%s$ rc-repl <<EOF%s\n' "$lab_c" "$lab_r"
+	local l
+	for l; do printf '%s  %s%s\n' "$lab_c" "$l" "$lab_r"; done
+	printf '%s  EOF%s\n' "$lab_c" "$lab_r"
+}
+feed() {
+	feed_show "$@"
+	printf '%s\n' "$@" | rc-repl 2>&1 || {
+		echo "lab: step failed" >&2
+		exit 1
+	}
+}
+feed_fail() {
+	feed_show "$@"
+	if printf '%s\n' "$@" | rc-repl 2>&1; then
+		echo "lab: this step should have failed" >&2
+		exit 1
+	fi
 }
