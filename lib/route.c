@@ -88,30 +88,33 @@ rc_pipe_node_argv(struct rc_pipe *p, struct rc_node *n, int argc,
 	push(p, -1, n, buf, len);
 }
 
+static void
+vpush(struct rc_pipe *p, int slot, struct rc_node *n, const char *fmt, va_list ap)
+{
+	char *buf = NULL;
+	int len = redisvFormatCommand(&buf, fmt, ap);
+
+	push(p, slot, n, buf, len);
+}
+
 void
 rc_pipe_cmd(struct rc_pipe *p, int slot, const char *fmt, ...)
 {
-	char *buf = NULL;
 	va_list ap;
-	int len;
 
 	va_start(ap, fmt);
-	len = redisvFormatCommand(&buf, fmt, ap);
+	vpush(p, slot, NULL, fmt, ap);
 	va_end(ap);
-	push(p, slot, NULL, buf, len);
 }
 
 void
 rc_pipe_node_cmd(struct rc_pipe *p, struct rc_node *n, const char *fmt, ...)
 {
-	char *buf = NULL;
 	va_list ap;
-	int len;
 
 	va_start(ap, fmt);
-	len = redisvFormatCommand(&buf, fmt, ap);
+	vpush(p, -1, n, fmt, ap);
 	va_end(ap);
-	push(p, -1, n, buf, len);
 }
 
 size_t
@@ -468,14 +471,12 @@ rc_pipe_exec(struct rc_pipe *p)
 	return nerr;
 }
 
-redisReply *
-rc_cluster_argv(struct rc_cluster *cl, int slot, int argc, const char **argv,
-    const size_t *argvlen)
+/* Runs a pipeline of one command and hands its reply over. */
+static redisReply *
+one(struct rc_pipe *p)
 {
-	struct rc_pipe *p = rc_pipe_new(cl);
 	redisReply *r;
 
-	rc_pipe_argv(p, slot, argc, argv, argvlen);
 	rc_pipe_exec(p);
 	r = p->c[0].reply;
 	p->c[0].reply = NULL;
@@ -484,21 +485,23 @@ rc_cluster_argv(struct rc_cluster *cl, int slot, int argc, const char **argv,
 }
 
 redisReply *
+rc_cluster_argv(struct rc_cluster *cl, int slot, int argc, const char **argv,
+    const size_t *argvlen)
+{
+	struct rc_pipe *p = rc_pipe_new(cl);
+
+	rc_pipe_argv(p, slot, argc, argv, argvlen);
+	return one(p);
+}
+
+redisReply *
 rc_cluster_cmd(struct rc_cluster *cl, int slot, const char *fmt, ...)
 {
 	struct rc_pipe *p = rc_pipe_new(cl);
-	redisReply *r;
-	char *buf = NULL;
 	va_list ap;
-	int len;
 
 	va_start(ap, fmt);
-	len = redisvFormatCommand(&buf, fmt, ap);
+	vpush(p, slot, NULL, fmt, ap);
 	va_end(ap);
-	push(p, slot, NULL, buf, len);
-	rc_pipe_exec(p);
-	r = p->c[0].reply;
-	p->c[0].reply = NULL;
-	rc_pipe_free(p);
-	return r;
+	return one(p);
 }
