@@ -29,6 +29,14 @@ is "$(complete_words rc-slot -n | tr '\n' ' ')" "-n " "rc-slot -n<TAB>"
 is "$(complete_words rc-slot foo | tr '\n' ' ')" " " "a key is not completed"
 is "$(RC_CLUSTER=10.0.0.1:6379 complete_words rc-slot -c '' | tr '\n' ' ')" \
 	"10.0.0.1:6379 127.0.0.1:7001 " "-c offers RC_CLUSTER and the lab's seed"
+is "$(complete_words rc-dist '' | tr '\n' ' ')" "hot info keys nodes slots " "rc-dist <TAB>: its views"
+is "$(complete_words rc-reshard '' | tr '\n' ' ')" \
+	"add-node apply check create del-node fix move plan rebalance " "rc-reshard <TAB>: its commands"
+is "$(complete_words rc-reshard plan '' | tr '\n' ' ')" "move rebalance " "rc-reshard plan <TAB>"
+like "$(complete_words rc-seats '' | tr '\n' ' ')" "^audit availability cancel confirm create-event events load reserve seat-map " \
+	"rc-seats <TAB>: its commands"
+like "$(complete_words rc-seats reserve --s | tr '\n' ' ')" "--seats" "rc-seats reserve --s<TAB>"
+like "$(complete_words rc-repl --e | tr '\n' ' ')" "--eval" "rc-repl --e<TAB>"
 is "$(complete_words rc-cluster st | tr '\n' ' ')" "start status stop " "rc-cluster st<TAB>"
 is "$(complete_words rc-cluster up - | tr '\n' ' ')" "-h -m -r -t " "rc-cluster up -<TAB>"
 
