@@ -212,9 +212,72 @@ roll_back(redisContext *S, redisContext *D, struct sl *s)
 /* After a BUSYKEY: moves the slot's keys one at a time, so that each key
  * that exists on the target is named (and left where it is).  Returns how
  * many are busy. */
+/* A key on both sides is most often what a MIGRATE left behind when its
+ * reply was lost (the target stopped answering, then came back and ran the
+ * RESTORE): the target holds the same value.  That copy is finished with
+ * REPLACE; a different value is a real conflict and is left alone. */
+static int
+same_on_target(redisContext *S, redisContext *D, const char *key, size_t klen)
+{
+	redisReply *a, *b, *ask;
+	int same;
+
+	if (D == NULL)
+		return 0;
+	a = redisCommand(S, "DUMP %b", key, klen);
+	/* The target does not own the slot yet: ASKING lets it answer. */
+	ask = redisCommand(D, "ASKING");
+	b = redisCommand(D, "DUMP %b", key, klen);
+	same = a != NULL && b != NULL && a->type == REDIS_REPLY_STRING &&
+	    b->type == REDIS_REPLY_STRING && a->len == b->len &&
+	    memcmp(a->str, b->str, a->len) == 0;
+	if (a != NULL)
+		freeReplyObject(a);
+	if (ask != NULL)
+		freeReplyObject(ask);
+	if (b != NULL)
+		freeReplyObject(b);
+	return same;
+}
+
+/* MIGRATE of one key with REPLACE.  argv is the last MIGRATE: MIGRATE host
+ * port "" 0 timeout [REPLACE] [AUTH ...] KEYS ...; a0 is the index after KEYS. */
+static int
+migrate_replace(redisContext *S, const char **argv, size_t *argvlen, int a0,
+    const char *key, size_t klen)
+{
+	const char **av = rc_calloc((size_t)a0 + 3, sizeof *av);
+	size_t *al = rc_calloc((size_t)a0 + 3, sizeof *al);
+	redisReply *r;
+	int i, k = 0, ok;
+
+	for (i = 0; i < 6; i++) {
+		av[k] = argv[i];
+		al[k++] = argvlen[i];
+	}
+	av[k] = "REPLACE";
+	al[k++] = 7;
+	for (i = 6; i < a0; i++) {
+		if (i == 6 && argvlen[i] == 7 && memcmp(argv[i], "REPLACE", 7) == 0)
+			continue;
+		av[k] = argv[i];
+		al[k++] = argvlen[i];
+	}
+	av[k] = key;
+	al[k++] = klen;
+	r = redisCommandArgv(S, k, av, al);
+	ok = is_ok(r);
+	if (r != NULL)
+		freeReplyObject(r);
+	free(av);
+	free(al);
+	return ok;
+}
+
 static long
-busy_keys(struct engine *e, redisContext *S, const struct rc_node *dst,
-    struct sl *s, const char **argv, size_t *argvlen, int cap)
+busy_keys(struct engine *e, redisContext *S, redisContext *D,
+    const struct rc_node *dst, struct sl *s, const char **argv, size_t *argvlen,
+    int cap)
 {
 	long busy = 0, moved = 0;
 	int a0 = 0, round;
@@ -248,6 +311,12 @@ busy_keys(struct engine *e, redisContext *S, const struct rc_node *dst,
 			if (is_ok(rep[j])) {
 				moved++;
 				newly++;
+			} else if (err_has(rep[j], "BUSYKEY") &&
+			    same_on_target(S, D, g->element[j]->str, g->element[j]->len) &&
+			    migrate_replace(S, argv, argvlen, a0, g->element[j]->str,
+			    g->element[j]->len)) {
+				moved++;
+				newly++;
 			} else if (err_has(rep[j], "BUSYKEY")) {
 				char *k = rc_malloc(2 * g->element[j]->len + 1);
 				size_t kl = rc_tsv_escape(k, g->element[j]->str,
@@ -275,8 +344,8 @@ busy_keys(struct engine *e, redisContext *S, const struct rc_node *dst,
  * short are done once their MIGRATE succeeded (a migrating source takes no
  * new keys in the slot, so none can appear behind us). */
 static int
-move_keys(struct engine *e, redisContext *S, const struct rc_node *dst,
-    struct sl *sl, int n, char *why, size_t whylen)
+move_keys(struct engine *e, redisContext *S, redisContext *D,
+    const struct rc_node *dst, struct sl *sl, int n, char *why, size_t whylen)
 {
 	const struct rc_mig_opts *m = e->m;
 	const struct rc_opts *o = e->o;
@@ -378,11 +447,12 @@ move_keys(struct engine *e, redisContext *S, const struct rc_node *dst,
 				if (nk[i] < m->batch)
 					sl[i].state = S_KEYSDONE;
 			} else if (err_has(r, "BUSYKEY")) {
-				long nb = busy_keys(e, S, dst, &sl[i], argv, argvlen, cap);
+				long nb = busy_keys(e, S, D, dst, &sl[i], argv, argvlen, cap);
 				char nbs[32];
 				snprintf(nbs, sizeof nbs, "%ld", nb);
-				fail(&sl[i], "%s key(s) of the slot already exist on the target; "
-				    "not overwritten: remove them there or use --replace%s", nbs, "");
+				if (nb > 0)
+					fail(&sl[i], "%s key(s) of the slot already exist on the target; "
+					    "not overwritten: remove them there or use --replace%s", nbs, "");
 			} else if (transient(r) && ++sl[i].tries <= m->retries) {
 				rc_sleep_ms(50 * sl[i].tries);
 			} else if (transient(r)) {
@@ -512,7 +582,7 @@ run_job(struct engine *e, struct rc_cluster *cl, const struct job *j)
 	for (round = 0; round < 5; round++) {
 		int again = 0;
 
-		if (move_keys(e, S, dst, sl, j->n, why, sizeof why) < 0) {
+		if (move_keys(e, S, D, dst, sl, j->n, why, sizeof why) < 0) {
 			char w2[200];
 			snprintf(w2, sizeof w2, "%.150s", why);
 			snprintf(why, sizeof why, "%.200s:%d: %.150s", src->addr.host, src->addr.port, w2);

@@ -214,6 +214,27 @@ is "$(rcli $BASE get "$bk")" "v${bk#k}" "the target has the source's value"
 ok "clean after BUSYKEY" rc-reshard check
 ok "keys intact at the end" verify_keys
 
+# --- a MIGRATE whose reply was lost: the key on both sides ---------------------------
+# (the target ran the RESTORE, the source never heard back: MIGRATE ... COPY
+# leaves exactly that).  The same value on both sides is finished; a different
+# value is a real conflict and stays where it is.
+slot=$((slot + 1))
+while [[ $(rcli $((BASE + 2)) cluster countkeysinslot "$slot") -lt 2 ]]; do slot=$((slot + 1)); done
+mapfile -t two < <(rcli $((BASE + 2)) cluster getkeysinslot "$slot" 2)
+rcli $BASE cluster setslot "$slot" importing "$M2" >/dev/null
+rcli $((BASE + 2)) cluster setslot "$slot" migrating "$M0" >/dev/null
+is "$(rcli $((BASE + 2)) migrate 127.0.0.1 $BASE "" 0 5000 COPY KEYS "${two[0]}")" OK \
+	"a copy of ${two[0]} on the target, as a lost MIGRATE reply leaves it"
+printf 'ASKING\nSET %s other\n' "${two[1]}" | rcli $BASE >/dev/null
+exit_is 1 "fix stops at the key whose value differs" rc-reshard -y fix
+like "$OUT" "key '${two[1]}' already exists" "and names it"
+unlike "$OUT" "key '${two[0]}' already exists" "the identical copy is not a conflict"
+printf 'ASKING\nDEL %s\n' "${two[1]}" | rcli $BASE >/dev/null
+ok "with the conflict removed, fix finishes" rc-reshard -y fix
+retry 20 rc-reshard check >/dev/null
+ok "clean after the lost reply" rc-reshard check
+ok "every key there with its value" verify_keys
+
 # --- a replica leaves and comes back -------------------------------------------------
 ok "del-node a replica" rc-reshard -y del-node $R3
 is "$(rcli $BASE cluster nodes | grep -c "^$R3 ")" 0 "its master forgot it"
