@@ -155,7 +155,7 @@ bench: deps all
 
 demo: deps all
 	labs/cluster up
-	sh labs/00-tour.sh
+	bash labs/00-tour.sh
 
 # ---- install ---------------------------------------------------------------
 MAN1 = $(wildcard man/man1/*.1)
