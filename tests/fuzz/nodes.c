@@ -29,6 +29,27 @@ check(struct rc_node *n, int k)
 	}
 }
 
+/* hiredis 0.14's reader allocates whatever element count an array header
+ * claims ("*1438398241"): that is hiredis's to bound, not what is fuzzed
+ * here, so such inputs are not fed to it. */
+static int
+huge_array(const uint8_t *d, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned long v = 0;
+		size_t j;
+		if (d[i] != '*' || (i > 0 && d[i - 1] != '\n'))
+			continue;
+		for (j = i + 1; j < n && d[j] >= '0' && d[j] <= '9' && v < 100000; j++)
+			v = v * 10 + (unsigned long)(d[j] - '0');
+		if (v >= 100000)
+			return 1;
+	}
+	return 0;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -43,6 +64,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(n, k);
 		rc_nodes_free(n, k);
 	}
+	if (huge_array(data, size))
+		return 0;
 	rd = redisReaderCreate();
 	if (redisReaderFeed(rd, (const char *)data, size) == REDIS_OK &&
 	    redisReaderGetReply(rd, &r) == REDIS_OK && r != NULL) {
