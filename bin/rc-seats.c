@@ -1414,6 +1414,22 @@ user_done(struct luser *u)
 
 /* What a user does with the answer to its step.  clean: with --durable, the
  * round's WAIT proved a replica has everything this connection wrote. */
+/* A confirm or cancel that did not go through: the hold had expired (STATE),
+ * or the reservation is gone (NORES: a failover lost an unreplicated write). */
+static void
+not_settled(struct load *L, struct lthread *t, struct luser *u,
+    const redisReply *r, const char *w)
+{
+	if (strcmp(w, "STATE") == 0) {
+		t->s.expired++;
+		lload_log(L, u->res, elem(r, 1), u->seats);
+	} else {
+		t->s.errors++;
+		t->s.lost_sales++;
+		lload_log(L, u->res, "error", "reservation lost");
+	}
+}
+
 static void
 user_reply(struct load *L, struct lthread *t, struct luser *u, redisReply *r, int clean,
     uint64_t now)
@@ -1494,30 +1510,16 @@ user_reply(struct load *L, struct lthread *t, struct luser *u, redisReply *r, in
 				lload_log(L, u->res, L->c->durable ? "confirmed-durable" :
 				    "confirmed", u->seats);
 			}
-		} else if (strcmp(w, "STATE") == 0) {
-			t->s.expired++;
-			lload_log(L, u->res, elem(r, 1), u->seats);
-		} else {
-			/* NORES: the hold we were told about is gone (a failover
-			 * lost an unreplicated write). */
-			t->s.errors++;
-			t->s.lost_sales++;
-			lload_log(L, u->res, "error", "reservation lost");
-		}
+		} else
+			not_settled(L, t, u, r, w);
 		user_done(u);
 		return;
 	case U_CANCEL:
 		if (strcmp(w, "OK") == 0 || strcmp(w, "ALREADY") == 0) {
 			t->s.cancelled++;
 			lload_log(L, u->res, "cancelled", u->seats);
-		} else if (strcmp(w, "STATE") == 0) {
-			t->s.expired++;
-			lload_log(L, u->res, elem(r, 1), u->seats);
-		} else {
-			t->s.errors++;
-			t->s.lost_sales++;
-			lload_log(L, u->res, "error", "reservation lost");
-		}
+		} else
+			not_settled(L, t, u, r, w);
 		user_done(u);
 		return;
 	}
