@@ -110,7 +110,7 @@ lint: man-lint shellcheck
 man-lint:
 	mandoc -Tlint -W warning man/man1/*.1 man/man7/*.7
 
-SHELL_SCRIPTS = labs/cluster $(wildcard labs/*.sh) tests/cli/lib.sh \
+SHELL_SCRIPTS = labs/cluster $(wildcard labs/*.sh) tests/cli/lib.sh tests/cli/keys.sh \
 	$(wildcard tests/cli/*.t) $(wildcard tests/bench/*.sh) .ci/run \
 	tools/deps.sh tools/embed.sh tools/completion.sh \
 	$(wildcard completion/parts/*.bash)

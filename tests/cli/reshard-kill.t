@@ -3,6 +3,8 @@
 # or fix: the cluster is clean and no key is lost.  A node that stops
 # answering mid-move: exit 3, a clear message, and fix repairs it after.
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/cli/keys.sh
+. "$(dirname "$0")/keys.sh"
 require_redis
 
 BASE=15440
@@ -10,29 +12,6 @@ cluster_up $BASE 3 0 5000 >/dev/null || bail_file "no cluster"
 
 NKEYS=40000
 masters() { rcli $BASE cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ && NF > 8 { split($2, a, "[:@]"); print a[2] }'; }
-load_keys() {
-	seq 1 "$NKEYS" | awk '{ print "k" $1 }' | rc-slot -n |
-		awk -F'\t' -v dir="$T" '{ n = split($3, a, ":"); print $1 > (dir "/load." a[n]) }'
-	local f p
-	for f in "$T"/load.*; do
-		p=${f##*.}
-		awk '{ v = "v" substr($1, 2); printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", length($1), $1, length(v), v }' "$f" |
-			rcli "$p" --pipe >/dev/null || return 1
-		rm -f "$f"
-	done
-}
-verify_keys() {
-	local p bad
-	: >"$T/seen"
-	for p in $(masters); do
-		rcli "$p" --scan >"$T/keys.$p" || return 1
-		sed 's/^/GET /' "$T/keys.$p" | rcli "$p" | paste "$T/keys.$p" - >>"$T/seen"
-	done
-	bad=$(awk -F'\t' '$2 != "v" substr($1, 2)' "$T/seen" | wc -l)
-	[[ $bad == 0 ]] || { diag "$bad keys with a wrong value"; return 1; }
-	[[ $(cut -f1 "$T/seen" | sort | uniq -d | wc -l) == 0 ]] || { diag "duplicates"; return 1; }
-	[[ $(wc -l <"$T/seen") == "$NKEYS" ]] || { diag "$(wc -l <"$T/seen") keys, want $NKEYS"; return 1; }
-}
 cluster_clean() {
 	local out
 	out=$(rcli $BASE --cluster check 127.0.0.1:$BASE 2>&1)

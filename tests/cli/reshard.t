@@ -2,6 +2,8 @@
 # rc-reshard: create from empty nodes, check, move, plan | apply, rebalance,
 # fix of slots left open by hand, BUSYKEY, and bad input.
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/cli/keys.sh
+. "$(dirname "$0")/keys.sh"
 require_redis
 
 BASE=15400
@@ -38,42 +40,7 @@ exit_is 2 "create refuses nodes that are already in a cluster" \
 
 NKEYS=20000
 masters() { rcli $BASE cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ && $3 !~ /noaddr/ { split($2, a, "[:@]"); print a[2] }'; }
-# load_keys: k1..kN with values v1..vN, each through its master with --pipe.
-load_keys() {
-	seq 1 "$NKEYS" | awk '{ print "k" $1 }' | rc-slot -n |
-		awk -F'\t' -v dir="$T" '{ n = split($3, a, ":"); print $1 > (dir "/load." a[n]) }'
-	local f p
-	for f in "$T"/load.*; do
-		p=${f##*.}
-		awk '{ v = "v" substr($1, 2); printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", length($1), $1, length(v), v }' "$f" |
-			rcli "$p" --pipe >/dev/null || return 1
-		rm -f "$f"
-	done
-}
 # verify_keys: every key exactly once over the masters, with its own value.
-verify_keys() {
-	local p bad=0
-	: >"$T/seen"
-	for p in $(masters); do
-		rcli "$p" --scan >"$T/keys.$p" || return 1
-		sed 's/^/GET /' "$T/keys.$p" >"$T/gets.$p"
-		# Non-cluster redis-cli on the owner: a key that is not there reads as MOVED.
-		rcli "$p" <"$T/gets.$p" | paste "$T/keys.$p" - >>"$T/seen"
-	done
-	bad=$(awk -F'\t' '$2 != "v" substr($1, 2)' "$T/seen" | wc -l)
-	if [[ $bad != 0 ]]; then
-		diag "$bad keys with a wrong value: $(awk -F'\t' '$2 != "v" substr($1, 2)' "$T/seen" | head -3)"
-		return 1
-	fi
-	if [[ $(cut -f1 "$T/seen" | sort | uniq -d | wc -l) != 0 ]]; then
-		diag "duplicated keys"
-		return 1
-	fi
-	[[ $(wc -l <"$T/seen") == "$NKEYS" ]] || {
-		diag "$(wc -l <"$T/seen") keys, want $NKEYS"
-		return 1
-	}
-}
 cluster_clean() {
 	local out
 	out=$(rcli $BASE --cluster check 127.0.0.1:$BASE 2>&1)
