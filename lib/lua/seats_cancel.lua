@@ -5,16 +5,10 @@
 -- (reservation id EVENT.wSEQ, the event's hold time) and leave the waitlist.
 -- Returns OK, the seats released, then user, res, seats for each offer.
 local id = ARGV[1]
-local raw = redis.call('HGET', K_RES, id)
-if not raw then
+local rec, now = load_res(id)
+if not rec then
 	return { 'NORES' }
 end
-local now = now_ms()
-local rec = cjson.decode(raw)
-if rec.st == 'held' and tonumber(rec.x) <= now then
-	release(id, rec, 'expired')
-end
-expire_holds(now, 16)
 if rec.st == 'cancelled' then
 	return { 'ALREADY' }
 end

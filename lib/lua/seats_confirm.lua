@@ -2,16 +2,10 @@
 -- Confirming a confirmed reservation answers 'ALREADY' and still writes (a
 -- counter), so a WAIT after it covers the confirmation too.
 local id = ARGV[1]
-local raw = redis.call('HGET', K_RES, id)
-if not raw then
+local rec, now = load_res(id)
+if not rec then
 	return { 'NORES' }
 end
-local now = now_ms()
-local rec = cjson.decode(raw)
-if rec.st == 'held' and tonumber(rec.x) <= now then
-	release(id, rec, 'expired')
-end
-expire_holds(now, 16)
 if rec.st == 'confirmed' then
 	redis.call('HINCRBY', K_STATS, 'touch', 1)
 	return { 'ALREADY' }

@@ -86,6 +86,23 @@ local function expire_holds(now, limit)
 end
 
 -- A hold on seats (already checked free) for a reservation id.
+-- load_res(id): the reservation record and the time, its hold released
+-- first when it has expired (and up to 16 other expired holds with it); nil
+-- when there is no such reservation.
+local function load_res(id)
+	local raw = redis.call('HGET', K_RES, id)
+	if not raw then
+		return nil
+	end
+	local now = now_ms()
+	local rec = cjson.decode(raw)
+	if rec.st == 'held' and tonumber(rec.x) <= now then
+		release(id, rec, 'expired')
+	end
+	expire_holds(now, 16)
+	return rec, now
+end
+
 local function hold(id, seats, user, name, email, secs, now)
 	local x = now + secs * 1000
 	local mark, args = 'H:' .. id, {}
