@@ -202,6 +202,24 @@ roll_back(redisContext *S, redisContext *D, struct sl *s)
 		    " (slot left open with keys on both sides: run rc-reshard fix)");
 		return;
 	}
+	/* A MIGRATE whose reply was lost may still have landed keys on the
+	 * target (a paused target runs it when it wakes).  Closing the slot
+	 * there would strand them in a slot it does not own: unless the target
+	 * says it holds none, the slot stays open for fix to finish. */
+	if (s->importing) {
+		long long n = -1;
+		if (D != NULL && (r = redisCommand(D, "CLUSTER COUNTKEYSINSLOT %d", s->slot)) != NULL) {
+			if (r->type == REDIS_REPLY_INTEGER)
+				n = r->integer;
+			freeReplyObject(r);
+		}
+		if (n != 0) {
+			size_t l = strlen(s->err);
+			snprintf(s->err + l, sizeof s->err - l,
+			    " (slot left open, the target may hold its keys: run rc-reshard fix)");
+			return;
+		}
+	}
 	if (s->migrating && S != NULL && (r = redisCommand(S, "CLUSTER SETSLOT %d STABLE", s->slot)) != NULL)
 		freeReplyObject(r);
 	if (s->importing && D != NULL && (r = redisCommand(D, "CLUSTER SETSLOT %d STABLE", s->slot)) != NULL)
