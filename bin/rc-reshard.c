@@ -198,6 +198,124 @@ view_sig(struct rc_node *v, int n)
 	return s;
 }
 
+/* Whether x's CLUSTER SLOTS lists, for every range, each replica its view v
+ * gives that range's master.  Redis 7 leaves out a replica whose first sync
+ * it has not seen finish, so until then clients that route by CLUSTER SLOTS
+ * do not know it. */
+static int
+replicas_served(redisContext *x, const struct rc_node *v, int nv)
+{
+	redisReply *r = redisCommand(x, "CLUSTER SLOTS");
+	long want = 0, got = 0;
+	size_t k;
+	int i, j;
+
+	if (r == NULL)
+		return 0;
+	for (i = 0; i < nv; i++) {
+		int reps = 0;
+		if (!(v[i].flags & RC_NF_MASTER) || v[i].nranges == 0)
+			continue;
+		for (j = 0; j < nv; j++)
+			reps += strcmp(v[j].master_id, v[i].id) == 0 &&
+			    !(v[j].flags & RC_NF_FAIL);
+		want += (long)reps * v[i].nranges;
+	}
+	if (r->type == REDIS_REPLY_ARRAY)
+		for (k = 0; k < r->elements; k++)
+			if (r->element[k]->type == REDIS_REPLY_ARRAY &&
+			    r->element[k]->elements >= 3)
+				got += (long)r->element[k]->elements - 3;
+	freeReplyObject(r);
+	return got >= want;
+}
+
+/* One node's part of agreement: its view's fingerprint in *sig (the caller
+ * frees it), no node in handshake; with full, also its replicas served and
+ * cluster_state:ok.  Returns 1, or 0 with the reason in why (-1: it does not
+ * answer). */
+static int
+node_settled(redisContext *x, const char *who, int full, char **sig, char *why,
+    size_t whylen)
+{
+	struct rc_node *v;
+	int nv = view_of(x, &v), i, good = 1;
+
+	*sig = NULL;
+	if (nv < 0) {
+		snprintf(why, whylen, "%s does not answer", who);
+		return -1;
+	}
+	for (i = 0; i < nv && good; i++)
+		if (v[i].flags & (RC_NF_HANDSHAKE | RC_NF_NOADDR)) {
+			snprintf(why, whylen, "%s: nodes are still shaking hands", who);
+			good = 0;
+		}
+	if (good && full && !replicas_served(x, v, nv)) {
+		snprintf(why, whylen, "%s does not serve every replica yet (first sync)",
+		    who);
+		good = 0;
+	}
+	*sig = view_sig(v, nv);
+	rc_nodes_free(v, nv);
+	if (good && full && !state_ok(x)) {
+		snprintf(why, whylen, "%s: cluster_state is not ok yet", who);
+		good = 0;
+	}
+	return good;
+}
+
+/* Every reachable node of cl has settled (full: see node_settled) and sees
+ * the same slots and roles.  Polls until then or wait_s; returns 0, or -1
+ * with the reason in why. */
+static int
+wait_agreed(struct ctx *c, struct rc_cluster *cl, int full, char *why, size_t whylen)
+{
+	double deadline = rc_now() + c->wait_s;
+
+	for (;;) {
+		char *sig0 = NULL, who0[300] = "";
+		int i, good = 1;
+
+		for (i = 0; i < cl->nnodes && good; i++) {
+			struct rc_node *n = cl->nodes[i];
+			redisContext *x;
+			char *sig;
+
+			if (n->flags & (RC_NF_FAIL | RC_NF_NOADDR))
+				continue;
+			/* After moves, a node that does not answer (paused, say)
+			 * learns the map when it comes back: not waited for. */
+			if ((x = rc_node_ctx(cl, n)) == NULL) {
+				snprintf(why, whylen, "%s: %s", addr_of(n), n->err);
+				good = !full;
+				continue;
+			}
+			if ((good = node_settled(x, addr_of(n), full, &sig, why, whylen)) < 0) {
+				rc_node_drop(n, x->errstr);
+				good = !full;
+				continue;
+			}
+			if (good && sig0 != NULL && strcmp(sig, sig0) != 0) {
+				snprintf(why, whylen, "%s's view of the slots differs from "
+				    "%s's", addr_of(n), who0);
+				good = 0;
+			}
+			if (sig0 == NULL) {
+				sig0 = sig;
+				snprintf(who0, sizeof who0, "%s", addr_of(n));
+			} else
+				free(sig);
+		}
+		free(sig0);
+		if (good)
+			return 0;
+		if (rc_now() > deadline)
+			return -1;
+		rc_sleep_ms(50);
+	}
+}
+
 /* ---- moving slots ---------------------------------------------------------------- */
 
 static void
@@ -303,6 +421,11 @@ run_moves(struct ctx *c, struct rc_cluster *cl, const struct rc_move *mv, int n)
 	if (rc != RC_EX_OK)
 		rc_warn("%ld of %d slots not moved: %s", c->slots_failed > 0 ?
 		    c->slots_failed : (long)n - c->slots_done, n, err);
+	/* Replicas learn the new owners from gossip: done means every node
+	 * agrees, so that a check or a client right after sees the new map. */
+	else if (n > 0 && wait_agreed(c, cl, 0, err, sizeof err) < 0)
+		rc_warn("the slots moved, but the nodes do not agree after %d s: %s",
+		    c->wait_s, err);
 	return rc;
 }
 
@@ -675,34 +798,27 @@ addslots(struct cnode *cn, const char *who)
 	free(num);
 }
 
-/* Every node knows all n, agrees with the first on the slots and roles,
- * and says cluster_state:ok. */
+/* Every node knows all n, has settled (node_settled) and agrees with the
+ * first on the slots and roles. */
 static int
 create_agreed(struct cnode *cn, int n, char *why, size_t whylen)
 {
-	char *sig0 = NULL;
+	char *sig0 = NULL, who[300];
 	int i, good = 1;
 
 	for (i = 0; i < n && good; i++) {
 		struct rc_node *v;
 		char *sig;
-		int nv = view_of(cn[i].x, &v), j;
+		int nv = view_of(cn[i].x, &v);
 
-		if (nv < 0) {
-			snprintf(why, whylen, "%s does not answer", cn[i].a.host);
-			return 0;
+		rc_addr_fmt(&cn[i].a, who, sizeof who);
+		if (nv >= 0)
+			rc_nodes_free(v, nv);
+		if (nv >= 0 && nv != n) {
+			snprintf(why, whylen, "%.200s knows %d of %d nodes", who, nv, n);
+			break;
 		}
-		if (nv != n) {
-			snprintf(why, whylen, "a node knows %d of %d nodes", nv, n);
-			good = 0;
-		}
-		for (j = 0; j < nv && good; j++)
-			if (v[j].flags & (RC_NF_HANDSHAKE | RC_NF_NOADDR)) {
-				snprintf(why, whylen, "nodes are still shaking hands");
-				good = 0;
-			}
-		sig = view_sig(v, nv);
-		rc_nodes_free(v, nv);
+		good = node_settled(cn[i].x, who, 1, &sig, why, whylen);
 		if (good && sig0 != NULL && strcmp(sig, sig0) != 0) {
 			snprintf(why, whylen, "the nodes' views of the slots differ");
 			good = 0;
@@ -711,13 +827,9 @@ create_agreed(struct cnode *cn, int n, char *why, size_t whylen)
 			sig0 = sig;
 		else
 			free(sig);
-		if (good && !state_ok(cn[i].x)) {
-			snprintf(why, whylen, "cluster_state is not ok yet");
-			good = 0;
-		}
 	}
 	free(sig0);
-	return good;
+	return good && i == n;
 }
 
 static int
@@ -1195,6 +1307,11 @@ cmd_add_node(struct ctx *c, int argc, char **argv)
 		while (wait_known(c, &cl, id, master->id, why, sizeof why) < 0)
 			if (rc_now() > deadline)
 				rc_die(RC_EX_CLUSTER, "add-node: %s after %d s", why, c->wait_s);
+		/* Served to clients only once its first sync is done. */
+		if (rc_cluster_refresh(&cl) < 0)
+			rc_die(RC_EX_CLUSTER, "%s", cl.err);
+		if (wait_agreed(c, &cl, 1, why, sizeof why) < 0)
+			rc_die(RC_EX_CLUSTER, "add-node: %s after %d s", why, c->wait_s);
 	}
 	while (!state_ok(x)) {
 		if (rc_now() > deadline)

@@ -17,7 +17,7 @@ slots_of() {
 
 ok "lab 20: scale up" run_lab 20-scale-up.sh
 like "$OUT" "127.0.0.1:$((BASE + 6))"$'\t'"4096 slots" "lab 20 shows the new master with 4096 slots"
-like "$OUT" "lab: |clean" "lab 20 ends clean"
+like "$OUT" $'\nclean\n' "lab 20 ends clean"
 is "$(slots_of $((BASE + 6)))" 4096 "the new master really has 4096 slots"
 is "$(slots_of $BASE)" 4096 "and so has the first"
 
