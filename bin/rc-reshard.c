@@ -230,6 +230,24 @@ replicas_served(redisContext *x, const struct rc_node *v, int nv)
 	return got >= want;
 }
 
+/* A fresh master's replication stream is empty until its first PING to its
+ * replicas (repl-ping-replica-period, 10 s), and until the offset moves
+ * CLUSTER SLOTS leaves the replicas out.  A WAIT that cannot be satisfied
+ * makes the master send REPLCONF GETACK down the stream at once: the
+ * offset moves, nothing else changes.  Pipelined over the masters given. */
+static void
+poke_streams(redisContext **x, int n)
+{
+	redisReply *r;
+	int i;
+
+	for (i = 0; i < n; i++)
+		redisAppendCommand(x[i], "WAIT %d %d", 1000, 1);
+	for (i = 0; i < n; i++)
+		if (redisGetReply(x[i], (void **)&r) == REDIS_OK)
+			freeReplyObject(r);
+}
+
 /* One node's part of agreement: its view's fingerprint in *sig (the caller
  * frees it), no node in handshake; with full, also its replicas served and
  * cluster_state:ok.  Returns 1, or 0 with the reason in why (-1: it does not
@@ -312,6 +330,16 @@ wait_agreed(struct ctx *c, struct rc_cluster *cl, int full, char *why, size_t wh
 			return 0;
 		if (rc_now() > deadline)
 			return -1;
+		if (full) {
+			redisContext **mx = rc_calloc((size_t)cl->nnodes, sizeof *mx);
+			int k = 0;
+			for (i = 0; i < cl->nnodes; i++)
+				if (rc_node_is_master(cl->nodes[i]) && cl->nodes[i]->nslots > 0 &&
+				    (mx[k] = rc_node_ctx(cl, cl->nodes[i])) != NULL)
+					k++;
+			poke_streams(mx, k);
+			free(mx);
+		}
 		rc_sleep_ms(50);
 	}
 }
@@ -898,11 +926,19 @@ cmd_create(struct ctx *c, int argc, char **argv)
 			rc_sleep_ms(100);
 		}
 	}
-	while (!create_agreed(cn, n, why, sizeof why)) {
-		if (rc_now() > deadline)
-			rc_die(RC_EX_CLUSTER, "create: the nodes do not agree after %d s: %s",
-			    c->wait_s, why);
-		rc_sleep_ms(100);
+	{
+		redisContext **mx = rc_calloc((size_t)nmasters, sizeof *mx);
+		for (i = 0, k = 0; i < n; i++)
+			if (cn[i].is_master)
+				mx[k++] = cn[i].x;
+		while (!create_agreed(cn, n, why, sizeof why)) {
+			if (rc_now() > deadline)
+				rc_die(RC_EX_CLUSTER, "create: the nodes do not agree after "
+				    "%d s: %s", c->wait_s, why);
+			poke_streams(mx, k);
+			rc_sleep_ms(100);
+		}
+		free(mx);
 	}
 	if (c->o.header)
 		rc_puts("#addr\tid\trole\tmaster\tslots\n");
