@@ -277,7 +277,9 @@ map_get(const redisReply *m, const char *key)
 {
 	size_t i, kl = strlen(key);
 
-	if (m == NULL || m->type != REDIS_REPLY_ARRAY
+	if (m == NULL)
+		return NULL;
+	if (m->type != REDIS_REPLY_ARRAY
 #ifdef REDIS_REPLY_MAP
 	    && m->type != REDIS_REPLY_MAP
 #endif
