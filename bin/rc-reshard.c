@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1270,6 +1271,81 @@ fewest_replicas(struct rc_cluster *cl, const struct rc_node *not)
 	return best;
 }
 
+/* ---- add-node: the join delay -------------------------------------------------------- */
+
+/* A master that joins a cluster reports cluster_state:ok, and so accepts
+ * keys, only a "rejoin delay" after it last saw itself alone: its own
+ * cluster-node-timeout, clamped to 500..5000 ms.  add-node lowers the new,
+ * empty node's timeout to that floor while it joins and puts the old value
+ * back as soon as it reports ok, on every way out (an error, SIGINT, SIGTERM)
+ * but SIGKILL. */
+static struct {
+	redisContext *x;
+	char old[32];
+} join_nt;
+static volatile sig_atomic_t join_stop;
+
+static void
+join_restore(void)
+{
+	redisReply *r;
+
+	if (join_nt.x == NULL)
+		return;
+	r = redisCommand(join_nt.x, "CONFIG SET cluster-node-timeout %s", join_nt.old);
+	if (r == NULL || r->type == REDIS_REPLY_ERROR)
+		rc_warn("could not put back cluster-node-timeout %s on the new node: "
+		    "set it by hand", join_nt.old);
+	if (r != NULL)
+		freeReplyObject(r);
+	join_nt.x = NULL;
+}
+
+static void
+join_signal(int sig)
+{
+	join_stop = sig;
+}
+
+static void
+join_fast(redisContext *x)
+{
+	static int registered;
+	redisReply *r = redisCommand(x, "CONFIG GET cluster-node-timeout"), *s;
+	struct sigaction sa;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[1]->type != REDIS_REPLY_STRING || atol(r->element[1]->str) <= 500) {
+		if (r != NULL)
+			freeReplyObject(r);
+		return;         /* CONFIG renamed away, or already short: leave it */
+	}
+	snprintf(join_nt.old, sizeof join_nt.old, "%s", r->element[1]->str);
+	freeReplyObject(r);
+	if (!registered++)
+		atexit(join_restore);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = join_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	join_nt.x = x;
+	s = redisCommand(x, "CONFIG SET cluster-node-timeout 500");
+	if (s == NULL || s->type == REDIS_REPLY_ERROR)
+		join_nt.x = NULL;
+	if (s != NULL)
+		freeReplyObject(s);
+}
+
+/* Called in the join's wait loops: an interrupt ends them (atexit puts the
+ * timeout back). */
+static void
+join_check_stop(void)
+{
+	if (join_stop)
+		rc_die(RC_EX_CLUSTER, "add-node: interrupted (signal %d)", (int)join_stop);
+}
+
 static int
 cmd_add_node(struct ctx *c, int argc, char **argv)
 {
@@ -1299,6 +1375,8 @@ cmd_add_node(struct ctx *c, int argc, char **argv)
 	if (rc_cluster_by_id(&cl, id) == NULL) {
 		redisReply *r;
 		node_empty_or_die(x, who);
+		if (master == NULL)
+			join_fast(x);
 		r = redisCommand(x, "CLUSTER MEET %s %d", cl.seed->addr.host,
 		    cl.seed->addr.port);
 		if (!reply_ok(r))
@@ -1325,7 +1403,8 @@ cmd_add_node(struct ctx *c, int argc, char **argv)
 			snprintf(why, sizeof why, "%.250s does not know every node yet", who);
 		if (rc_now() > deadline)
 			rc_die(RC_EX_CLUSTER, "add-node: %s after %d s", why, c->wait_s);
-		rc_sleep_ms(100);
+		join_check_stop();
+		rc_sleep_ms(50);
 	}
 	if (master != NULL) {
 		for (;;) {
@@ -1353,8 +1432,10 @@ cmd_add_node(struct ctx *c, int argc, char **argv)
 		if (rc_now() > deadline)
 			rc_die(RC_EX_CLUSTER, "add-node: %s does not report cluster_state:ok "
 			    "after %d s", who, c->wait_s);
-		rc_sleep_ms(100);
+		join_check_stop();
+		rc_sleep_ms(20);
 	}
+	join_restore();
 	if (c->o.header)
 		rc_puts("#addr\tid\trole\tmaster\n");
 	rc_putf("%s\t%s\t%s\t%s\n", who, id, master ? "replica" : "master",

@@ -44,6 +44,8 @@ cluster_cmd add $((BASE + 7)) >/dev/null 2>&1
 ok "add-node returns once every node knows it" rc-reshard add-node 127.0.0.1:$((BASE + 6))
 like "$OUT" "^127.0.0.1:$((BASE + 6))"$'\t'"[0-9a-f]{40}"$'\t'"master"$'\t'"-\$" "add-node row"
 NEW=$(cut -f2 <<<"$OUT")
+is "$(rcli $((BASE + 6)) config get cluster-node-timeout | tail -1)" 5000 \
+	"add-node put the new node's cluster-node-timeout back"
 for p in $(cluster_ports); do
 	[[ $p == $((BASE + 7)) ]] && continue
 	is "$(rcli "$p" cluster nodes | grep -c "^$NEW ")" 1 "node $p knows the new master"

@@ -213,4 +213,17 @@ like "$OUT" $'\t'"replica"$'\t'"$M0\$" "the master that had lost its replica get
 ok "clean at the end" rc-reshard check
 unlike "$OUT" "no-replica" "every master has a replica again"
 
+# --- add-node shortens the new node's join delay, and always puts it back ----------
+# A paused master keeps the join from completing: add-node gives up after
+# --wait (well inside the node timeout, so nothing fails over).
+cluster_cmd add $((BASE + 6)) >/dev/null || bail_file "cannot start node $((BASE + 6))"
+is "$(rcli $((BASE + 6)) config get cluster-node-timeout | tail -1)" 5000 "a spare node with timeout 5000"
+cluster_cmd pause $((BASE + 2)) >/dev/null
+exit_is 3 "add-node gives up when a node does not answer" \
+	rc-reshard --timeout 0.5 --wait 1 add-node 127.0.0.1:$((BASE + 6))
+cluster_cmd resume $((BASE + 2)) >/dev/null
+like "$OUT" "add-node: .*after 1 s" "and says why"
+is "$(rcli $((BASE + 6)) config get cluster-node-timeout | tail -1)" 5000 \
+	"the new node's cluster-node-timeout is put back after the failure"
+
 done_testing
