@@ -81,7 +81,29 @@ rc_connect(const struct rc_addr *a, const struct rc_opts *o, char *err,
 		redisFree(c);
 		return NULL;
 	}
+	if (o->resp == 3 && rc_hello(c, 3, err, errlen, who) < 0) {
+		redisFree(c);
+		return NULL;
+	}
 	return c;
+}
+
+int
+rc_hello(redisContext *c, int proto, char *err, size_t errlen, const char *who)
+{
+	redisReply *r = redisCommand(c, "HELLO %d", proto);
+
+	if (r == NULL) {
+		snprintf(err, errlen, "%s: %s", who, c->errstr);
+		return -1;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		snprintf(err, errlen, "%s: HELLO %d: %.*s", who, proto, (int)r->len, r->str);
+		freeReplyObject(r);
+		return -1;
+	}
+	freeReplyObject(r);
+	return 0;
 }
 
 redisReply *

@@ -126,6 +126,7 @@ struct rc_opts {
 	int color;          /* pretty and NO_COLOR unset */
 	int header;         /* -H */
 	int askpass;
+	int resp;           /* 3: every connection says HELLO 3 (hiredis 1.x); else RESP2 */
 };
 
 /* Long options every tool accepts; short ones are "c:HTp" plus h and V. */
@@ -165,11 +166,14 @@ int rc_parse_long(const char *s, long min, long max, long *out);
 
 /* ---- conn.c: one connection ------------------------------------------------ */
 
-/* Connects with the timeout in o, authenticates when o has a password, and
- * sets the command timeout.  NULL with "host:port: reason" in err on failure
- * (the caller exits RC_EX_CLUSTER). */
+/* Connects with the timeout in o, authenticates when o has a password, says
+ * HELLO 3 when o->resp is 3, and sets the command timeout.  NULL with
+ * "host:port: reason" in err on failure (the caller exits RC_EX_CLUSTER). */
 redisContext *rc_connect(const struct rc_addr *a, const struct rc_opts *o,
     char *err, size_t errlen);
+/* Switches a connection to RESP proto (2 or 3).  0, or -1 with "who: reason"
+ * in err. */
+int rc_hello(redisContext *c, int proto, char *err, size_t errlen, const char *who);
 /* Runs a command; NULL when the connection failed (c->errstr says why). */
 redisReply *rc_cmd(redisContext *c, const char *fmt, ...);
 redisReply *rc_cmd_argv(redisContext *c, int argc, const char **argv,
