@@ -29,15 +29,20 @@ _rc_opts() {
 	mapfile -t COMPREPLY < <(compgen -W "$1 $_rc_common_opts" -- "${COMP_WORDS[COMP_CWORD]}")
 }
 
-# _rc_subcommand: the first word after the program that is not an option
-# (nor an option's argument), or "".
+# _rc_subcommand [OPTS]: the first word after the program that is neither an
+# option nor an option's value, or "".  OPTS names the tool's own options that
+# take a value (-w 1); the common ones are known here.  bash splits a word at
+# ':' and '=' (COMP_WORDBREAKS): in "-c host:port" and "--watch=1" the pieces
+# after the ':' or '=' belong to the word before them.
 _rc_subcommand() {
-	local i w
+	local i w takes=" -c --cluster --timeout ${1:-} "
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
 		case $w in
-		-c | --cluster | --timeout) i=$((i + 1)) ;;
-		-*) ;;
+		: | =) i=$((i + 1)) ;;
+		-*)
+			[[ $takes == *" $w "* && ${COMP_WORDS[i + 1]:-} != = ]] && i=$((i + 1))
+			;;
 		*)
 			printf '%s' "$w"
 			return

@@ -1,6 +1,8 @@
 # shellcheck shell=bash
-# bash completion for rc-cluster (labs/cluster in the source tree). Only the function:
-# the completion framework registers it for rc-cluster and labs/cluster.
+# bash completion for rc-cluster, the lab launcher, installed from labs/cluster.
+# bash looks a completion up by the command word as typed, then by the part after
+# its last slash: so labs/cluster and ./labs/cluster are registered as they are
+# typed in the source tree, and the bare word "cluster" is left alone.
 _rc_cluster() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local prog=${COMP_WORDS[0]} cmd="" ports i nargs=0
@@ -52,4 +54,4 @@ _rc_cluster() {
 	esac
 	return 0
 }
-complete -F _rc_cluster rc-cluster
+complete -F _rc_cluster rc-cluster labs/cluster ./labs/cluster

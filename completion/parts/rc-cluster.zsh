@@ -1,5 +1,5 @@
-# zsh completion for rc-cluster (labs/cluster in the source tree). Only the function:
-# the completion framework registers it (compdef) for rc-cluster and labs/cluster.
+# zsh completion for rc-cluster, the lab launcher, installed from labs/cluster.  Only
+# the function: the #compdef line that tools/completion.sh writes registers it.
 _rc-cluster() {
 	local prog=$words[1] curcontext=$curcontext state line ret=1
 	local -a cmds ports

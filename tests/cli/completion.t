@@ -23,6 +23,14 @@ for src in "$ROOT"/bin/rc-*.c; do
 	ok "bash completes $t" bash -c '. "$1"; complete -p "$2"' _ "$comp" "$t"
 done
 ok "bash completes rc-cluster" bash -c '. "$1"; complete -p rc-cluster' _ "$comp"
+# The launcher in the source tree, as typed there; bash looks the word up as
+# typed, then after its last slash: the bare word "cluster" is left alone.
+for p in labs/cluster ./labs/cluster; do
+	ok "bash completes $p" bash -c '. "$1"; complete -p "$2"' _ "$comp" "$p"
+	is "$(complete_words "$p" st | tr '\n' ' ')" "start status stop " "$p st<TAB>"
+	is "$(complete_words "$p" up - | tr '\n' ' ')" "-h -m -r -t " "$p up -<TAB>"
+done
+exit_is 1 "bash leaves the word cluster alone" bash -c '. "$1"; complete -p cluster' _ "$comp"
 
 is "$(complete_words rc-slot --t | tr '\n' ' ')" "--tag --timeout --tsv " "rc-slot --t<TAB>"
 is "$(complete_words rc-slot -n | tr '\n' ' ')" "-n " "rc-slot -n<TAB>"
@@ -30,6 +38,20 @@ is "$(complete_words rc-slot foo | tr '\n' ' ')" " " "a key is not completed"
 is "$(RC_CLUSTER=10.0.0.1:6379 complete_words rc-slot -c '' | tr '\n' ' ')" \
 	"10.0.0.1:6379 127.0.0.1:7001 " "-c offers RC_CLUSTER and the lab's seed"
 is "$(complete_words rc-dist '' | tr '\n' ' ')" "hot info keys nodes slots " "rc-dist <TAB>: its views"
+is "$(complete_words rc-dist -w 1 '' | tr '\n' ' ')" "hot info keys nodes slots " "rc-dist -w 1 <TAB>: the views"
+is "$(complete_words rc-dist -n 5 -m 'x*' --count 2 '' | tr '\n' ' ')" "hot info keys nodes slots " \
+	"rc-dist -n 5 -m 'x*' --count 2 <TAB>: the views"
+# bash splits words at ':' and '=' (COMP_WORDBREAKS): host:port and --watch=1.
+is "$(complete_words rc-dist -c 127.0.0.1 : 7001 '' | tr '\n' ' ')" "hot info keys nodes slots " \
+	"rc-dist -c 127.0.0.1:7001 <TAB>: the views"
+is "$(complete_words rc-dist --watch = 1 '' | tr '\n' ' ')" "hot info keys nodes slots " \
+	"rc-dist --watch=1 <TAB>: the views"
+is "$(complete_words rc-dist -w 1 hot '' | tr '\n' ' ')" "- " "rc-dist -w 1 hot <TAB>: stdin"
+is "$(complete_words rc-dist -w '' | tr '\n' ' ')" " " "rc-dist -w <TAB>: a number, not a view"
+is "$(complete_words rc-dist - | LC_ALL=C sort | tr '\n' ' ')" \
+	"--askpass --cluster --count --header --help --limit --match --pretty --timeout --tsv --version --watch -H -T -V -c -h -m -n -p -w " \
+	"rc-dist -<TAB>: the options"
+is "$(complete_words rc-dist keys - | grep -cx -e - -e -m -e --count)" 3 "rc-dist keys -<TAB>: stdin and the options"
 is "$(complete_words rc-reshard '' | tr '\n' ' ')" \
 	"add-node apply check create del-node fix move plan rebalance " "rc-reshard <TAB>: its commands"
 is "$(complete_words rc-reshard plan '' | tr '\n' ' ')" "move rebalance " "rc-reshard plan <TAB>"
