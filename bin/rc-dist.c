@@ -60,6 +60,9 @@ struct dist {
 	int round;
 	long long ts;               /* the row prefix when watching as TSV */
 	int bad;                    /* some node down or failing: exit 1 */
+	int estimated;              /* keys -n: some count is an estimate */
+	long long found;            /* keys -n: the keys SCAN found */
+	double share;               /* keys -n: the share of the keys it went over */
 	long long *slotkeys;        /* per slot; -1 unknown */
 	char *warnings;             /* this round's, one a line */
 	size_t wlen;
@@ -220,6 +223,13 @@ unhealthy(const char *flags)
 	return strcmp(flags, "ok") != 0;
 }
 
+/* A whole number written in digits alone (hot's slot argument). */
+static int
+is_number(const char *s)
+{
+	return *s != '\0' && strspn(s, "0123456789") == strlen(s);
+}
+
 static const char *
 human(long long v, char *buf, size_t len)
 {
@@ -348,42 +358,55 @@ table_done(struct dist *d)
 
 /* ---- the cluster ------------------------------------------------------------- */
 
+/* What to do about a refused password, for a message that says so; "" for
+ * any other message. */
+static const char *
+auth_hint(const char *msg)
+{
+	if (strstr(msg, "NOAUTH") == NULL && strstr(msg, "WRONGPASS") == NULL &&
+	    strstr(msg, "authentication failed") == NULL)
+		return "";
+	return "the password comes from RC_AUTH or --askpass, the user from RC_USER";
+}
+
 static void
 connect_cluster(struct dist *d)
 {
 	if (!d->opened) {
 		if (rc_cluster_open(&d->cl, &d->o) < 0)
-			rc_die(RC_EX_CLUSTER, "cannot read the cluster: %s", d->cl.err);
+			rc_die(RC_EX_CLUSTER, "cannot read the cluster: %s%s%s%s",
+			    d->cl.err, *auth_hint(d->cl.err) ? " (" : "",
+			    auth_hint(d->cl.err), *auth_hint(d->cl.err) ? ")" : "");
 		/* A node that does not answer is reported, not waited for. */
 		d->cl.max_retries = 2;
 		d->opened = 1;
 		return;
 	}
 	if (rc_cluster_refresh(&d->cl) < 0) {
-		note(d, "cannot refresh the topology: %s (showing the last one)",
-		    d->cl.err);
+		note(d, "cannot refresh the topology: %s (showing the last one%s%s)",
+		    d->cl.err, *auth_hint(d->cl.err) ? "; " : "", auth_hint(d->cl.err));
 		d->bad = 1;
 	}
 }
 
-/* The node failed to answer r; says so once a round. */
+/* The node failed to answer r; says so once a round.  The router's CONNERR
+ * and IOERR texts name the node already. */
 static void
 node_failed(struct dist *d, struct rc_node *n, const redisReply *r)
 {
+	const char *why = r == NULL ? "no reply" :
+	    r->type != REDIS_REPLY_ERROR ? "unexpected reply" : r->str;
 	char a[300];
 
+	const char *hint = auth_hint(why);
+
 	d->bad = 1;
-	if (r != NULL && r->type == REDIS_REPLY_ERROR &&
-	    strncmp(r->str, "CONNERR ", 8) == 0)
-		note(d, "%s (marked down)", r->str + 8);
-	else if (r != NULL && r->type == REDIS_REPLY_ERROR &&
-	    strncmp(r->str, "IOERR ", 6) == 0)
-		note(d, "%s: %s (marked down)", rc_node_addr(n, a, sizeof a),
-		    r->str + 6);
+	if (strncmp(why, "CONNERR ", 8) == 0 || strncmp(why, "IOERR ", 6) == 0)
+		note(d, "%s (marked down%s%s)", strchr(why, ' ') + 1, *hint ? "; " : "",
+		    hint);
 	else
-		note(d, "%s: %s (marked down)", rc_node_addr(n, a, sizeof a),
-		    r == NULL ? "no reply" : r->type == REDIS_REPLY_ERROR ? r->str :
-		    "unexpected reply");
+		note(d, "%s: %s (marked down%s%s)", rc_node_addr(n, a, sizeof a), why,
+		    *hint ? "; " : "", hint);
 }
 
 /* INFO and CLUSTER INFO of every node, all nodes at once. */
@@ -679,9 +702,10 @@ bar_cell(struct dist *d, double frac)
 	rc_table_cell(d->table, rc_bar(bar, sizeof bar, frac, w));
 }
 
-/* Unassigned slots as ranges, into buf; their count. */
+/* Slots no master owns: named on stderr (the exit status says it too) as
+ * ranges, which are left in buf; their count. */
 static int
-unassigned(struct dist *d, char *buf, size_t len)
+unassigned_note(struct dist *d, char *buf, size_t len)
 {
 	struct rc_range *r = NULL;
 	int s, nr = 0, count = 0;
@@ -700,34 +724,122 @@ unassigned(struct dist *d, char *buf, size_t len)
 	}
 	rc_ranges_fmt(r, nr, buf, len);
 	free(r);
+	if (count > 0) {
+		d->bad = 1;
+		note(d, "%d slots are not assigned to any master: %s", count, buf);
+	}
 	return count;
 }
 
-/* A master's open slots as "5461>127.0.0.1:7002,6000<127.0.0.1:7003". */
+/* Nodes that no row of the view shows (replicas; with all, masters too)
+ * and that the cluster flags: named, and the exit status says so, in every
+ * view alike. */
+static void
+flagged_note(struct dist *d, int all)
+{
+	char a[300], m[300], fl[128];
+	int i;
+
+	for (i = 0; i < d->cl.nnodes; i++) {
+		struct rc_node *n = d->cl.nodes[i];
+		int master = rc_node_is_master(n);
+
+		if ((master && !all) || !unhealthy(health(n, 1, fl, sizeof fl)))
+			continue;
+		d->bad = 1;
+		if (master)
+			note(d, "master %s is flagged %s", addr_of(n, a, sizeof a), fl);
+		else
+			note(d, "replica %s (of %s) is flagged %s", addr_of(n, a, sizeof a),
+			    n->master != NULL ? addr_of(n->master, m, sizeof m) :
+			    n->master_id[0] ? n->master_id : "no master", fl);
+	}
+}
+
+/* A slot being moved, as a master's own CLUSTER NODES says (only a node's
+ * own line carries its open slots). */
+struct oslot {
+	int slot;
+	int importing;              /* 1: importing from peer; 0: migrating to it */
+	struct rc_node *self;
+	struct rc_node *peer;       /* NULL: a node the topology does not know */
+	char peer_id[41];
+};
+
+/* Every master's open slots, all masters asked at once; ans[i] says whether
+ * v[i] answered (one that did not is named).  Not lib's rc_open_slots: that
+ * gives up when one master does not answer, and the views answer from the
+ * rest. */
+static struct oslot *
+open_slots(struct dist *d, struct rc_node **v, int n, int *ans, int *nop)
+{
+	struct rc_pipe *p = rc_pipe_new(&d->cl);
+	struct oslot *op = NULL;
+	int i, j, k;
+
+	*nop = 0;
+	for (i = 0; i < n; i++)
+		rc_pipe_node_cmd(p, v[i], "CLUSTER NODES");
+	rc_pipe_exec(p);
+	for (i = 0; i < n; i++) {
+		redisReply *r = rc_pipe_reply(p, (size_t)i);
+		struct rc_node *view;
+		char err[256], a[300];
+		int nv;
+
+		ans[i] = 0;
+		if (r == NULL || r->type != REDIS_REPLY_STRING) {
+			node_failed(d, v[i], r);
+			continue;
+		}
+		if ((nv = rc_parse_nodes(r->str, r->len, &view, err, sizeof err)) < 0) {
+			d->bad = 1;
+			note(d, "%s: CLUSTER NODES: %s", addr_of(v[i], a, sizeof a), err);
+			continue;
+		}
+		ans[i] = 1;
+		for (j = 0; j < nv; j++)
+			for (k = 0; (view[j].flags & RC_NF_MYSELF) && k < view[j].nopen; k++) {
+				const struct rc_open_slot *os = &view[j].open[k];
+				struct oslot *o;
+
+				op = rc_realloc(op, (size_t)(*nop + 1) * sizeof *op);
+				o = &op[(*nop)++];
+				o->slot = os->slot;
+				o->importing = os->importing;
+				o->self = v[i];
+				o->peer = rc_cluster_by_id(&d->cl, os->peer);
+				snprintf(o->peer_id, sizeof o->peer_id, "%s", os->peer);
+			}
+		rc_nodes_free(view, nv);
+	}
+	rc_pipe_free(p);
+	return op;
+}
+
+/* A master's open slots as "5461>127.0.0.1:7002,6000<127.0.0.1:7003" (or
+ * "-"), named on stderr when there are any. */
 static const char *
-open_fmt(struct dist *d, const struct rc_node *view, int nview, char *buf,
-    size_t len)
+open_note(struct dist *d, const struct rc_node *m, const struct oslot *op,
+    int nop, char *buf, size_t len)
 {
 	size_t k = 0;
-	int i, j;
+	int i;
+	char a[300];
 
 	buf[0] = '\0';
-	for (i = 0; i < nview; i++) {
-		if (!(view[i].flags & RC_NF_MYSELF))
-			continue;
-		for (j = 0; j < view[i].nopen && k + 1 < len; j++) {
-			const struct rc_open_slot *o = &view[i].open[j];
-			struct rc_node *peer = rc_cluster_by_id(&d->cl, o->peer);
-			char a[300];
+	for (i = 0; i < nop && k + 1 < len; i++)
+		if (op[i].self == m)
 			k += (size_t)snprintf(buf + k, len - k, "%s%d%c%s", k ? "," : "",
-			    o->slot, o->importing ? '<' : '>',
-			    peer != NULL ? addr_of(peer, a, sizeof a) : o->peer);
-		}
-	}
+			    op[i].slot, op[i].importing ? '<' : '>', op[i].peer != NULL ?
+			    addr_of(op[i].peer, a, sizeof a) : op[i].peer_id);
 	if (k >= len && len > 4)
 		strcpy(buf + len - 4, "...");
 	if (buf[0] == '\0')
 		snprintf(buf, len, "-");
+	else
+		note(d, "%s has open slots (a migration in progress or interrupted): "
+		    "%s", addr_of(m, a, sizeof a), buf);
 	return buf;
 }
 
@@ -737,30 +849,21 @@ view_slots(struct dist *d)
 	static const char *const cols[] = { "NODE", "ID", "SLOTS", "%", "",
 		"RANGES", "OPEN", "FLAGS" };
 	struct rc_node **v;
+	struct oslot *op;
 	char ranges[4096], open[2048], a[300], fl[128];
-	int n, i, nun;
+	int n, i, nun, nop, *ans;
 
 	connect_cluster(d);
 	v = sorted_nodes(d, 1, &n);
+	ans = rc_calloc((size_t)n + 1, sizeof *ans);
+	op = open_slots(d, v, n, ans, &nop);
 	header(d, "addr\tid\tslots\tpercent\tranges\topen\tflags", cols, 8);
 	for (i = 0; i < n; i++) {
-		struct rc_node *view = NULL;
-		int nview = rc_node_view(&d->cl, v[i], &view);
 		double pct = 100.0 * v[i]->nslots / RC_NSLOTS;
 
-		if (nview < 0) {
-			d->bad = 1;
-			note(d, "%s (marked down)", v[i]->err);
-		}
-		health(v[i], nview >= 0, fl, sizeof fl);
-		if (unhealthy(fl))
+		if (unhealthy(health(v[i], ans[i], fl, sizeof fl)))
 			d->bad = 1;
 		rc_ranges_fmt(v[i]->ranges, v[i]->nranges, ranges, sizeof ranges);
-		open_fmt(d, view, nview < 0 ? 0 : nview, open, sizeof open);
-		if (strcmp(open, "-") != 0)
-			note(d, "%s has open slots (a migration in progress or "
-			    "interrupted): %s", addr_of(v[i], a, sizeof a), open);
-		rc_nodes_free(view, nview < 0 ? 0 : nview);
 		row_begin(d);
 		cell(d, 1, addr_of(v[i], a, sizeof a));
 		id_cell(d, v[i]);
@@ -769,14 +872,12 @@ view_slots(struct dist *d)
 		if (d->table != NULL)
 			bar_cell(d, pct / 100);
 		cell(d, 0, v[i]->nranges ? ranges : "-");
-		cell(d, 0, open);
+		cell(d, 0, open_note(d, v[i], op, nop, open, sizeof open));
 		cell(d, 0, fl);
 		row_end(d);
 	}
-	nun = unassigned(d, ranges, sizeof ranges);
+	nun = unassigned_note(d, ranges, sizeof ranges);
 	if (nun > 0) {
-		d->bad = 1;
-		note(d, "%d slots are not assigned to any master: %s", nun, ranges);
 		row_begin(d);
 		cell(d, 1, "-");
 		cell(d, 0, "-");
@@ -790,152 +891,408 @@ view_slots(struct dist *d)
 		row_end(d);
 	}
 	table_done(d);
+	flagged_note(d, 0);
+	free(op);
+	free(ans);
 	free(v);
 }
 
 /* ---- counting keys ------------------------------------------------------------ */
 
-/* Exact live counts: CLUSTER COUNTKEYSINSLOT for every slot, each sent to its
- * owner, all masters at once. */
-static void
-count_live(struct dist *d)
+/* The row of mc (n masters, then the unassigned slots) for node m. */
+static int
+mc_index(const struct mcount *mc, int n, const struct rc_node *m)
+{
+	int i;
+
+	for (i = 0; i < n && mc[i].n != m; i++)
+		;
+	return i;
+}
+
+/* A COUNTKEYSINSLOT to ask: slot s of master mc[m]. */
+struct ask {
+	int slot, m;
+};
+
+/* The masters that may hold keys of slot s, into who (deduplicated): its
+ * owner, the two sides of a migration of it, or, when no master owns it,
+ * every master (keys left behind by CLUSTER DELSLOTS). */
+static int
+holders(int s, struct rc_node *owner, const struct oslot *op, int nop,
+    const char *isopen, const struct mcount *mc, int n, int *who)
+{
+	int i, k = 0, j, c, q;
+
+	if (owner == NULL)
+		for (i = 0; i < n; i++)
+			who[k++] = i;
+	else if ((c = mc_index(mc, n, owner)) < n)
+		who[k++] = c;
+	for (i = 0; isopen[s] && i < nop; i++) {
+		const struct rc_node *side[2] = { op[i].self, op[i].peer };
+		for (j = 0; op[i].slot == s && j < 2; j++) {
+			c = mc_index(mc, n, side[j]);
+			for (q = 0; q < k && who[q] != c; q++)
+				;
+			if (c < n && q == k)
+				who[k++] = c;
+		}
+	}
+	return k;
+}
+
+/* count_live's tally. */
+struct live {
+	struct mcount *mc;
+	int n;
+	int *failed;                /* a master that failed a count */
+	long long *held;            /* keys each master was found to hold */
+};
+
+/* Asks the counts of q[0..nq), all at once, and adds them up: a slot's keys
+ * count for the master that holds them, or for the unassigned row.  Returns
+ * each count (-1: failed), for the caller to free. */
+static long long *
+ask_counts(struct dist *d, struct live *l, const struct ask *q, int nq)
 {
 	struct rc_pipe *p = rc_pipe_new(&d->cl);
-	int *idx = rc_malloc(RC_NSLOTS * sizeof *idx);
-	struct rc_node *failed[64];
-	int s, nfailed = 0, k;
-	size_t i = 0;
+	long long *got = rc_calloc((size_t)nq + 1, sizeof *got);
+	int i;
 
-	for (s = 0; s < RC_NSLOTS; s++) {
-		struct rc_node *o = d->cl.owner[s];
-		d->slotkeys[s] = -1;
-		idx[s] = -1;
-		if (o == NULL)
-			continue;
-		rc_pipe_node_cmd(p, o, "CLUSTER COUNTKEYSINSLOT %d", s);
-		idx[s] = (int)i++;
-	}
+	for (i = 0; i < nq; i++)
+		rc_pipe_node_cmd(p, l->mc[q[i].m].n, "CLUSTER COUNTKEYSINSLOT %d",
+		    q[i].slot);
 	rc_pipe_exec(p);
-	for (s = 0; s < RC_NSLOTS; s++) {
-		redisReply *r;
-		struct rc_node *o = d->cl.owner[s];
+	for (i = 0; i < nq; i++) {
+		redisReply *r = rc_pipe_reply(p, (size_t)i);
+		struct mcount *row = d->cl.owner[q[i].slot] == NULL ?
+		    &l->mc[l->n] : &l->mc[q[i].m];
+		long long *sk = &d->slotkeys[q[i].slot];
 
-		if (idx[s] < 0)
-			continue;
-		r = rc_pipe_reply(p, (size_t)idx[s]);
 		if (r != NULL && r->type == REDIS_REPLY_INTEGER) {
-			d->slotkeys[s] = r->integer;
+			got[i] = r->integer;
+			l->held[q[i].m] += r->integer;
+			if (*sk >= 0)
+				*sk += r->integer;
+			if (row->keys >= 0)
+				row->keys += r->integer;
 			continue;
 		}
-		for (k = 0; k < nfailed && failed[k] != o; k++)
-			;
-		if (k == nfailed && nfailed < 64) {
-			failed[nfailed++] = o;
-			node_failed(d, o, r);
+		got[i] = -1;
+		if (!l->failed[q[i].m])
+			node_failed(d, l->mc[q[i].m].n, r);
+		l->failed[q[i].m] = 1;
+		l->mc[q[i].m].keys = row->keys = *sk = -1;
+	}
+	rc_pipe_free(p);
+	return got;
+}
+
+static void
+add_ask(struct ask **q, int *nq, int slot, int m)
+{
+	*q = rc_realloc(*q, (size_t)(*nq + 1) * sizeof **q);
+	(*q)[*nq].slot = slot;
+	(*q)[(*nq)++].m = m;
+}
+
+/* Keys a master holds in slots it neither owns nor imports (left behind by
+ * a move that did not finish): when its DBSIZE says there are more keys
+ * than its slots hold, the other slots are asked of it too, and what they
+ * hold is counted for it and named. */
+static void
+count_strays(struct dist *d, struct live *l, const struct oslot *op, int nop,
+    const char *isopen)
+{
+	struct rc_pipe *p = rc_pipe_new(&d->cl);
+	int *who = rc_malloc(((size_t)l->n + 1) * sizeof *who);
+	int i, s, k, nw;
+	size_t j;
+
+	/* Masters that failed already are not waited for again. */
+	for (i = 0; i < l->n; i++)
+		if (l->mc[i].keys >= 0)
+			rc_pipe_node_cmd(p, l->mc[i].n, "DBSIZE");
+	rc_pipe_exec(p);
+	for (i = 0, j = 0; i < l->n; i++) {
+		redisReply *r = l->mc[i].keys >= 0 ? rc_pipe_reply(p, j++) : NULL;
+		struct rc_range *rg = NULL;
+		struct ask *q = NULL;
+		long long *got, stray = 0;
+		char a[300], buf[1024];
+		int nq = 0, nr = 0;
+
+		if (l->mc[i].keys < 0 || r == NULL || r->type != REDIS_REPLY_INTEGER ||
+		    r->integer <= l->held[i])
+			continue;
+		for (s = 0; s < RC_NSLOTS; s++) {
+			nw = holders(s, d->cl.owner[s], op, nop, isopen, l->mc, l->n, who);
+			for (k = 0; k < nw && who[k] != i; k++)
+				;
+			if (k == nw)
+				add_ask(&q, &nq, s, i);
+		}
+		got = ask_counts(d, l, q, nq);
+		for (k = 0; k < nq; k++) {
+			if (got[k] <= 0)
+				continue;
+			stray += got[k];
+			if (nr > 0 && rg[nr - 1].hi == q[k].slot - 1) {
+				rg[nr - 1].hi = q[k].slot;
+				continue;
+			}
+			rg = rc_realloc(rg, (size_t)(nr + 1) * sizeof *rg);
+			rg[nr].lo = rg[nr].hi = q[k].slot;
+			nr++;
+		}
+		if (stray > 0)
+			note(d, "%s holds %lld keys of slots it does not own: %s (counted "
+			    "for it)", addr_of(l->mc[i].n, a, sizeof a), stray,
+			    rc_ranges_fmt(rg, nr, buf, sizeof buf));
+		free(rg);
+		free(got);
+		free(q);
+	}
+	rc_pipe_free(p);
+	free(who);
+}
+
+/* Exact live counts: CLUSTER COUNTKEYSINSLOT for every slot, sent to its
+ * owner, all masters at once.  A slot being migrated is asked of both sides
+ * and its keys count for the node that holds them; a slot no master owns is
+ * asked of every master and counts for the unassigned row; keys a master
+ * holds in other slots are found by count_strays. */
+static void
+count_live(struct dist *d, struct mcount *mc, int n)
+{
+	struct rc_node **v = rc_calloc((size_t)n + 1, sizeof *v);
+	struct live l = { mc, n, NULL, NULL };
+	struct ask *q = NULL;
+	struct oslot *op;
+	char *isopen = rc_calloc(RC_NSLOTS, 1), buf[2048];
+	int *ans = rc_calloc((size_t)n + 1, sizeof *ans);
+	int *who = rc_malloc(((size_t)n + 1) * sizeof *who);
+	int i, s, k, nop, nq = 0;
+
+	l.failed = rc_calloc((size_t)n + 1, sizeof *l.failed);
+	l.held = rc_calloc((size_t)n + 1, sizeof *l.held);
+	for (i = 0; i < n; i++)
+		v[i] = mc[i].n;
+	op = open_slots(d, v, n, ans, &nop);
+	for (i = 0; i < n; i++) {
+		open_note(d, v[i], op, nop, buf, sizeof buf);
+		mc[i].keys = ans[i] ? 0 : -1;
+	}
+	for (i = 0; i < nop; i++)
+		isopen[op[i].slot] = 1;
+	if (nop > 0)
+		note(d, "the keys of an open slot are counted for the node that "
+		    "holds them");
+	mc[n].keys = 0;
+	for (s = 0; s < RC_NSLOTS; s++) {
+		int nw = holders(s, d->cl.owner[s], op, nop, isopen, mc, n, who);
+
+		d->slotkeys[s] = 0;
+		for (k = 0; k < nw; k++) {
+			if (ans[who[k]]) {
+				add_ask(&q, &nq, s, who[k]);
+				continue;
+			}
+			/* It did not answer CLUSTER NODES: not asked again. */
+			d->slotkeys[s] = -1;
+			if (d->cl.owner[s] == NULL)
+				mc[n].keys = -1;
+		}
+	}
+	free(ask_counts(d, &l, q, nq));
+	count_strays(d, &l, op, nop, isopen);
+	free(q);
+	free(op);
+	free(isopen);
+	free(ans);
+	free(l.failed);
+	free(l.held);
+	free(who);
+	free(v);
+}
+
+/* One master's SCAN. */
+struct scan {
+	char cursor[32];
+	int active;                 /* still scanning */
+	int done;                   /* scanned to the end */
+	long long dbsize;           /* with a limit: its DBSIZE */
+	long long found;            /* keys SCAN returned */
+	long long unowned;          /* of them, keys of slots no master owns */
+	double visited;             /* keys SCAN went over (about, with MATCH) */
+	long count;                 /* this round's COUNT */
+};
+
+/* With a limit: every master's DBSIZE, all at once. */
+static void
+scan_sizes(struct dist *d, struct mcount *mc, int n, struct scan *sc)
+{
+	struct rc_pipe *p = rc_pipe_new(&d->cl);
+	int i;
+
+	for (i = 0; i < n; i++)
+		rc_pipe_node_cmd(p, mc[i].n, "DBSIZE");
+	rc_pipe_exec(p);
+	for (i = 0; i < n; i++) {
+		redisReply *r = rc_pipe_reply(p, (size_t)i);
+
+		if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
+			node_failed(d, mc[i].n, r);
+			mc[i].keys = -1;
+			sc[i].active = 0;
+			continue;
+		}
+		sc[i].dbsize = r->integer;
+		if (r->integer == 0) {
+			sc[i].active = 0;
+			sc[i].done = 1;
 		}
 	}
 	rc_pipe_free(p);
-	free(idx);
 }
 
-struct scan {
-	struct rc_node *n;
-	char cursor[32];
-	int active;
-	long long keys;
-};
+/* With a limit, this round's COUNT for each master: the same share of every
+ * master's keys (SCAN's COUNT is about how many keys it goes over), a share
+ * that should find the keys still wanted at the rate found so far. */
+static void
+scan_counts(struct dist *d, struct scan *sc, int n, long long total)
+{
+	double seen = 0, keys = 0, most = 1, rate, share;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		seen += sc[i].visited;
+		if (!sc[i].active)
+			continue;
+		keys += (double)sc[i].dbsize;
+		if ((double)sc[i].dbsize > most)
+			most = (double)sc[i].dbsize;
+	}
+	rate = seen > 0 ? (double)total / seen : 1;
+	share = rate > 0 && keys > 0 ? (double)(d->limit - total) / rate / keys : 1;
+	if (share > (double)SCAN_COUNT / most)
+		share = (double)SCAN_COUNT / most;
+	for (i = 0; i < n; i++) {
+		sc[i].count = (long)(share * (double)sc[i].dbsize + 0.999);
+		if (sc[i].count < 1)
+			sc[i].count = 1;
+	}
+}
 
 /* SCAN [MATCH pattern] on every master, one call per master per round, all
- * masters at once; stops after d->limit keys when a limit is set. */
+ * masters at once.  Without a limit every master is scanned to the end:
+ * exact counts.  With one, each round goes over the same share of every
+ * master's keys until the limit is found; a master's count is then the keys
+ * found divided by the share of its keys gone over, an estimate. */
 static void
-count_scan(struct dist *d, struct mcount *mc, int nmc)
+count_scan(struct dist *d, struct mcount *mc, int n)
 {
-	struct scan *sc = rc_calloc((size_t)nmc + 1, sizeof *sc);
+	struct scan *sc = rc_calloc((size_t)n + 1, sizeof *sc);
 	struct rc_pipe *p = rc_pipe_new(&d->cl);
+	int *which = rc_calloc((size_t)n + 1, sizeof *which);
 	long long total = 0;
-	int i, active = 0, count = SCAN_COUNT;
-	size_t j, most;
+	double seen = 0, keys = 0, unowned = 0;
+	int i, active = 0;
+	size_t j;
 
 	for (i = 0; i < RC_NSLOTS; i++)
 		d->slotkeys[i] = 0;
-	/* A small limit needs no big batches. */
-	if (d->limit > 0 && nmc > 0 && d->limit / nmc + 10 < count)
-		count = (int)(d->limit / nmc) + 10;
-	for (i = 0; i < nmc; i++) {
-		sc[i].n = mc[i].n;
+	for (i = 0; i < n; i++) {
 		snprintf(sc[i].cursor, sizeof sc[i].cursor, "0");
-		sc[i].active = mc[i].n != NULL;
-		active += sc[i].active;
+		sc[i].active = 1;
+		mc[i].keys = 0;
 	}
+	if (d->limit > 0)
+		scan_sizes(d, mc, n, sc);
+	for (i = 0; i < n; i++)
+		active += sc[i].active;
 	while (active > 0 && (d->limit <= 0 || total < d->limit)) {
-		int *which = rc_calloc((size_t)nmc + 1, sizeof *which), nw = 0, w;
+		int nw = 0, w;
 
+		if (d->limit > 0)
+			scan_counts(d, sc, n, total);
 		rc_pipe_reset(p);
-		for (i = 0; i < nmc; i++) {
+		for (i = 0; i < n; i++) {
+			long count = d->limit > 0 ? sc[i].count : SCAN_COUNT;
 			if (!sc[i].active)
 				continue;
 			if (d->match != NULL)
-				rc_pipe_node_cmd(p, sc[i].n, "SCAN %s MATCH %s COUNT %d",
+				rc_pipe_node_cmd(p, mc[i].n, "SCAN %s MATCH %s COUNT %ld",
 				    sc[i].cursor, d->match, count);
 			else
-				rc_pipe_node_cmd(p, sc[i].n, "SCAN %s COUNT %d",
+				rc_pipe_node_cmd(p, mc[i].n, "SCAN %s COUNT %ld",
 				    sc[i].cursor, count);
 			which[nw++] = i;
 		}
 		rc_pipe_exec(p);
-		/* Keys are taken from the masters' replies in turn, so that a
-		 * limit samples every master alike. */
-		most = 0;
 		for (w = 0; w < nw; w++) {
 			struct scan *s = &sc[which[w]];
-			redisReply *r = rc_pipe_reply(p, (size_t)w);
+			redisReply *r = rc_pipe_reply(p, (size_t)w), *ks;
 
 			if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
 			    r->element[0]->type != REDIS_REPLY_STRING ||
 			    r->element[1]->type != REDIS_REPLY_ARRAY) {
-				node_failed(d, s->n, r);
+				node_failed(d, mc[which[w]].n, r);
 				s->active = 0;
-				s->keys = -1;
+				mc[which[w]].keys = -1;
 				active--;
-				which[w] = -1;
 				continue;
 			}
-			if (r->element[1]->elements > most)
-				most = r->element[1]->elements;
-		}
-		for (j = 0; j < most; j++)
-			for (w = 0; w < nw; w++) {
-				redisReply *r = rc_pipe_reply(p, (size_t)w), *k;
-				if (which[w] < 0 || j >= r->element[1]->elements)
-					continue;
-				if (d->limit > 0 && total >= d->limit)
-					break;
-				k = r->element[1]->element[j];
+			ks = r->element[1];
+			for (j = 0; j < ks->elements; j++) {
+				redisReply *k = ks->element[j];
+				unsigned slot;
 				if (k->type != REDIS_REPLY_STRING)
 					continue;
-				d->slotkeys[rc_keyslot(k->str, k->len)]++;
-				sc[which[w]].keys++;
+				slot = rc_keyslot(k->str, k->len);
+				d->slotkeys[slot]++;
+				s->unowned += d->cl.owner[slot] == NULL;
+				s->found++;
 				total++;
 			}
-		for (w = 0; w < nw; w++) {
-			redisReply *r = rc_pipe_reply(p, (size_t)w);
-			struct scan *s;
-			if (which[w] < 0)
-				continue;
-			s = &sc[which[w]];
+			/* SCAN's COUNT is the keys it goes over; without MATCH it
+			 * returns them all. */
+			s->visited += d->match != NULL ? (double)s->count :
+			    (double)ks->elements;
 			snprintf(s->cursor, sizeof s->cursor, "%.*s",
 			    (int)r->element[0]->len, r->element[0]->str);
 			if (strcmp(s->cursor, "0") == 0) {
 				s->active = 0;
+				s->done = 1;
+				s->visited = (double)s->dbsize;
 				active--;
 			}
 		}
-		free(which);
 	}
-	for (i = 0; i < nmc; i++)
-		if (mc[i].n != NULL)
-			mc[i].keys = sc[i].keys;
+	for (i = 0; i < n; i++) {
+		double share = 1;
+
+		if (mc[i].keys < 0)
+			continue;
+		if (d->limit > 0 && !sc[i].done) {
+			share = sc[i].visited / (double)sc[i].dbsize;
+			if (share > 1)
+				share = 1;
+			if (share < 1)
+				d->estimated = 1;
+		}
+		seen += sc[i].visited;
+		keys += (double)sc[i].dbsize;
+		mc[i].keys = (long long)((double)(sc[i].found - sc[i].unowned) /
+		    share + 0.5);
+		unowned += (double)sc[i].unowned / share;
+	}
+	mc[n].keys = (long long)(unowned + 0.5);
+	d->found = total;
+	d->share = keys > 0 ? seen / keys : 1;
 	rc_pipe_free(p);
+	free(which);
 	free(sc);
 }
 
@@ -977,7 +1334,7 @@ count_stdin(struct dist *d)
 }
 
 /* Counts keys (the way the options say) into d->slotkeys and per master.
- * Returns the array of masters (sorted, the unassigned slots last). */
+ * Returns the array of masters (sorted), the unassigned slots last. */
 static struct mcount *
 count_keys(struct dist *d, int *np)
 {
@@ -993,36 +1350,46 @@ count_keys(struct dist *d, int *np)
 		mc[i].nslots = v[i]->nslots;
 	}
 	mc[n].n = NULL;
+	for (s = 0; s < RC_NSLOTS; s++)
+		mc[n].nslots += d->cl.owner[s] == NULL;
 	free(v);
 	if (d->slotkeys == NULL)
 		d->slotkeys = rc_calloc(RC_NSLOTS, sizeof *d->slotkeys);
-	if (d->stdin_src)
+	d->estimated = 0;
+	if (d->stdin_src) {
+		/* rc-slot's rows: each key for the owner of its slot. */
 		count_stdin(d);
-	else if (d->match != NULL || d->limit_set)
+		for (s = 0; s < RC_NSLOTS; s++)
+			mc[mc_index(mc, n, d->cl.owner[s])].keys += d->slotkeys[s];
+	} else if (d->match != NULL || d->limit_set)
 		count_scan(d, mc, n);
 	else
-		count_live(d);
-	if (d->stdin_src || (d->match == NULL && !d->limit_set)) {
-		/* By the owner of each slot. */
-		for (s = 0; s < RC_NSLOTS; s++) {
-			struct rc_node *o = d->cl.owner[s];
-			struct mcount *m = &mc[n];
-			for (i = 0; o != NULL && i < n; i++)
-				if (mc[i].n == o)
-					m = &mc[i];
-			if (o == NULL)
-				m->nslots++;
-			if (d->slotkeys[s] < 0)
-				m->keys = -1;
-			else if (m->keys >= 0)
-				m->keys += d->slotkeys[s];
-		}
-	}
+		count_live(d, mc, n);
 	*np = n;
 	return mc;
 }
 
 /* ---- keys -------------------------------------------------------------------- */
+
+/* The line under the keys table: how the keys were counted, and whether
+ * every master is within 10% of an even share. */
+static void
+keys_summary(struct dist *d, long long total, double worst)
+{
+	char how[128];
+
+	if (d->estimated)
+		snprintf(how, sizeof how, "about %lld keys, estimated from %lld found "
+		    "by SCAN in %.0f%% of each master's keys", total, d->found,
+		    100 * d->share);
+	else
+		snprintf(how, sizeof how, "%lld keys%s", total, d->stdin_src ?
+		    " from stdin" : d->match != NULL || d->limit_set ?
+		    " found by SCAN" : "");
+	rc_putf("%s; %s (largest deviation from an even share %.1f%%)\n", how,
+	    worst <= EVEN_PCT ? "balanced: every master within 10% of even" :
+	    "skewed: some master is more than 10% off an even share", worst);
+}
 
 static void
 view_keys(struct dist *d)
@@ -1030,20 +1397,29 @@ view_keys(struct dist *d)
 	static const char *const cols[] = { "NODE", "ID", "KEYS", "%", "",
 		"DEV%", "SLOTS", "FLAGS" };
 	struct mcount *mc;
-	long long total = 0;
+	long long total = 0, mtotal = 0;
 	double mean, worst = 0;
-	int n, i, owning = 0;
-	char a[300], fl[128];
+	int n, i, owning = 0, unknown = 0;
+	char a[300], fl[128], ranges[4096];
 
 	mc = count_keys(d, &n);
 	for (i = 0; i <= n; i++) {
 		if (mc[i].keys > 0)
 			total += mc[i].keys;
+		if (i == n || mc[i].nslots == 0)
+			continue;
 		/* An even share among the masters whose count is known. */
-		if (i < n && mc[i].nslots > 0 && mc[i].keys >= 0)
+		if (mc[i].keys < 0)
+			unknown++;
+		else {
 			owning++;
+			mtotal += mc[i].keys;
+		}
 	}
-	mean = owning > 0 ? (double)total / owning : 0;
+	mean = owning > 0 ? (double)mtotal / owning : 0;
+	if (unknown > 0)
+		note(d, "the deviations are from an even share among the %d masters "
+		    "that answered, not all %d", owning, owning + unknown);
 	header(d, "addr\tid\tkeys\tpercent\tdeviation\tslots\tflags", cols, 8);
 	for (i = 0; i <= n; i++) {
 		struct mcount *m = &mc[i];
@@ -1052,8 +1428,8 @@ view_keys(struct dist *d)
 		double dev = 0;
 		int has_dev = m->n != NULL && m->nslots > 0 && m->keys >= 0;
 
-		if (m->n == NULL && m->keys <= 0)
-			continue;       /* no unassigned slot holds a key */
+		if (m->n == NULL && m->nslots == 0 && m->keys == 0)
+			continue;       /* every slot has an owner */
 		if (has_dev && mean > 0)
 			dev = 100.0 * ((double)m->keys - mean) / mean;
 		if (has_dev && (dev > worst || -dev > worst))
@@ -1090,12 +1466,9 @@ view_keys(struct dist *d)
 	}
 	table_done(d);
 	if (d->o.pretty)
-		rc_putf("%lld keys%s; %s (largest deviation from an even share "
-		    "%.1f%%)\n", total,
-		    d->stdin_src ? " from stdin" : d->match != NULL || d->limit_set ?
-		    " found by SCAN" : "",
-		    worst <= EVEN_PCT ? "balanced: every master within 10% of even" :
-		    "skewed: some master is more than 10% off an even share", worst);
+		keys_summary(d, total, worst);
+	unassigned_note(d, ranges, sizeof ranges);
+	flagged_note(d, 0);
 	free(mc);
 }
 
@@ -1189,7 +1562,7 @@ hot_top(struct dist *d)
 	struct mcount *mc;
 	struct slotstat *ss = NULL;
 	int *order = rc_malloc(RC_NSLOTS * sizeof *order);
-	int n, s, k = 0, i;
+	int n, s, k = 0, i, unknown = 0;
 	long top = d->top;
 	char a[300];
 
@@ -1197,6 +1570,10 @@ hot_top(struct dist *d)
 	for (s = 0; s < RC_NSLOTS; s++)
 		if (d->slotkeys[s] > 0)
 			order[k++] = s;
+		else if (d->slotkeys[s] < 0)
+			unknown++;
+	if (unknown > 0)
+		note(d, "%d slots of masters that did not answer are left out", unknown);
 	sort_keys = d->slotkeys;
 	qsort(order, (size_t)k, sizeof *order, hot_cmp);
 	if (!d->stdin_src && d->match == NULL && !d->limit_set)
@@ -1253,12 +1630,9 @@ hot_sample(struct dist *d, const char *what)
 	redisReply *r;
 	size_t j;
 	char cursor[32] = "0";
-	const char *p;
 
 	connect_cluster(d);
-	for (p = what; *p >= '0' && *p <= '9'; p++)
-		;
-	if (*p == '\0' && p != what) {
+	if (is_number(what)) {
 		if (rc_parse_long(what, 0, RC_NSLOTS - 1, &slot) < 0)
 			rc_die(RC_EX_USAGE, "slot '%s' is not in 0..16383", what);
 		if ((n = d->cl.owner[slot]) == NULL)
@@ -1309,10 +1683,14 @@ hot_sample(struct dist *d, const char *what)
 static void
 view_hot(struct dist *d)
 {
+	char ranges[4096];
+
 	if (d->nargs > 0)
 		hot_sample(d, d->args[0]);
 	else
 		hot_top(d);
+	unassigned_note(d, ranges, sizeof ranges);
+	flagged_note(d, 1);
 }
 
 /* ---- main ------------------------------------------------------------------- */
@@ -1359,12 +1737,16 @@ view_args(struct dist *d, const struct view *v)
 			bad_usage("unexpected argument '%s'", d->args[i]);
 	}
 	d->nargs = k;
-	if (d->stdin_src && (d->match != NULL || d->watch > 0 || k > 0))
-		bad_usage("%s: stdin rows cannot be combined with -m, -w or a "
-		    "slot/node", v->name);
+	if (d->stdin_src && (d->match != NULL || d->watch > 0 || k > 0 ||
+	    d->limit_set))
+		bad_usage("%s: stdin rows cannot be combined with -m, -w, a "
+		    "slot/node or keys -n", v->name);
 	if (d->match != NULL && (strcmp(v->name, "keys") != 0 &&
 	    strcmp(v->name, "hot") != 0))
 		bad_usage("-m applies to the keys and hot views, not '%s'", v->name);
+	if (d->match != NULL && k > 0 && is_number(d->args[0]))
+		bad_usage("hot: -m cannot go with a slot (CLUSTER GETKEYSINSLOT takes "
+		    "no pattern): give the slot's node instead of slot %s", d->args[0]);
 }
 
 static void
