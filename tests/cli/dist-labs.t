@@ -38,7 +38,13 @@ lab 13-analyzing-key-distribution
 eslot=$(rc-slot '{event:1}' | cut -f2)
 like "$OUT" "13000 keys; " "13: counts the 13000 keys written"
 like "$OUT" $'\n *'"$eslot +200[0-9] +127" "13: the event's slot is the hottest, with 2000 keys"
-like "$OUT" "500 keys found by SCAN" "13: the pattern sample stops at 500"
+like "$OUT" $'\n1000 keys found by SCAN' "13: SCAN MATCH to the end counts the 1000 users"
+like "$OUT" $'\nabout [0-9]+ keys, estimated from 5[0-9][0-9] found by SCAN in [0-9]+% of each master\'s keys' \
+	"13: the sample stops at about 500 and says its counts are an estimate"
+est=$(sed -n 's/^about \([0-9]*\) keys, estimated from .*/\1/p' <<<"$OUT")
+# 500 of 1000 users found among 13000 keys: the estimate of the total has
+# a standard error of about 3%; 15% is five of them.
+ok "13: the sample estimates about 1000 users (got $est)" test "${est:-0}" -ge 850 -a "${est:-0}" -le 1150
 total=0
 for p in $BASE $((BASE + 1)) $((BASE + 2)); do total=$((total + $(rcli "$p" DBSIZE))); done
 is "$total" 0 "13: the lab's keys are removed at the end"
@@ -54,6 +60,14 @@ lab 15-monitoring-and-alerts
 is "$(grep -c $'^1[0-9]{9}\tok\t16384' <<<"$OUT")" 0 "15: (sanity) grep without -E finds nothing"
 is "$(grep -Ec $'^1[0-9]{9}\tok\t16384\t' <<<"$OUT")" 3 "15: three timestamped info rows"
 is "$(grep -Ec '^ +2 ALERT 127\.0\.0\.1:[0-9]+ memory' <<<"$OUT")" 6 "15: a memory alert per node, twice"
+rep=$(sed -n 's/.*pause \([0-9]*\)$/\1/p' <<<"$OUT")
+like "$rep" '^[0-9]+$' "15: a replica is hung ($rep)"
+like "$OUT" "ALERT node 127\.0\.0\.1:$rep is down" "15: the node alert fires for it"
+like "$OUT" "ALERT replica 127\.0\.0\.1:$rep lag ([2-9]|[1-9][0-9]+)s" "15: and the lag alert, over 1 s"
+like "$OUT" "ALERT 127\.0\.0\.1:$BASE cluster state ok -> fail" "15: the seed's state change fires when it loses a slot"
+like "$OUT" "ALERT 127\.0\.0\.1:$BASE cluster state fail -> ok" "15: and again when it has it back"
+unlike "$OUT" "cluster state [a-z]* -> -" "15: a node that does not answer raises no state change"
 like "$OUT" $'\nhealthy' "15: the exit status says healthy"
+ok "15: the cluster is healthy after the lab" rc-dist info
 
 done_testing
