@@ -321,9 +321,26 @@ is_err(const redisReply *r, const char *prefix)
 	return r != NULL && r->type == REDIS_REPLY_ERROR && rc_reply_is_err(r, prefix);
 }
 
+/* A refused password or ACL: no retry changes it. */
+static int
+auth_error(const char *s)
+{
+	static const char *const words[] = {
+		"authentication failed", "NOAUTH", "WRONGPASS", "NOPERM", "invalid password",
+		NULL
+	};
+	int i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (strstr(s, words[i]) != NULL)
+			return 1;
+	return 0;
+}
+
 /* Failures worth another try: the script did not run (a redirect storm, the
- * cluster down while a replica takes over, a refused connect), or it may have
- * run but its reply was lost (IOERR), which our scripts make safe to repeat. */
+ * cluster down while a replica takes over, a refused connect to a node that
+ * was up), or it may have run but its reply was lost (IOERR), which our
+ * scripts make safe to repeat.  A refused password is never one. */
 static int
 transient(const redisReply *r)
 {
@@ -333,7 +350,7 @@ transient(const redisReply *r)
 	};
 	int i;
 
-	if (r == NULL || r->type != REDIS_REPLY_ERROR)
+	if (r == NULL || r->type != REDIS_REPLY_ERROR || auth_error(r->str))
 		return 0;
 	for (i = 0; prefixes[i] != NULL; i++)
 		if (rc_reply_is_err(r, prefixes[i]))
@@ -341,19 +358,53 @@ transient(const redisReply *r)
 	return 0;
 }
 
-static void
-cluster_open(struct ctx *c)
+/* Why a cluster handle could not be opened, when waiting will not help: a
+ * refused password, a server that is not a cluster node, and at start-up
+ * (startup) a seed that refuses the connection or whose name does not
+ * resolve.  NULL when it may pass (a timeout, a node loading, a seed
+ * restarting mid-run). */
+static const char *
+open_hopeless(const char *err, int startup)
+{
+	if (auth_error(err))
+		return " (check RC_AUTH or REDISCLI_AUTH, and RC_USER; or use --askpass)";
+	if (strstr(err, "not a cluster node") != NULL)
+		return "";
+	if (startup && (strstr(err, "Connection refused") != NULL ||
+	    strstr(err, "Name or service not known") != NULL))
+		return " (is the cluster up?  -c or RC_CLUSTER names any node of it)";
+	return NULL;
+}
+
+/* Opens a cluster handle from the seed, tried again for c->retry_s seconds
+ * while the failure may pass.  0, or -1 with cl->err and *hint set. */
+static int
+open_handle(struct ctx *c, struct rc_cluster *cl, int startup, const char **hint)
 {
 	double deadline = rc_now() + c->retry_s;
 
-	if (c->open)
-		return;
-	while (rc_cluster_open(&c->cl, &c->o) < 0) {
-		if (rc_now() >= deadline)
-			rc_die(RC_EX_CLUSTER, "%s", c->cl.err);
-		rc_cluster_close(&c->cl);
+	while (rc_cluster_open(cl, &c->o) < 0) {
+		*hint = open_hopeless(cl->err, startup);
+		rc_cluster_close(cl);
+		if (*hint != NULL || rc_now() >= deadline) {
+			if (*hint == NULL)
+				*hint = "";
+			return -1;
+		}
 		rc_sleep_ms(200);
 	}
+	return 0;
+}
+
+static void
+cluster_open(struct ctx *c)
+{
+	const char *hint;
+
+	if (c->open)
+		return;
+	if (open_handle(c, &c->cl, 1, &hint) < 0)
+		rc_die(RC_EX_CLUSTER, "%s%s", c->cl.err, hint);
 	c->open = 1;
 }
 
@@ -1545,23 +1596,18 @@ load_thread(void *arg)
 	struct rc_pipe *p;
 	struct call call;
 	int *batch = rc_calloc((size_t)t->nu, sizeof *batch);
-	int eval = 0, opened = 0;
+	int eval = 0;
 	char ms[16];
-	double deadline = rc_now() + c->retry_s;
+	const char *hint;
 
 	snprintf(ms, sizeof ms, "%d", c->wait_ms);
-	while (rc_cluster_open(&cl, &c->o) < 0) {
-		if (rc_now() >= deadline) {
-			t->fatal = 1;
-			snprintf(t->err, sizeof t->err, "%s", cl.err);
-			rc_cluster_close(&cl);
-			free(batch);
-			return NULL;
-		}
-		rc_cluster_close(&cl);
-		rc_sleep_ms(200);
+	/* The seed answered a moment ago: a refused connection now may pass. */
+	if (open_handle(c, &cl, 0, &hint) < 0) {
+		t->fatal = 1;
+		snprintf(t->err, sizeof t->err, "%s%s", cl.err, hint);
+		free(batch);
+		return NULL;
 	}
-	opened = 1;
 	p = rc_pipe_new(&cl);
 	for (;;) {
 		uint64_t now = rc_now_us(), t1, lat, wake = UINT64_MAX;
@@ -1622,8 +1668,7 @@ load_thread(void *arg)
 	rc_pipe_free(p);
 	t->s.redirects = cl.nmoved + cl.nask;
 	t->s.retries += cl.nretry;
-	if (opened)
-		rc_cluster_close(&cl);
+	rc_cluster_close(&cl);
 	free(batch);
 	return NULL;
 }

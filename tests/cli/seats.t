@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # rc-seats on a real cluster: events, holds, confirm/cancel, waitlist, expiry,
-# NOSCRIPT, bad input (exit 2, nothing written), and hundreds of concurrent
-# reserves from separate processes and from load: no seat granted twice,
-# availability adds up, audit clean.  Ports 15700-15705.
+# NOSCRIPT, bad input (exit 2, nothing written), what fails at once (exit 3),
+# and hundreds of concurrent reserves from separate processes and from load:
+# no seat granted twice, availability adds up, audit clean.  Ports
+# 15700-15705; a standalone redis-server on 15708; nothing listens on 15709.
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_redis
@@ -204,6 +205,37 @@ bad "waitlist for an unknown event" rc-seats waitlist join --event nosuch --user
 bad "waitlist for more seats than the event has" rc-seats waitlist join --event small --user a --count 5
 bad "audit an unknown event" rc-seats audit nosuch
 bad "an unknown command" rc-seats sell conf
+
+# --- what no retry changes fails at once: exit 3, not after --retry --------------------------
+# Each runs with --retry 600 under a 10 s timeout, which a retry would hit.
+fast3() {
+	local desc=$1 t0
+	shift
+	t0=$EPOCHREALTIME
+	exit_is 3 "$desc: exit 3 at once" timeout 10 "$@"
+	note "$desc: $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }') s"
+}
+for p in $PORTS; do rcli "$p" CONFIG SET requirepass s3cret >/dev/null; done
+RC_AUTH=wrong fast3 "a wrong password" rc-seats --retry 600 events
+like "$OUT" "authentication failed: WRONGPASS" "a wrong password: the server's words"
+fast3 "no password" rc-seats --retry 600 events
+like "$OUT" "NOAUTH" "no password: NOAUTH"
+RC_AUTH=s3cret ok "the right password works" rc-seats --retry 600 availability conf
+for p in $PORTS; do
+	rcli "$p" -a s3cret --no-auth-warning CONFIG SET requirepass '' >/dev/null
+done
+ok "the password is off again" rc-seats availability conf
+fast3 "a seed that refuses the connection" rc-seats --retry 600 -c 127.0.0.1:15709 events
+like "$OUT" "127.0.0.1:15709: Connection refused" "refused: says so"
+port_guard 15708
+"${RC_REDIS_SERVER:-redis-server}" --port 15708 --bind 127.0.0.1 --save '' --appendonly no \
+	>"$T/standalone.log" 2>&1 &
+standalone=$!
+at_exit "kill $standalone"
+retry 10 rcli 15708 PING >/dev/null 2>&1
+fast3 "a seed that is not a cluster node" rc-seats --retry 600 -c 127.0.0.1:15708 events
+like "$OUT" "not a cluster node" "not a cluster node: says so"
+kill "$standalone"
 
 # --- hundreds of concurrent reserves, separate processes ------------------------------------
 rc-seats create-event --name Rush --rows 5 --seats 10 --price 20 --id rush >/dev/null
