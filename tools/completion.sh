@@ -12,20 +12,22 @@ if [ "$kind" = bash ]; then
 	done
 	exit 0
 fi
-# zsh: a #compdef line naming every tool, the parts, then a dispatch.
-tools=""
+# zsh: a #compdef line naming every tool, the parts, then a dispatch.  A part
+# may complete more names than its tool's: a line "# compdef-also: NAME..."
+# in it adds them (labs/cluster for rc-cluster).
+names="" dispatch=""
 for f in "$@"; do
 	n=$(basename "$f" .zsh)
-	case $n in rc-*) tools="$tools $n" ;; esac
+	case $n in rc-*) ;; *) continue ;; esac
+	also=$(sed -n 's/^# compdef-also: *//p' "$f")
+	names="$names $n${also:+ $also}"
+	dispatch="$dispatch$n$(printf '%s' "${also:+ $also}" | tr ' ' '|')) _$n \"\$@\" ;;
+"
 done
-printf '#compdef%s\n' "$tools"
+printf '#compdef%s\n' "$names"
 printf '# zsh completion for rc-tools (generated from completion/parts by make).\n'
 for f in "$@"; do
 	printf '\n'
 	cat "$f"
 done
-printf '\ncase $service in\n'
-for t in $tools; do
-	printf '%s) _%s "$@" ;;\n' "$t" "$t"
-done
-printf 'esac\n'
+printf '\ncase $service in\n%sesac\n' "$dispatch"

@@ -1,5 +1,7 @@
 # zsh completion for rc-cluster, the lab launcher, installed from labs/cluster.  Only
-# the function: the #compdef line that tools/completion.sh writes registers it.
+# the function: the #compdef line that tools/completion.sh writes registers it,
+# for the names below too (the launcher as typed in the source tree).
+# compdef-also: labs/cluster ./labs/cluster
 _rc-cluster() {
 	local prog=$words[1] curcontext=$curcontext state line ret=1
 	local -a cmds ports

@@ -18,7 +18,7 @@ _rc_reshard() {
 		return
 		;;
 	esac
-	cmd=$(_rc_subcommand)
+	cmd=$(_rc_subcommand "-r --replicas --from --to --replica-of --weight --by --slots --threshold --batch --parallel --chunk --migrate-timeout --wait")
 	if [[ $cur == -* ]]; then
 		case $cmd in
 		create) _rc_opts "-r --replicas" ;;

@@ -55,6 +55,8 @@ is "$(complete_words rc-dist keys - | grep -cx -e - -e -m -e --count)" 3 "rc-dis
 is "$(complete_words rc-reshard '' | tr '\n' ' ')" \
 	"add-node apply check create del-node fix move plan rebalance " "rc-reshard <TAB>: its commands"
 is "$(complete_words rc-reshard plan '' | tr '\n' ' ')" "move rebalance " "rc-reshard plan <TAB>"
+is "$(complete_words rc-reshard --wait 5 '' | tr '\n' ' ')" \
+	"add-node apply check create del-node fix move plan rebalance " "rc-reshard --wait 5 <TAB>: 5 is the option's value"
 like "$(complete_words rc-seats '' | tr '\n' ' ')" "^audit availability cancel confirm create-event events load reserve seat-map " \
 	"rc-seats <TAB>: its commands"
 like "$(complete_words rc-seats reserve --s | tr '\n' ' ')" "--seats" "rc-seats reserve --s<TAB>"
@@ -71,6 +73,8 @@ if command -v zsh >/dev/null 2>&1; then
 		like "$first" "#compdef .*\\b$t\\b" "zsh completes $t"
 	done
 	like "$first" "#compdef .*rc-cluster" "zsh completes rc-cluster"
+	like "$first" "#compdef .* labs/cluster ./labs/cluster( |\$)" "zsh completes the launcher as typed in the tree"
+	like "$(cat "$zcomp")" $'\n''rc-cluster\|labs/cluster\|\./labs/cluster\) _rc-cluster' "and sends it to rc-cluster's function"
 else
 	skip "zsh is not installed" 1
 fi
