@@ -51,6 +51,14 @@ static struct script scripts[S_N] = {
 	{ "seats_waitlist", NULL, 0, "" }, { "seats_audit", NULL, 0, "" },
 };
 
+/* The options of the commands. */
+struct args {
+	const char *name, *rows, *seats, *price, *hold, *id, *event, *user, *email;
+	const char *users, *duration, *requests, *threads, *confirm, *cancel, *log;
+	const char *count;
+	int random;
+};
+
 struct ctx {
 	struct rc_opts o;
 	struct rc_cluster cl;
@@ -58,6 +66,9 @@ struct ctx {
 	double retry_s;         /* how long transient failures are retried */
 	int durable;
 	int wait_ms;
+	struct args a;
+	int argc;               /* the command's operands */
+	char **argv;
 };
 
 /* An event's keys, all with the hash tag {event:ID}. */
@@ -76,6 +87,7 @@ struct call {
 	const char *argv[3 + NKEYS + MAX_ARGS];
 	size_t len[3 + NKEYS + MAX_ARGS];
 	int slot;
+	int eval;               /* sent with EVAL (the whole text), not EVALSHA */
 };
 
 /* ---- SHA-1, for EVALSHA without a SCRIPT LOAD round trip ------------------- */
@@ -276,6 +288,7 @@ call_init(struct call *c, int script, const struct evkeys *k)
 	int i;
 
 	c->script = script;
+	c->eval = 0;
 	c->argv[0] = "EVALSHA";
 	c->len[0] = 7;
 	c->argv[1] = scripts[script].sha;
@@ -303,6 +316,7 @@ call_arg(struct call *c, const char *s)
 static void
 call_mode(struct call *c, int eval)
 {
+	c->eval = eval;
 	c->argv[0] = eval ? "EVAL" : "EVALSHA";
 	c->len[0] = eval ? 4 : 7;
 	c->argv[1] = eval ? scripts[c->script].src : scripts[c->script].sha;
@@ -408,42 +422,114 @@ cluster_open(struct ctx *c)
 	c->open = 1;
 }
 
-/* One call through the router; NOSCRIPT falls back to EVAL. */
-static redisReply *
-eval_once(struct rc_cluster *cl, struct call *c)
-{
-	redisReply *r = rc_cluster_argv(cl, c->slot, c->argc, c->argv, c->len);
+/* What a script call came back with. */
+struct answer {
+	struct rc_pipe *p;      /* holds r */
+	redisReply *r;          /* the script's answer, or the error that ended the tries */
+	long replicas;          /* with --durable: replicas that acknowledged; else -1 */
+	int lost;               /* an earlier try may have run without our seeing it */
+};
 
-	if (is_err(r, "NOSCRIPT")) {
-		freeReplyObject(r);
-		call_mode(c, 1);
-		r = rc_cluster_argv(cl, c->slot, c->argc, c->argv, c->len);
-		call_mode(c, 0);
-	}
-	return r;
+static void
+answer_free(struct answer *an)
+{
+	if (an->p != NULL)
+		rc_pipe_free(an->p);
+	an->p = NULL;
+	an->r = NULL;
 }
 
-/* A call retried while failures are transient, up to c->retry_s seconds.
- * *lost is set when a try may have run without our seeing its reply. */
+static unsigned long
+reroutes(const struct rc_cluster *cl)
+{
+	return cl->nmoved + cl->nask + cl->nretry + cl->nrefresh;
+}
+
+static const char *word(const redisReply *r);
+
+/* An answer that means the work is done, whichever try did it. */
+static int
+settled(const char *w)
+{
+	return strcmp(w, "OK") == 0 || strcmp(w, "ALREADY") == 0;
+}
+
+/*
+ * One script call, tried again while failures are transient, for up to
+ * c->retry_s seconds; NOSCRIPT (a node that does not have the script) sends
+ * the whole text with EVAL.  With durable, WAIT 1 follows the call on the
+ * same connection, and a settled answer is proven only by a round with no
+ * redirect or reconnect: the WAIT then covers what the script wrote (a
+ * confirm or cancel found done still writes, for this).  The first settled
+ * answer is the one reported; replicas is 0 when no round was clean in time.
+ * The answer is an->r, valid until answer_free.
+ */
 static redisReply *
-eval_retry(struct ctx *c, struct call *call, int *lost)
+run(struct ctx *c, struct call *call, int durable, struct answer *an)
 {
 	double deadline;
 	int backoff = 50;
-	redisReply *r;
+	char ms[16];
 
+	memset(an, 0, sizeof *an);
+	an->replicas = -1;
+	snprintf(ms, sizeof ms, "%d", c->wait_ms);
 	cluster_open(c);
 	deadline = rc_now() + c->retry_s;
 	for (;;) {
-		r = eval_once(&c->cl, call);
-		if (!transient(r) || rc_now() >= deadline)
-			return r;
-		if (is_err(r, "IOERR") && lost != NULL)
-			*lost = 1;
-		freeReplyObject(r);
+		struct rc_pipe *p = rc_pipe_new(&c->cl);
+		unsigned long before = reroutes(&c->cl);
+		redisReply *r;
+		const char *w;
+
+		call_pipe(p, call);
+		if (durable)
+			rc_pipe_cmd(p, call->slot, "WAIT 1 %s", ms);
+		rc_pipe_exec(p);
+		r = rc_pipe_reply(p, 0);
+		w = word(r);
+		if (is_err(r, "NOSCRIPT") && !call->eval) {
+			rc_pipe_free(p);
+			call_mode(call, 1);
+			continue;
+		}
+		if (w != NULL && durable && settled(w)) {
+			redisReply *wr = rc_pipe_reply(p, 1);
+			int clean = wr->type == REDIS_REPLY_INTEGER && reroutes(&c->cl) == before;
+			if (clean)
+				an->replicas = (long)wr->integer;
+			if (an->p == NULL) {
+				an->p = p;
+				an->r = r;
+			} else
+				rc_pipe_free(p);
+			if (clean)
+				break;
+			if (rc_now() >= deadline) {
+				an->replicas = 0;
+				break;
+			}
+		} else if (w != NULL || !transient(r) || rc_now() >= deadline) {
+			if (w != NULL || an->p == NULL) {
+				answer_free(an);
+				an->p = p;
+				an->r = r;
+			} else {
+				/* Settled once, unproven since. */
+				rc_pipe_free(p);
+				an->replicas = 0;
+			}
+			break;
+		} else {
+			if (is_err(r, "IOERR"))
+				an->lost = 1;
+			rc_pipe_free(p);
+		}
 		rc_sleep_ms(backoff);
 		backoff = backoff * 2 > 1000 ? 1000 : backoff * 2;
 	}
+	call_mode(call, 0);
+	return an->r;
 }
 
 /* The reply's first word (OK, CONFLICT, ...), or NULL when it is not a script
@@ -480,6 +566,28 @@ _Noreturn static void
 die_noevent(const char *id)
 {
 	rc_die(RC_EX_USAGE, "no event '%s' (rc-seats events lists them)", id);
+}
+
+_Noreturn static void
+die_nores(const char *res)
+{
+	rc_die(RC_EX_USAGE, "no reservation '%s' (a wrong id, or a hold a failover lost "
+	    "before a replica had it)", res);
+}
+
+/* The answer's first word; when the cluster gave none, dies (exit 3), and
+ * for a request on reservation res says it may have run (maybe). */
+static const char *
+must_word(const struct answer *an, const char *what, const char *res, const char *maybe)
+{
+	const redisReply *r = an->r;
+
+	if (word(r) != NULL)
+		return word(r);
+	if (res != NULL && (an->lost || is_err(r, "IOERR")))
+		rc_die(RC_EX_CLUSTER, "%s %s: %s; %s (rc-seats show %s)", what, res,
+		    r->type == REDIS_REPLY_ERROR ? r->str : "no reply", maybe, res);
+	die_reply(r, what);
 }
 
 static const char *
@@ -605,19 +713,14 @@ kv(const char *k, const char *v)
 
 /* ---- commands ------------------------------------------------------------------------- */
 
-struct args {
-	const char *name, *rows, *seats, *price, *hold, *id, *event, *user, *email;
-	const char *users, *duration, *requests, *threads, *confirm, *cancel, *log;
-	const char *count;
-	int random;
-};
-
 static int
-cmd_create(struct ctx *c, struct args *a)
+cmd_create(struct ctx *c)
 {
+	struct args *a = &c->a;
 	struct evkeys k;
 	struct call call;
-	redisReply *r;
+	struct answer an;
+	const char *w;
 	char id[80], addr[300], rows[16], per[16], hold[16];
 	long nrows, nper, nhold;
 	int tries;
@@ -648,18 +751,17 @@ cmd_create(struct ctx *c, struct args *a)
 		call_arg(&call, per);
 		call_arg(&call, a->price);
 		call_arg(&call, hold);
-		r = eval_retry(c, &call, NULL);
-		if (word(r) == NULL)
-			die_reply(r, "create-event");
-		if (strcmp(word(r), "OK") == 0)
+		run(c, &call, 0, &an);
+		w = must_word(&an, "create-event", NULL, NULL);
+		if (strcmp(w, "OK") == 0)
 			break;
 		if (a->id != NULL)
 			rc_die(RC_EX_NO, "event '%s' already exists", id);
-		freeReplyObject(r);
+		answer_free(&an);
 		if (tries > 10)
 			rc_die(RC_EX_CLUSTER, "cannot find a free event id");
 	}
-	freeReplyObject(r);
+	answer_free(&an);
 	header(c, "id\tslot\tnode");
 	rc_putf("%s\t%d\t%s\n", id, k.slot, owner_addr(c, k.slot, addr, sizeof addr));
 	return RC_EX_OK;
@@ -802,55 +904,55 @@ cmd_events(struct ctx *c)
 	return RC_EX_OK;
 }
 
-/* Releases every expired hold of an event; returns the sweep's last answer
- * (OK released available held sold total). */
-static redisReply *
-sweep_event(struct ctx *c, struct evkeys *k, long *released)
+/* Releases every expired hold of an event; *released counts them.  The
+ * answer is the sweep's last (OK released available held sold total). */
+static void
+sweep_event(struct ctx *c, struct evkeys *k, struct answer *an, long *released)
 {
 	struct call call;
-	redisReply *r;
+	const char *w;
 
 	*released = 0;
 	for (;;) {
 		call_init(&call, S_SWEEP, k);
 		call_arg(&call, "1000");
-		r = eval_retry(c, &call, NULL);
-		if (word(r) == NULL)
-			die_reply(r, "sweep");
-		if (strcmp(word(r), "NOEVENT") == 0)
+		run(c, &call, 0, an);
+		w = must_word(an, "sweep", NULL, NULL);
+		if (strcmp(w, "NOEVENT") == 0)
 			die_noevent(k->id);
-		*released += atol(elem(r, 1));
-		if (atol(elem(r, 1)) < 1000)
-			return r;
-		freeReplyObject(r);
+		*released += atol(elem(an->r, 1));
+		if (atol(elem(an->r, 1)) < 1000)
+			return;
+		answer_free(an);
 	}
 }
 
 static int
-cmd_availability(struct ctx *c, const char *id)
+cmd_availability(struct ctx *c)
 {
 	struct evkeys k;
-	redisReply *r;
+	struct answer an;
 	long released;
 
-	event_keys(&k, id);
-	r = sweep_event(c, &k, &released);
+	event_keys(&k, c->argv[0]);
+	sweep_event(c, &k, &an, &released);
 	header(c, "state\tseats");
-	rc_putf("available\t%s\nheld\t%s\nsold\t%s\n", elem(r, 2), elem(r, 3), elem(r, 4));
-	freeReplyObject(r);
+	rc_putf("available\t%s\nheld\t%s\nsold\t%s\n", elem(an.r, 2), elem(an.r, 3),
+	    elem(an.r, 4));
+	answer_free(&an);
 	return RC_EX_OK;
 }
 
 static int
-cmd_sweep(struct ctx *c, int argc, char **argv)
+cmd_sweep(struct ctx *c)
 {
 	char **ids;
 	size_t n, i;
 	int own = 0;
 
-	if (argc > 0) {
-		ids = argv;
-		n = (size_t)argc;
+	if (c->argc > 0) {
+		ids = c->argv;
+		n = (size_t)c->argc;
 	} else {
 		ids = scan_events(c, &n);
 		own = 1;
@@ -858,9 +960,11 @@ cmd_sweep(struct ctx *c, int argc, char **argv)
 	header(c, "event\treleased");
 	for (i = 0; i < n; i++) {
 		struct evkeys k;
+		struct answer an;
 		long released;
 		event_keys(&k, ids[i]);
-		freeReplyObject(sweep_event(c, &k, &released));
+		sweep_event(c, &k, &an, &released);
+		answer_free(&an);
 		rc_put_field(ids[i], strlen(ids[i]), 1);
 		rc_putf("\t%ld\n", released);
 	}
@@ -908,9 +1012,11 @@ seat_map_pretty(struct ctx *c, const char *id, const char *name, int nrows, int 
 }
 
 static int
-cmd_seat_map(struct ctx *c, const char *id)
+cmd_seat_map(struct ctx *c)
 {
+	const char *id = c->argv[0];
 	struct evkeys k;
+	struct answer an;
 	redisReply *meta, *seats;
 	struct rc_pipe *p;
 	long released;
@@ -919,7 +1025,8 @@ cmd_seat_map(struct ctx *c, const char *id)
 	char *st, rn[4];
 
 	event_keys(&k, id);
-	freeReplyObject(sweep_event(c, &k, &released));
+	sweep_event(c, &k, &an, &released);
+	answer_free(&an);
 	/* One MULTI-free read is enough: both replies come from one node in
 	 * order, and a map is a picture of a moment anyway. */
 	p = rc_pipe_new(&c->cl);
@@ -962,14 +1069,15 @@ cmd_seat_map(struct ctx *c, const char *id)
 }
 
 static int
-cmd_reserve(struct ctx *c, struct args *a)
+cmd_reserve(struct ctx *c)
 {
+	struct args *a = &c->a;
 	struct evkeys k;
 	struct call call;
+	struct answer an;
 	redisReply *r;
 	char res[128], suffix[16], hold[16];
 	const char *w;
-	int lost = 0;
 
 	if (a->event == NULL)
 		rc_die(RC_EX_USAGE, "--event is required");
@@ -988,19 +1096,14 @@ cmd_reserve(struct ctx *c, struct args *a)
 	call_arg(&call, a->name ? a->name : "");
 	call_arg(&call, a->email ? a->email : "");
 	call_arg(&call, hold);
-	r = eval_retry(c, &call, &lost);
-	if ((w = word(r)) == NULL) {
-		if (lost || is_err(r, "IOERR"))
-			rc_die(RC_EX_CLUSTER, "reserve %s: %s; the hold may or may not have been "
-			    "made: check with 'rc-seats show %s'", res, r->str ? r->str : "no reply", res);
-		die_reply(r, "reserve");
-	}
+	r = run(c, &call, 0, &an);
+	w = must_word(&an, "reserve", res, "the hold may or may not have been made");
 	if (strcmp(w, "OK") == 0 ||
 	    (strcmp(w, "SAME") == 0 && (strcmp(elem(r, 1), "held") == 0 ||
 	    strcmp(elem(r, 1), "confirmed") == 0))) {
 		header(c, "reservation");
 		rc_putf("%s\n", res);
-		freeReplyObject(r);
+		answer_free(&an);
 		return RC_EX_OK;
 	}
 	if (strcmp(w, "CONFLICT") == 0) {
@@ -1014,7 +1117,7 @@ cmd_reserve(struct ctx *c, struct args *a)
 		rc_warn("conflict: seat%s %s of event %s already taken; nothing was reserved",
 		    r->elements > 2 ? "s" : "", list, k.id);
 		free(list);
-		freeReplyObject(r);
+		answer_free(&an);
 		return RC_EX_NO;
 	}
 	if (strcmp(w, "NOEVENT") == 0)
@@ -1029,172 +1132,120 @@ cmd_reserve(struct ctx *c, struct args *a)
 	rc_die(RC_EX_CLUSTER, "reserve %s: unexpected answer %s", res, w);
 }
 
-/* Confirm, then (--durable) WAIT for a replica on the same connection.
- * Returns 0 (confirmed, *replicas acknowledged), 1 no such reservation, 2 it
- * cannot be confirmed (its state in state), 3 no clean answer in time.  A
- * confirm of a confirmed reservation still writes, so the WAIT after it
- * covers the sale whichever try made it; a round with a redirect or a
- * reconnect proves nothing and is done again. */
-static int
-confirm_durable(struct ctx *c, struct call *call, const char *res, long *replicas,
-    char *state, size_t statelen)
+/* confirm and cancel: the script on the reservation the operand names,
+ * followed by a WAIT with --durable (see run).  Dies on what both share (no
+ * answer, no such reservation); returns the answer's first word. */
+static const char *
+settle(struct ctx *c, int script, const char *what, const char *maybe, struct answer *an)
 {
-	double deadline = rc_now() + c->retry_s;
-	int eval = 0, backoff = 50;
-	char ms[16];
+	const char *res = c->argv[0], *w;
+	struct evkeys k;
+	struct call call;
 
-	snprintf(ms, sizeof ms, "%d", c->wait_ms);
-	for (;;) {
-		struct rc_pipe *p = rc_pipe_new(&c->cl);
-		unsigned long before = c->cl.nmoved + c->cl.nask + c->cl.nretry + c->cl.nrefresh;
-		redisReply *r, *w;
-		const char *wd;
+	res_keys(&k, res);
+	call_init(&call, script, &k);
+	call_arg(&call, res);
+	run(c, &call, c->durable, an);
+	w = must_word(an, what, res, maybe);
+	if (strcmp(w, "NORES") == 0)
+		die_nores(res);
+	return w;
+}
 
-		call_mode(call, eval);
-		call_pipe(p, call);
-		rc_pipe_cmd(p, call->slot, "WAIT 1 %s", ms);
-		rc_pipe_exec(p);
-		r = rc_pipe_reply(p, 0);
-		w = rc_pipe_reply(p, 1);
-		eval = is_err(r, "NOSCRIPT");
-		wd = word(r);
-		if (wd != NULL && strcmp(wd, "OK") != 0 && strcmp(wd, "ALREADY") != 0) {
-			int code = strcmp(wd, "NORES") == 0 ? 1 : strcmp(wd, "STATE") == 0 ? 2 : 3;
-			snprintf(state, statelen, "%s", elem(r, 1));
-			rc_pipe_free(p);
-			return code;
-		}
-		if (wd != NULL && w->type == REDIS_REPLY_INTEGER &&
-		    c->cl.nmoved + c->cl.nask + c->cl.nretry + c->cl.nrefresh == before) {
-			*replicas = (long)w->integer;
-			rc_pipe_free(p);
-			return 0;
-		}
-		if (rc_now() >= deadline) {
-			rc_warn("confirm %s: %s", res, r->type == REDIS_REPLY_ERROR ? r->str :
-			    w->type == REDIS_REPLY_ERROR ? w->str : "no clean answer");
-			rc_pipe_free(p);
-			return 3;
-		}
-		rc_pipe_free(p);
-		if (!eval) {
-			rc_sleep_ms(backoff);
-			backoff = backoff * 2 > 1000 ? 1000 : backoff * 2;
-		}
-	}
+/* --durable: what no replica acknowledged in time is said, and is exit 1. */
+static int
+durable_rc(struct ctx *c, const struct answer *an, const char *done)
+{
+	if (!c->durable || an->replicas >= 1)
+		return RC_EX_OK;
+	rc_warn("%s is %s on the master, but no replica acknowledged it within %d ms: "
+	    "a failover now could undo it", c->argv[0], done, c->wait_ms);
+	return RC_EX_NO;
+}
+
+/* The replica count that ends every row of a --durable confirm or cancel. */
+static void
+end_row(struct ctx *c, const struct answer *an)
+{
+	if (c->durable)
+		rc_putf("\t%ld", an->replicas);
+	rc_putc('\n');
 }
 
 static int
-cmd_confirm(struct ctx *c, const char *res)
+cmd_confirm(struct ctx *c)
 {
-	struct evkeys k;
-	struct call call;
-	redisReply *r;
-	const char *w;
-	int lost = 0;
+	const char *res = c->argv[0], *w;
+	struct answer an;
+	int rc;
 
-	res_keys(&k, res);
-	call_init(&call, S_CONFIRM, &k);
-	call_arg(&call, res);
-	if (c->durable) {
-		long replicas = 0;
-		char state[32] = "";
-		int rc;
-		cluster_open(c);
-		rc = confirm_durable(c, &call, res, &replicas, state, sizeof state);
-		if (rc == 1)
-			rc_die(RC_EX_USAGE, "no reservation '%s' (a wrong id, or a hold a failover lost before a replica had it)", res);
-		if (rc == 2)
-			rc_die(RC_EX_NO, "reservation %s cannot be confirmed: it is %s%s", res,
-			    state, strcmp(state, "expired") == 0 ?
-			    " (its hold ran out and the seats went back on sale)" : "");
-		if (rc != 0)
-			rc_die(RC_EX_CLUSTER, "confirm %s: no answer from the cluster: it may or "
-			    "may not be confirmed (rc-seats show %s)", res, res);
-		header(c, "reservation\tstatus\treplicas");
-		rc_putf("%s\tconfirmed\t%ld\n", res, replicas);
-		if (replicas < 1) {
-			rc_warn("%s is confirmed on the master, but no replica acknowledged it "
-			    "within %d ms: a failover now could lose this sale", res, c->wait_ms);
-			return RC_EX_NO;
-		}
-		return RC_EX_OK;
-	}
-	r = eval_retry(c, &call, &lost);
-	if ((w = word(r)) == NULL) {
-		if (lost || is_err(r, "IOERR"))
-			rc_die(RC_EX_CLUSTER, "confirm %s: %s; it may or may not be confirmed "
-			    "(rc-seats show %s)", res, r->str ? r->str : "no reply", res);
-		die_reply(r, "confirm");
-	}
-	if (strcmp(w, "NORES") == 0)
-		rc_die(RC_EX_USAGE, "no reservation '%s' (a wrong id, or a hold a failover lost before a replica had it)", res);
+	w = settle(c, S_CONFIRM, "confirm", "it may or may not be confirmed", &an);
 	if (strcmp(w, "STATE") == 0) {
-		if (strcmp(elem(r, 1), "expired") == 0)
+		if (strcmp(elem(an.r, 1), "expired") == 0)
 			rc_die(RC_EX_NO, "reservation %s cannot be confirmed: its hold expired and "
 			    "the seats went back on sale (reserve again)", res);
-		rc_die(RC_EX_NO, "reservation %s cannot be confirmed: it is %s", res, elem(r, 1));
+		rc_die(RC_EX_NO, "reservation %s cannot be confirmed: it is %s", res,
+		    elem(an.r, 1));
 	}
-	if (strcmp(w, "ALREADY") == 0 && !lost)
+	if (!settled(w))
+		rc_die(RC_EX_CLUSTER, "confirm %s: unexpected answer %s", res, w);
+	/* Asked twice by the user, not a retry of ours that found its own work. */
+	if (strcmp(w, "ALREADY") == 0 && !an.lost)
 		rc_warn("%s was already confirmed", res);
-	header(c, "reservation\tstatus");
-	rc_putf("%s\tconfirmed\n", res);
-	freeReplyObject(r);
-	return RC_EX_OK;
+	header(c, c->durable ? "reservation\tstatus\treplicas" : "reservation\tstatus");
+	rc_putf("%s\tconfirmed", res);
+	end_row(c, &an);
+	rc = durable_rc(c, &an, "confirmed");
+	answer_free(&an);
+	return rc;
 }
 
 static int
-cmd_cancel(struct ctx *c, const char *res)
+cmd_cancel(struct ctx *c)
 {
-	struct evkeys k;
-	struct call call;
-	redisReply *r;
-	const char *w;
+	const char *res = c->argv[0], *w;
+	struct answer an;
 	size_t i;
-	int lost = 0;
+	int rc;
 
-	res_keys(&k, res);
-	call_init(&call, S_CANCEL, &k);
-	call_arg(&call, res);
-	r = eval_retry(c, &call, &lost);
-	if ((w = word(r)) == NULL) {
-		if (lost || is_err(r, "IOERR"))
-			rc_die(RC_EX_CLUSTER, "cancel %s: %s; it may or may not be cancelled "
-			    "(rc-seats show %s)", res, r->str ? r->str : "no reply", res);
-		die_reply(r, "cancel");
-	}
-	if (strcmp(w, "NORES") == 0)
-		rc_die(RC_EX_USAGE, "no reservation '%s' (a wrong id, or a hold a failover lost before a replica had it)", res);
+	w = settle(c, S_CANCEL, "cancel", "it may or may not be cancelled", &an);
+	if (strcmp(w, "ALREADY") == 0 && !an.lost)
+		rc_die(RC_EX_NO, "reservation %s was already cancelled", res);
+	if (strcmp(w, "STATE") == 0)
+		rc_die(RC_EX_NO, "reservation %s is %s: nothing to cancel", res, elem(an.r, 1));
+	if (!settled(w))
+		rc_die(RC_EX_CLUSTER, "cancel %s: unexpected answer %s", res, w);
+	header(c, c->durable ? "what\tuser\treservation\tseats\treplicas" :
+	    "what\tuser\treservation\tseats");
 	if (strcmp(w, "ALREADY") == 0) {
-		if (!lost)
-			rc_die(RC_EX_NO, "reservation %s was already cancelled", res);
 		/* Our first try ran; its answer (and any waitlist offers it
 		 * made) was lost with the connection. */
 		rc_warn("%s is cancelled (the reply to the first try was lost; "
 		    "rc-seats waitlist list shows who is still waiting)", res);
-		header(c, "what\tuser\treservation\tseats");
-		rc_putf("released\t-\t%s\t?\n", res);
-		freeReplyObject(r);
-		return RC_EX_OK;
+		rc_putf("released\t-\t%s\t?", res);
+		end_row(c, &an);
+	} else {
+		rc_putf("released\t-\t%s\t%s", res, elem(an.r, 1));
+		end_row(c, &an);
+		for (i = 2; i + 2 < an.r->elements; i += 3) {
+			rc_puts("offered\t");
+			rc_put_field(elem(an.r, i), strlen(elem(an.r, i)), 0);
+			rc_putf("\t%s\t%s", elem(an.r, i + 1), elem(an.r, i + 2));
+			end_row(c, &an);
+		}
 	}
-	if (strcmp(w, "STATE") == 0)
-		rc_die(RC_EX_NO, "reservation %s is %s: nothing to cancel", res, elem(r, 1));
-	header(c, "what\tuser\treservation\tseats");
-	rc_putf("released\t-\t%s\t%s\n", res, elem(r, 1));
-	for (i = 2; i + 2 < r->elements; i += 3) {
-		rc_puts("offered\t");
-		rc_put_field(elem(r, i), strlen(elem(r, i)), 0);
-		rc_putf("\t%s\t%s\n", elem(r, i + 1), elem(r, i + 2));
-	}
-	freeReplyObject(r);
-	return RC_EX_OK;
+	rc = durable_rc(c, &an, "cancelled");
+	answer_free(&an);
+	return rc;
 }
 
 static int
-cmd_show(struct ctx *c, const char *res)
+cmd_show(struct ctx *c)
 {
+	const char *res = c->argv[0];
 	struct evkeys k;
 	struct call call;
+	struct answer an;
 	redisReply *r;
 	char buf[32];
 	long long x, now;
@@ -1202,11 +1253,9 @@ cmd_show(struct ctx *c, const char *res)
 	res_keys(&k, res);
 	call_init(&call, S_SHOW, &k);
 	call_arg(&call, res);
-	r = eval_retry(c, &call, NULL);
-	if (word(r) == NULL)
-		die_reply(r, "show");
-	if (strcmp(word(r), "NORES") == 0)
-		rc_die(RC_EX_USAGE, "no reservation '%s' (a wrong id, or a hold a failover lost before a replica had it)", res);
+	r = run(c, &call, 0, &an);
+	if (strcmp(must_word(&an, "show", NULL, NULL), "NORES") == 0)
+		die_nores(res);
 	header(c, "field\tvalue");
 	kv("reservation", res);
 	kv("event", k.id);
@@ -1221,92 +1270,104 @@ cmd_show(struct ctx *c, const char *res)
 	snprintf(buf, sizeof buf, "%lld", strcmp(elem(r, 4), "held") == 0 && x > now ?
 	    (x - now + 999) / 1000 : 0);
 	kv("expires_in", buf);
-	freeReplyObject(r);
+	answer_free(&an);
 	return RC_EX_OK;
 }
 
-static int
-cmd_waitlist(struct ctx *c, int argc, char **argv, struct args *a)
+/* One waitlist script call: op on event for user; dies on NOEVENT. */
+static redisReply *
+waitlist_call(struct ctx *c, const char *event, const char *op, const char *user,
+    const char *count, struct answer *an)
 {
 	struct evkeys k;
 	struct call call;
-	redisReply *r;
-	const char *op, *w;
-	char count[16];
+
+	event_keys(&k, event);
+	call_init(&call, S_WAITLIST, &k);
+	call_arg(&call, op);
+	call_arg(&call, user);
+	call_arg(&call, count);
+	run(c, &call, 0, an);
+	if (strcmp(must_word(an, "waitlist", NULL, NULL), "NOEVENT") == 0)
+		die_noevent(k.id);
+	return an->r;
+}
+
+static int
+cmd_waitlist_list(struct ctx *c)
+{
+	struct answer an;
+	redisReply *r = waitlist_call(c, c->argv[0], "list", "", "0", &an);
 	size_t i;
 
-	if (argc < 1)
-		rc_die(RC_EX_USAGE, "waitlist needs join, list or leave");
-	op = argv[0];
-	if (strcmp(op, "list") == 0) {
-		const char *id = argc > 1 ? argv[1] : a->event;
-		if (id == NULL)
-			rc_die(RC_EX_USAGE, "waitlist list needs an event");
-		event_keys(&k, id);
-		call_init(&call, S_WAITLIST, &k);
-		call_arg(&call, "list");
-		call_arg(&call, "");
-		call_arg(&call, "0");
-		r = eval_retry(c, &call, NULL);
-		if ((w = word(r)) == NULL)
-			die_reply(r, "waitlist");
-		if (strcmp(w, "NOEVENT") == 0)
-			die_noevent(id);
-		header(c, "position\tuser\tseats");
-		for (i = 1; i + 1 < r->elements; i += 2) {
-			rc_putf("%zu\t", (i + 1) / 2);
-			rc_put_field(elem(r, i), strlen(elem(r, i)), 0);
-			rc_putf("\t%s\n", elem(r, i + 1));
-		}
-		freeReplyObject(r);
-		return RC_EX_OK;
+	header(c, "position\tuser\tseats");
+	for (i = 1; i + 1 < r->elements; i += 2) {
+		rc_putf("%zu\t", (i + 1) / 2);
+		rc_put_field(elem(r, i), strlen(elem(r, i)), 0);
+		rc_putf("\t%s\n", elem(r, i + 1));
 	}
-	if (strcmp(op, "join") != 0 && strcmp(op, "leave") != 0)
-		rc_die(RC_EX_USAGE, "waitlist: unknown action '%s' (join, list or leave)", op);
+	answer_free(&an);
+	return RC_EX_OK;
+}
+
+/* join and leave. */
+static int
+waitlist_change(struct ctx *c, const char *op)
+{
+	struct args *a = &c->a;
+	struct answer an;
+	redisReply *r;
+	const char *w;
+	char count[16];
+
 	if (a->event == NULL)
 		rc_die(RC_EX_USAGE, "--event is required");
-	event_keys(&k, a->event);
 	text_arg(a->user, "--user", 1);
 	snprintf(count, sizeof count, "%ld",
 	    a->count ? num_arg(a->count, "--count", 1, MAX_REQ_SEATS) : 1);
-	call_init(&call, S_WAITLIST, &k);
-	call_arg(&call, op);
-	call_arg(&call, a->user);
-	call_arg(&call, count);
-	r = eval_retry(c, &call, NULL);
-	if ((w = word(r)) == NULL)
-		die_reply(r, "waitlist");
-	if (strcmp(w, "NOEVENT") == 0)
-		die_noevent(k.id);
+	r = waitlist_call(c, a->event, op, a->user, count, &an);
+	w = word(r);
 	if (strcmp(w, "TOOMANY") == 0)
-		rc_die(RC_EX_USAGE, "event %s does not have %s seats", k.id, count);
+		rc_die(RC_EX_USAGE, "event %s does not have %s seats", a->event, count);
 	if (strcmp(w, "ALREADY") == 0)
 		rc_die(RC_EX_NO, "%s is already on the waitlist of %s (position %s)", a->user,
-		    k.id, elem(r, 1));
+		    a->event, elem(r, 1));
 	if (strcmp(w, "NOTFOUND") == 0)
-		rc_die(RC_EX_NO, "%s is not on the waitlist of %s", a->user, k.id);
+		rc_die(RC_EX_NO, "%s is not on the waitlist of %s", a->user, a->event);
 	if (strcmp(op, "join") == 0) {
 		header(c, "position");
 		rc_putf("%s\n", elem(r, 1));
 	}
-	freeReplyObject(r);
+	answer_free(&an);
 	return RC_EX_OK;
 }
 
 static int
-cmd_audit(struct ctx *c, const char *id)
+cmd_waitlist_join(struct ctx *c)
 {
+	return waitlist_change(c, "join");
+}
+
+static int
+cmd_waitlist_leave(struct ctx *c)
+{
+	return waitlist_change(c, "leave");
+}
+
+static int
+cmd_audit(struct ctx *c)
+{
+	const char *id = c->argv[0];
 	struct evkeys k;
 	struct call call;
+	struct answer an;
 	redisReply *r;
 	size_t i, nv;
 
 	event_keys(&k, id);
 	call_init(&call, S_AUDIT, &k);
-	r = eval_retry(c, &call, NULL);
-	if (word(r) == NULL)
-		die_reply(r, "audit");
-	if (strcmp(word(r), "NOEVENT") == 0)
+	r = run(c, &call, 0, &an);
+	if (strcmp(must_word(&an, "audit", NULL, NULL), "NOEVENT") == 0)
 		die_noevent(id);
 	nv = r->elements > 6 ? r->elements - 6 : 0;
 	header(c, "check\tvalue");
@@ -1318,7 +1379,7 @@ cmd_audit(struct ctx *c, const char *id)
 		rc_put_field(elem(r, i), strlen(elem(r, i)), 0);
 		rc_putc('\n');
 	}
-	freeReplyObject(r);
+	answer_free(&an);
 	if (nv > 0) {
 		rc_warn("audit %s: %zu violation%s", id, nv, nv == 1 ? "" : "s");
 		return RC_EX_NO;
@@ -1683,8 +1744,9 @@ metric(const char *name, const char *fmt, double v)
 }
 
 static int
-cmd_load(struct ctx *c, struct args *a)
+cmd_load(struct ctx *c)
 {
+	struct args *a = &c->a;
 	struct load L;
 	struct lthread *th;
 	struct lstats s;
@@ -1825,7 +1887,7 @@ usage(FILE *f)
 	    "  availability EVENT           available, held, sold\n"
 	    "  reserve --event E --user U --seats A1,A2 [--name N] [--email M] [--hold SECS]\n"
 	    "  confirm [--durable] RES      held -> sold\n"
-	    "  cancel RES                   release; the waitlist is offered the seats\n"
+	    "  cancel [--durable] RES       release; the waitlist is offered the seats\n"
 	    "  show RES                     one reservation\n"
 	    "  waitlist join --event E --user U [--count N] | list EVENT | leave --event E --user U\n"
 	    "  load --event E [--users N] [--seats K] [--duration S | --requests N] [--durable]\n"
@@ -1836,6 +1898,28 @@ usage(FILE *f)
 	    "  -c  seed node (default $RC_CLUSTER, else 127.0.0.1:7001)\n"
 	    "  -H  header line   -T  TSV even on a terminal   -p  pretty\n"
 	    "  -h  this help     -V  version\n");
+}
+
+static int
+cmd_waitlist(struct ctx *c)
+{
+	const char *op;
+
+	if (c->argc < 1)
+		rc_die(RC_EX_USAGE, "waitlist needs join, list or leave");
+	op = c->argv[0];
+	c->argc--;
+	c->argv++;
+	if (strcmp(op, "list") == 0) {
+		if (c->argc != 1)
+			rc_die(RC_EX_USAGE, "waitlist list needs an event");
+		return cmd_waitlist_list(c);
+	}
+	if (strcmp(op, "join") == 0)
+		return cmd_waitlist_join(c);
+	if (strcmp(op, "leave") == 0)
+		return cmd_waitlist_leave(c);
+	rc_die(RC_EX_USAGE, "waitlist: unknown action '%s' (join, list or leave)", op);
 }
 
 enum { O_NAME = 0x2000, O_ROWS, O_SEATS, O_PRICE, O_HOLD, O_ID, O_EVENT, O_USER,
@@ -1871,13 +1955,12 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ctx c;
-	struct args a;
+	struct args *a = &c.a;
 	const char *cmd;
 	int ch, rc;
 
 	rc_init(argv[0]);
 	memset(&c, 0, sizeof c);
-	memset(&a, 0, sizeof a);
 	rc_opts_init(&c.o);
 	c.retry_s = 20;
 	c.wait_ms = 1000;
@@ -1886,24 +1969,24 @@ main(int argc, char **argv)
 	while ((ch = rc_getopt(&c.o, argc, argv, "", longopts,
 	    usage)) != -1) {
 		switch (ch) {
-		case O_NAME: a.name = optarg; break;
-		case O_ROWS: a.rows = optarg; break;
-		case O_SEATS: a.seats = optarg; break;
-		case O_PRICE: a.price = optarg; break;
-		case O_HOLD: a.hold = optarg; break;
-		case O_ID: a.id = optarg; break;
-		case O_EVENT: a.event = optarg; break;
-		case O_USER: a.user = optarg; break;
-		case O_EMAIL: a.email = optarg; break;
-		case O_USERS: a.users = optarg; break;
-		case O_DURATION: a.duration = optarg; break;
-		case O_REQUESTS: a.requests = optarg; break;
-		case O_THREADS: a.threads = optarg; break;
-		case O_CONFIRM: a.confirm = optarg; break;
-		case O_CANCEL: a.cancel = optarg; break;
-		case O_LOG: a.log = optarg; break;
-		case O_COUNT: a.count = optarg; break;
-		case O_RANDOM: a.random = 1; break;
+		case O_NAME: a->name = optarg; break;
+		case O_ROWS: a->rows = optarg; break;
+		case O_SEATS: a->seats = optarg; break;
+		case O_PRICE: a->price = optarg; break;
+		case O_HOLD: a->hold = optarg; break;
+		case O_ID: a->id = optarg; break;
+		case O_EVENT: a->event = optarg; break;
+		case O_USER: a->user = optarg; break;
+		case O_EMAIL: a->email = optarg; break;
+		case O_USERS: a->users = optarg; break;
+		case O_DURATION: a->duration = optarg; break;
+		case O_REQUESTS: a->requests = optarg; break;
+		case O_THREADS: a->threads = optarg; break;
+		case O_CONFIRM: a->confirm = optarg; break;
+		case O_CANCEL: a->cancel = optarg; break;
+		case O_LOG: a->log = optarg; break;
+		case O_COUNT: a->count = optarg; break;
+		case O_RANDOM: a->random = 1; break;
 		case O_DURABLE: c.durable = 1; break;
 		case O_RETRY:
 			c.retry_s = (double)num_arg(optarg, "--retry", 0, 3600);
@@ -1925,45 +2008,45 @@ main(int argc, char **argv)
 	}
 	scripts_init();
 	cmd = argv[0];
-	argc--;
-	argv++;
-#define NEED(n) do { if (argc != (n)) \
+	c.argc = argc - 1;
+	c.argv = argv + 1;
+#define NEED(n) do { if (c.argc != (n)) \
 	rc_die(RC_EX_USAGE, "%s takes %d argument%s (rc-seats -h)", cmd, n, n == 1 ? "" : "s"); \
 	} while (0)
 	if (strcmp(cmd, "create-event") == 0) {
 		NEED(0);
-		rc = cmd_create(&c, &a);
+		rc = cmd_create(&c);
 	} else if (strcmp(cmd, "events") == 0) {
 		NEED(0);
 		rc = cmd_events(&c);
 	} else if (strcmp(cmd, "seat-map") == 0) {
 		NEED(1);
-		rc = cmd_seat_map(&c, argv[0]);
+		rc = cmd_seat_map(&c);
 	} else if (strcmp(cmd, "availability") == 0) {
 		NEED(1);
-		rc = cmd_availability(&c, argv[0]);
+		rc = cmd_availability(&c);
 	} else if (strcmp(cmd, "reserve") == 0) {
 		NEED(0);
-		rc = cmd_reserve(&c, &a);
+		rc = cmd_reserve(&c);
 	} else if (strcmp(cmd, "confirm") == 0) {
 		NEED(1);
-		rc = cmd_confirm(&c, argv[0]);
+		rc = cmd_confirm(&c);
 	} else if (strcmp(cmd, "cancel") == 0) {
 		NEED(1);
-		rc = cmd_cancel(&c, argv[0]);
+		rc = cmd_cancel(&c);
 	} else if (strcmp(cmd, "show") == 0) {
 		NEED(1);
-		rc = cmd_show(&c, argv[0]);
+		rc = cmd_show(&c);
 	} else if (strcmp(cmd, "waitlist") == 0) {
-		rc = cmd_waitlist(&c, argc, argv, &a);
+		rc = cmd_waitlist(&c);
 	} else if (strcmp(cmd, "load") == 0) {
 		NEED(0);
-		rc = cmd_load(&c, &a);
+		rc = cmd_load(&c);
 	} else if (strcmp(cmd, "audit") == 0) {
 		NEED(1);
-		rc = cmd_audit(&c, argv[0]);
+		rc = cmd_audit(&c);
 	} else if (strcmp(cmd, "sweep") == 0) {
-		rc = cmd_sweep(&c, argc, argv);
+		rc = cmd_sweep(&c);
 	} else {
 		rc_warn("unknown command '%s'", cmd);
 		usage(stderr);

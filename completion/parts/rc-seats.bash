@@ -23,7 +23,7 @@ _rc_seats() {
 	case $cmd in
 	create-event) opts="--name --rows --seats --price --hold --id" ;;
 	reserve) opts="--event --user --seats --name --email --hold" ;;
-	confirm) opts="--durable --wait-ms" ;;
+	confirm | cancel) opts="--durable --wait-ms" ;;
 	waitlist) opts="--event --user --count" ;;
 	load) opts="--event --users --seats --duration --requests --durable --threads --random --confirm --cancel --log --wait-ms" ;;
 	*) opts="" ;;

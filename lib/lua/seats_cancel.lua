@@ -3,6 +3,8 @@
 -- the user at the head of the waitlist wants no more seats than this cancel
 -- released and not yet offered, they get a hold on the next of those seats
 -- (reservation id EVENT.wSEQ, the event's hold time) and leave the waitlist.
+-- Cancelling a cancelled reservation answers 'ALREADY' and still writes (a
+-- counter), so a WAIT after it (--durable) covers the cancel too.
 -- Returns OK, the seats released, then user, res, seats for each offer.
 local id = ARGV[1]
 local rec, now = load_res(id)
@@ -10,6 +12,7 @@ if not rec then
 	return { 'NORES' }
 end
 if rec.st == 'cancelled' then
+	redis.call('HINCRBY', K_STATS, 'touch', 1)
 	return { 'ALREADY' }
 end
 if rec.st ~= 'held' and rec.st ~= 'confirmed' then

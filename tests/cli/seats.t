@@ -81,6 +81,11 @@ is "$(field user "$OUT")" alice "show: user"
 is "$(field email "$OUT")" alice@example.com "show: email"
 ok "confirm" rc-seats confirm "$res"
 is "$OUT" "$res"$'\tconfirmed' "confirm prints the reservation"
+ok "confirm twice" rc-seats confirm "$res"
+like "$OUT" "^rc-seats: $res was already confirmed" "confirm twice: already confirmed (exit 0)"
+ok "confirm --durable twice" rc-seats confirm --durable "$res"
+like "$OUT" "^rc-seats: $res was already confirmed" "confirm --durable twice says so too"
+like "$OUT" "$res"$'\tconfirmed\t[1-9]' "and a replica has the sale"
 is "$(rc-seats availability conf)" $'available\t197\nheld\t0\nsold\t3' "held -> sold"
 is "$(rc-seats seat-map conf | head -n4 | cut -f2 | tr '\n' ' ')" "sold sold sold available " "the map shows them sold"
 
@@ -99,6 +104,13 @@ is "$(rc-seats availability conf)" $'available\t197\nheld\t0\nsold\t3' "seats ar
 ok "confirm --durable waits for a replica" rc-seats confirm --durable \
 	"$(rc-seats reserve --event conf --user dave --seats D1)"
 like "$OUT" $'\tconfirmed\t[1-9]' "a replica acknowledged the sale"
+ok "reserve for ivy" rc-seats reserve --event conf --user ivy --seats B3
+ivy=$OUT
+ok "cancel --durable waits for a replica" rc-seats -H cancel --durable "$ivy"
+is "$OUT" $'#what\tuser\treservation\tseats\treplicas\nreleased\t-\t'"$ivy"$'\tB3\t1' \
+	"cancel --durable: a replica acknowledged the cancel"
+exit_is 1 "cancel --durable twice: already cancelled" rc-seats cancel --durable "$ivy"
+like "$OUT" "already cancelled" "and says so"
 
 # --- hold expiry -------------------------------------------------------------------
 ok "a one-second hold" rc-seats reserve --event conf --user eve --seats E1,E2 --hold 1
