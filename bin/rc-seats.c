@@ -51,12 +51,14 @@ static struct script scripts[S_N] = {
 	{ "seats_waitlist", NULL, 0, "" }, { "seats_audit", NULL, 0, "" },
 };
 
-/* The options of the commands. */
+/* The options of the commands; each command takes only its own (given). */
 struct args {
 	const char *name, *rows, *seats, *price, *hold, *id, *event, *user, *email;
 	const char *users, *duration, *requests, *threads, *confirm, *cancel, *log;
 	const char *count;
 	int random;
+	unsigned given;         /* OPT(O_...) of every option given */
+	int order[32], norder;  /* the options given, first come first */
 };
 
 struct ctx {
@@ -1876,87 +1878,205 @@ cmd_load(struct ctx *c)
 
 /* ---- main ------------------------------------------------------------------------------- */
 
+enum { O_NAME = 0x2000, O_ROWS, O_SEATS, O_PRICE, O_HOLD, O_ID, O_EVENT, O_USER,
+	O_EMAIL, O_USERS, O_DURATION, O_REQUESTS, O_THREADS, O_CONFIRM, O_CANCEL,
+	O_LOG, O_COUNT, O_RANDOM, O_DURABLE, O_RETRY, O_WAITMS };
+#define OPT(o) (1u << ((o) - O_NAME))
+
+static const struct option longopts[] = {
+	RC_COMMON_LONGOPTS,
+	{ "name", required_argument, NULL, O_NAME },
+	{ "rows", required_argument, NULL, O_ROWS },
+	{ "seats", required_argument, NULL, O_SEATS },
+	{ "price", required_argument, NULL, O_PRICE },
+	{ "hold", required_argument, NULL, O_HOLD },
+	{ "id", required_argument, NULL, O_ID },
+	{ "event", required_argument, NULL, O_EVENT },
+	{ "user", required_argument, NULL, O_USER },
+	{ "email", required_argument, NULL, O_EMAIL },
+	{ "users", required_argument, NULL, O_USERS },
+	{ "duration", required_argument, NULL, O_DURATION },
+	{ "requests", required_argument, NULL, O_REQUESTS },
+	{ "threads", required_argument, NULL, O_THREADS },
+	{ "confirm", required_argument, NULL, O_CONFIRM },
+	{ "cancel", required_argument, NULL, O_CANCEL },
+	{ "log", required_argument, NULL, O_LOG },
+	{ "count", required_argument, NULL, O_COUNT },
+	{ "random", no_argument, NULL, O_RANDOM },
+	{ "durable", no_argument, NULL, O_DURABLE },
+	{ "retry", required_argument, NULL, O_RETRY },
+	{ "wait-ms", required_argument, NULL, O_WAITMS },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* A command: its words, how many operands, the options it takes (besides
+ * the common ones and --retry), its synopsis and a line of help. */
+struct command {
+	const char *name, *sub;
+	int min, max;           /* operands; max -1: any number */
+	unsigned opts;
+	const char *synopsis, *help;
+	int (*run)(struct ctx *);
+};
+
+#define DURABLE (OPT(O_DURABLE) | OPT(O_WAITMS))
+static const struct command commands[] = {
+	{ "create-event", NULL, 0, 0, OPT(O_NAME) | OPT(O_ROWS) | OPT(O_SEATS) |
+	  OPT(O_PRICE) | OPT(O_HOLD) | OPT(O_ID),
+	  "--name N --rows R --seats S --price P [--hold SECS] [--id ID]", "", cmd_create },
+	{ "events", NULL, 0, 0, 0, "", "every event on every master", cmd_events },
+	{ "seat-map", NULL, 1, 1, 0, "EVENT", "the seats (grid on a terminal)", cmd_seat_map },
+	{ "availability", NULL, 1, 1, 0, "EVENT", "available, held, sold", cmd_availability },
+	{ "reserve", NULL, 0, 0, OPT(O_EVENT) | OPT(O_USER) | OPT(O_SEATS) | OPT(O_NAME) |
+	  OPT(O_EMAIL) | OPT(O_HOLD),
+	  "--event E --user U --seats A1,A2 [--name N] [--email M] [--hold SECS]", "",
+	  cmd_reserve },
+	{ "confirm", NULL, 1, 1, DURABLE, "[--durable [--wait-ms MS]] RES", "held -> sold",
+	  cmd_confirm },
+	{ "cancel", NULL, 1, 1, DURABLE, "[--durable [--wait-ms MS]] RES",
+	  "release; the waitlist is offered the seats", cmd_cancel },
+	{ "show", NULL, 1, 1, 0, "RES", "one reservation", cmd_show },
+	{ "waitlist", "join", 0, 0, OPT(O_EVENT) | OPT(O_USER) | OPT(O_COUNT),
+	  "--event E --user U [--count N]", "", cmd_waitlist_join },
+	{ "waitlist", "list", 1, 1, 0, "EVENT", "the waitlist in order", cmd_waitlist_list },
+	{ "waitlist", "leave", 0, 0, OPT(O_EVENT) | OPT(O_USER), "--event E --user U", "",
+	  cmd_waitlist_leave },
+	{ "load", NULL, 0, 0, OPT(O_EVENT) | OPT(O_USERS) | OPT(O_SEATS) | OPT(O_DURATION) |
+	  OPT(O_REQUESTS) | DURABLE | OPT(O_THREADS) | OPT(O_RANDOM) | OPT(O_CONFIRM) |
+	  OPT(O_CANCEL) | OPT(O_LOG),
+	  "--event E [--users N] [--seats K] [--duration S | --requests N] "
+	  "[--durable [--wait-ms MS]] [--threads T] [--random] [--confirm PCT] "
+	  "[--cancel PCT] [--log FILE]", "", cmd_load },
+	{ "audit", NULL, 1, 1, 0, "EVENT", "check every invariant; exit 1 on a violation",
+	  cmd_audit },
+	{ "sweep", NULL, 0, -1, 0, "[EVENT ...]", "release expired holds now", cmd_sweep },
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+/* "waitlist join" */
+static const char *
+command_name(const struct command *cmd, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s%s%s", cmd->name, cmd->sub ? " " : "", cmd->sub ? cmd->sub : "");
+	return buf;
+}
+
+/* Dies with a usage error: the command's name, then fmt with what, then its
+ * synopsis. */
+_Noreturn static void
+die_usage(const struct command *cmd, const char *fmt, const char *what)
+{
+	char name[40], msg[200];
+
+	command_name(cmd, name, sizeof name);
+	snprintf(msg, sizeof msg, fmt, what);
+	rc_die(RC_EX_USAGE, "%s%s (usage: rc-seats %s%s%s)", name, msg, name,
+	    cmd->synopsis[0] != '\0' ? " " : "", cmd->synopsis);
+}
+
+static const char *
+option_name(int val)
+{
+	int i;
+
+	for (i = 0; longopts[i].name != NULL; i++)
+		if (longopts[i].val == val)
+			return longopts[i].name;
+	return "?";
+}
+
+/* A command's usage line, wrapped between bracketed groups. */
+static void
+usage_line(FILE *f, const struct command *cmd)
+{
+	char name[40];
+	const char *s = cmd->synopsis;
+	int col, depth = 0;
+
+	col = fprintf(f, "  %s", command_name(cmd, name, sizeof name));
+	while (*s != '\0') {
+		const char *e = s;
+		int d = depth;
+		while (*e != '\0' && (*e != ' ' || d > 0)) {
+			d += (*e == '[') - (*e == ']');
+			e++;
+		}
+		if (col + 1 + (int)(e - s) > 79)
+			col = fprintf(f, "\n      ") - 1;
+		col += fprintf(f, " %.*s", (int)(e - s), s);
+		depth = d;
+		s = *e == ' ' ? e + 1 : e;
+	}
+	if (cmd->help[0] != '\0' && col >= 31)
+		col = fprintf(f, "\n") - 1;
+	if (cmd->help[0] != '\0')
+		fprintf(f, "%*s%s", 31 - col, "", cmd->help);
+	fputc('\n', f);
+}
+
 static void
 usage(FILE *f)
 {
+	size_t i;
+
+	fprintf(f, "usage: rc-seats [-HTp] [-c host:port] command [options] [args]\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		usage_line(f, &commands[i]);
 	fprintf(f,
-	    "usage: rc-seats [-HTp] [-c host:port] command [options] [args]\n"
-	    "  create-event --name N --rows R --seats S --price P [--hold SECS] [--id ID]\n"
-	    "  events                       every event on every master\n"
-	    "  seat-map EVENT               the seats (grid on a terminal)\n"
-	    "  availability EVENT           available, held, sold\n"
-	    "  reserve --event E --user U --seats A1,A2 [--name N] [--email M] [--hold SECS]\n"
-	    "  confirm [--durable] RES      held -> sold\n"
-	    "  cancel [--durable] RES       release; the waitlist is offered the seats\n"
-	    "  show RES                     one reservation\n"
-	    "  waitlist join --event E --user U [--count N] | list EVENT | leave --event E --user U\n"
-	    "  load --event E [--users N] [--seats K] [--duration S | --requests N] [--durable]\n"
-	    "       [--threads T] [--random] [--confirm PCT] [--cancel PCT] [--log FILE]\n"
-	    "  audit EVENT                  check every invariant; exit 1 on a violation\n"
-	    "  sweep [EVENT ...]            release expired holds now\n"
-	    "  common: --retry SECS (20) --wait-ms MS (1000) --timeout SECS\n"
+	    "  any command: --retry SECS (20) --timeout SECS\n"
 	    "  -c  seed node (default $RC_CLUSTER, else 127.0.0.1:7001)\n"
 	    "  -H  header line   -T  TSV even on a terminal   -p  pretty\n"
 	    "  -h  this help     -V  version\n");
 }
 
-static int
-cmd_waitlist(struct ctx *c)
+static const struct command *
+find_command(int argc, char **argv)
 {
-	const char *op;
+	size_t i;
 
-	if (c->argc < 1)
-		rc_die(RC_EX_USAGE, "waitlist needs join, list or leave");
-	op = c->argv[0];
-	c->argc--;
-	c->argv++;
-	if (strcmp(op, "list") == 0) {
-		if (c->argc != 1)
-			rc_die(RC_EX_USAGE, "waitlist list needs an event");
-		return cmd_waitlist_list(c);
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(commands[i].name, argv[0]) != 0)
+			continue;
+		if (commands[i].sub == NULL)
+			return &commands[i];
+		if (argc < 2)
+			rc_die(RC_EX_USAGE, "%s needs join, list or leave", argv[0]);
+		if (strcmp(commands[i].sub, argv[1]) == 0)
+			return &commands[i];
 	}
-	if (strcmp(op, "join") == 0)
-		return cmd_waitlist_join(c);
-	if (strcmp(op, "leave") == 0)
-		return cmd_waitlist_leave(c);
-	rc_die(RC_EX_USAGE, "waitlist: unknown action '%s' (join, list or leave)", op);
+	if (strcmp(argv[0], "waitlist") == 0)
+		rc_die(RC_EX_USAGE, "waitlist: unknown action '%s' (join, list or leave)", argv[1]);
+	rc_warn("unknown command '%s'", argv[0]);
+	usage(stderr);
+	exit(RC_EX_USAGE);
 }
 
-enum { O_NAME = 0x2000, O_ROWS, O_SEATS, O_PRICE, O_HOLD, O_ID, O_EVENT, O_USER,
-	O_EMAIL, O_USERS, O_DURATION, O_REQUESTS, O_THREADS, O_CONFIRM, O_CANCEL,
-	O_LOG, O_COUNT, O_RANDOM, O_DURABLE, O_RETRY, O_WAITMS };
+/* A command takes its own options and operands, nothing else: an option
+ * that belongs to another command is a usage error, not silently ignored
+ * (cancel --name x would look like it did something). */
+static void
+check_command(const struct command *cmd, const struct args *a, int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < a->norder; i++)
+		if (!(OPT(a->order[i]) & (cmd->opts | OPT(O_RETRY))))
+			die_usage(cmd, " does not take --%s", option_name(a->order[i]));
+	if ((a->given & OPT(O_WAITMS)) && !(a->given & OPT(O_DURABLE)))
+		die_usage(cmd, ": %s is the WAIT timeout of --durable: give --durable too",
+		    "--wait-ms");
+	if (argc < cmd->min)
+		die_usage(cmd, ": missing argument%s", "");
+	if (cmd->max >= 0 && argc > cmd->max)
+		die_usage(cmd, ": unexpected argument '%s'", argv[cmd->max]);
+}
 
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		RC_COMMON_LONGOPTS,
-		{ "name", required_argument, NULL, O_NAME },
-		{ "rows", required_argument, NULL, O_ROWS },
-		{ "seats", required_argument, NULL, O_SEATS },
-		{ "price", required_argument, NULL, O_PRICE },
-		{ "hold", required_argument, NULL, O_HOLD },
-		{ "id", required_argument, NULL, O_ID },
-		{ "event", required_argument, NULL, O_EVENT },
-		{ "user", required_argument, NULL, O_USER },
-		{ "email", required_argument, NULL, O_EMAIL },
-		{ "users", required_argument, NULL, O_USERS },
-		{ "duration", required_argument, NULL, O_DURATION },
-		{ "requests", required_argument, NULL, O_REQUESTS },
-		{ "threads", required_argument, NULL, O_THREADS },
-		{ "confirm", required_argument, NULL, O_CONFIRM },
-		{ "cancel", required_argument, NULL, O_CANCEL },
-		{ "log", required_argument, NULL, O_LOG },
-		{ "count", required_argument, NULL, O_COUNT },
-		{ "random", no_argument, NULL, O_RANDOM },
-		{ "durable", no_argument, NULL, O_DURABLE },
-		{ "retry", required_argument, NULL, O_RETRY },
-		{ "wait-ms", required_argument, NULL, O_WAITMS },
-		{ NULL, 0, NULL, 0 }
-	};
+	const struct command *cmd;
 	struct ctx c;
 	struct args *a = &c.a;
-	const char *cmd;
 	int ch, rc;
 
 	rc_init(argv[0]);
@@ -1998,60 +2118,23 @@ main(int argc, char **argv)
 			usage(stderr);
 			return RC_EX_USAGE;
 		}
+		if (!(a->given & OPT(ch)) && a->norder < 32)
+			a->order[a->norder++] = ch;
+		a->given |= OPT(ch);
 	}
 	argc -= optind;
 	argv += optind;
-	rc_opts_done(&c.o);
 	if (argc < 1) {
 		usage(stderr);
 		return RC_EX_USAGE;
 	}
+	cmd = find_command(argc, argv);
+	c.argc = argc - (cmd->sub != NULL ? 2 : 1);
+	c.argv = argv + (cmd->sub != NULL ? 2 : 1);
+	check_command(cmd, a, c.argc, c.argv);
+	rc_opts_done(&c.o);
 	scripts_init();
-	cmd = argv[0];
-	c.argc = argc - 1;
-	c.argv = argv + 1;
-#define NEED(n) do { if (c.argc != (n)) \
-	rc_die(RC_EX_USAGE, "%s takes %d argument%s (rc-seats -h)", cmd, n, n == 1 ? "" : "s"); \
-	} while (0)
-	if (strcmp(cmd, "create-event") == 0) {
-		NEED(0);
-		rc = cmd_create(&c);
-	} else if (strcmp(cmd, "events") == 0) {
-		NEED(0);
-		rc = cmd_events(&c);
-	} else if (strcmp(cmd, "seat-map") == 0) {
-		NEED(1);
-		rc = cmd_seat_map(&c);
-	} else if (strcmp(cmd, "availability") == 0) {
-		NEED(1);
-		rc = cmd_availability(&c);
-	} else if (strcmp(cmd, "reserve") == 0) {
-		NEED(0);
-		rc = cmd_reserve(&c);
-	} else if (strcmp(cmd, "confirm") == 0) {
-		NEED(1);
-		rc = cmd_confirm(&c);
-	} else if (strcmp(cmd, "cancel") == 0) {
-		NEED(1);
-		rc = cmd_cancel(&c);
-	} else if (strcmp(cmd, "show") == 0) {
-		NEED(1);
-		rc = cmd_show(&c);
-	} else if (strcmp(cmd, "waitlist") == 0) {
-		rc = cmd_waitlist(&c);
-	} else if (strcmp(cmd, "load") == 0) {
-		NEED(0);
-		rc = cmd_load(&c);
-	} else if (strcmp(cmd, "audit") == 0) {
-		NEED(1);
-		rc = cmd_audit(&c);
-	} else if (strcmp(cmd, "sweep") == 0) {
-		rc = cmd_sweep(&c);
-	} else {
-		rc_warn("unknown command '%s'", cmd);
-		usage(stderr);
-		return RC_EX_USAGE;
-	}
+	rc = cmd->run(&c);
 	if (c.open)
 		rc_cluster_close(&c.cl);
 	return rc;

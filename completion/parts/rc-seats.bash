@@ -24,7 +24,13 @@ _rc_seats() {
 	create-event) opts="--name --rows --seats --price --hold --id" ;;
 	reserve) opts="--event --user --seats --name --email --hold" ;;
 	confirm | cancel) opts="--durable --wait-ms" ;;
-	waitlist) opts="--event --user --count" ;;
+	waitlist)
+		case " ${COMP_WORDS[*]} " in
+		*" join "*) opts="--event --user --count" ;;
+		*" leave "*) opts="--event --user" ;;
+		*) opts="" ;;
+		esac
+		;;
 	load) opts="--event --users --seats --duration --requests --durable --threads --random --confirm --cancel --log --wait-ms" ;;
 	*) opts="" ;;
 	esac

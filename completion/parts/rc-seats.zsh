@@ -34,8 +34,8 @@ _rc-seats() {
 		'--confirm[percent of holds confirmed]:percent:' \
 		'--cancel[percent of holds cancelled]:percent:' \
 		'--log[write every outcome to a file]:file:_files' \
-		'--durable[wait for a replica after each confirm]' \
-		'--wait-ms[WAIT timeout]:milliseconds:' \
+		'--durable[confirm, cancel, load: wait for a replica after each confirm or cancel]' \
+		'--wait-ms[WAIT timeout of --durable]:milliseconds:' \
 		'--retry[retry transient failures this long]:seconds:' \
 		'1:command:(( $cmds ))' \
 		'*:argument:($events)'

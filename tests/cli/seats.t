@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # rc-seats on a real cluster: events, holds, confirm/cancel, waitlist, expiry,
-# NOSCRIPT, bad input (exit 2, nothing written), what fails at once (exit 3),
-# and hundreds of concurrent reserves from separate processes and from load:
-# no seat granted twice, availability adds up, audit clean.  Ports
-# 15700-15705; a standalone redis-server on 15708; nothing listens on 15709.
+# NOSCRIPT, bad input and options of another command (exit 2, nothing
+# written), what fails at once (exit 3), and hundreds of concurrent reserves
+# from separate processes and from load: no seat granted twice, availability
+# adds up, audit clean.  Ports 15700-15705; a standalone redis-server on
+# 15708; nothing listens on 15709.
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_redis
@@ -180,6 +181,8 @@ is "$(field reservations "$OUT")" 1 "exactly one reservation"
 is "$(field status "$(rc-seats show "$lres")")" held "and it is the one reserve printed"
 
 # --- bad input: exit 2, a clear message, nothing written -----------------------------------
+# A hold that a misread option (cancel, confirm) would change.
+hres=$(rc-seats reserve --event conf --user opt --seats H5)
 before=$(snapshot conf)
 bad() {
 	local desc=$1
@@ -217,6 +220,29 @@ bad "waitlist for an unknown event" rc-seats waitlist join --event nosuch --user
 bad "waitlist for more seats than the event has" rc-seats waitlist join --event small --user a --count 5
 bad "audit an unknown event" rc-seats audit nosuch
 bad "an unknown command" rc-seats sell conf
+
+# Options and operands of another command: a usage error naming both.
+bad "cancel --name" rc-seats cancel "$hres" --name x
+like "$OUT" "^rc-seats: cancel does not take --name " "it names the option and the command"
+bad "reserve --durable (holds are never durable)" rc-seats reserve --event conf --user a --seats H6 --durable
+like "$OUT" "reserve does not take --durable" "reserve --durable: named"
+bad "reserve --rows" rc-seats reserve --event conf --user a --seats H6 --rows 7
+bad "reserve --count" rc-seats reserve --event conf --user a --seats H6 --count 3
+bad "events --price --rows" rc-seats events --price 5 --rows 3
+like "$OUT" "events does not take --price" "the first one given is named"
+bad "load --name --count" rc-seats load --event conf --requests 5 --name x --count 3
+bad "audit --random" rc-seats audit conf --random
+bad "seat-map --user" rc-seats seat-map conf --user x
+bad "confirm --wait-ms without --durable" rc-seats confirm --wait-ms 500 "$hres"
+like "$OUT" "confirm: --wait-ms is the WAIT timeout of --durable" "--wait-ms alone: says why"
+bad "confirm with two reservations" rc-seats confirm "$hres" "$hres"
+bad "waitlist list with an extra operand" rc-seats waitlist list conf extra
+like "$OUT" "waitlist list: unexpected argument 'extra'" "the extra operand is named"
+bad "waitlist join with an extra operand" rc-seats waitlist join --event conf --user q extra
+bad "waitlist leave --count" rc-seats waitlist leave --event conf --user q --count 2
+bad "sweep --event" rc-seats sweep --event conf
+ok "the hold is untouched" rc-seats show "$hres"
+is "$(field status "$OUT")" held "still held"
 
 # --- what no retry changes fails at once: exit 3, not after --retry --------------------------
 # Each runs with --retry 600 under a 10 s timeout, which a retry would hit.
