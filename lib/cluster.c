@@ -176,62 +176,84 @@ unknown_command(const redisReply *r)
 	     strstr(r->str, "unknown subcommand") != NULL);
 }
 
+/* CLUSTER SHARDS says "online", "failed" or "loading", not what gossip
+ * suspects: pfail, handshake, noaddr come from CLUSTER NODES, by id. */
+static void
+merge_flags(struct rc_node *v, int n, const redisReply *nodes)
+{
+	struct rc_node *g;
+	char e[200];
+	int ng, i, k;
+
+	if (nodes == NULL || nodes->type != REDIS_REPLY_STRING ||
+	    (ng = rc_parse_nodes(nodes->str, nodes->len, &g, e, sizeof e)) < 0)
+		return;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < ng; k++)
+			if (strcmp(v[i].id, g[k].id) == 0) {
+				v[i].flags |= g[k].flags & (RC_NF_PFAIL | RC_NF_FAIL |
+				    RC_NF_HANDSHAKE | RC_NF_NOADDR | RC_NF_NOFAILOVER);
+				break;
+			}
+	rc_nodes_free(g, ng);
+}
+
 /* Loads the topology through one connection: CLUSTER SHARDS where the server
- * has it, CLUSTER NODES otherwise.  Returns the parsed nodes or -1. */
+ * has it (and lets us run it), CLUSTER NODES otherwise; both go in one round
+ * trip, and SHARDS takes the gossip flags from NODES.  Returns the parsed
+ * nodes or -1. */
 static int
 load_from(struct rc_cluster *cl, redisContext *c, const char *who,
     struct rc_node **out)
 {
-	redisReply *r;
-	int n;
+	redisReply *r = NULL, *rn = NULL;
+	int n = -1;
 
-	r = redisCommand(c, "CLUSTER SHARDS");
-	if (r == NULL) {
+	redisAppendCommand(c, "CLUSTER SHARDS");
+	redisAppendCommand(c, "CLUSTER NODES");
+	if (redisGetReply(c, (void **)&r) != REDIS_OK ||
+	    redisGetReply(c, (void **)&rn) != REDIS_OK) {
 		snprintf(cl->err, sizeof cl->err, "%s: %s", who, c->errstr);
-		return -1;
+		goto done;
 	}
 	if (not_cluster(r)) {
 		snprintf(cl->err, sizeof cl->err,
 		    "%s is not a cluster node (cluster-enabled is off): "
 		    "point -c or RC_CLUSTER at a node of a Redis Cluster", who);
-		freeReplyObject(r);
-		return -1;
+		goto done;
 	}
 	if (r->type != REDIS_REPLY_ERROR) {
 		char e[200];
-		n = rc_parse_shards(r, out, e, sizeof e);
-		freeReplyObject(r);
-		if (n < 0)
+		if ((n = rc_parse_shards(r, out, e, sizeof e)) < 0) {
 			snprintf(cl->err, sizeof cl->err, "%s: %s", who, e);
-		else
-			cl->from_shards = 1;
-		return n;
+			goto done;
+		}
+		merge_flags(*out, n, rn);
+		cl->from_shards = 1;
+		goto done;
 	}
-	if (!unknown_command(r)) {
+	/* An older server, or an ACL that allows NODES only. */
+	if (!unknown_command(r) && strncmp(r->str, "NOPERM", 6) != 0) {
 		snprintf(cl->err, sizeof cl->err, "%s: CLUSTER SHARDS: %s", who, r->str);
-		freeReplyObject(r);
-		return -1;
+		goto done;
 	}
-	freeReplyObject(r);
-	r = redisCommand(c, "CLUSTER NODES");
-	if (r == NULL) {
-		snprintf(cl->err, sizeof cl->err, "%s: %s", who, c->errstr);
-		return -1;
-	}
-	if (r->type != REDIS_REPLY_STRING) {
+	if (rn->type != REDIS_REPLY_STRING) {
 		snprintf(cl->err, sizeof cl->err, "%s: CLUSTER NODES: %s", who,
-		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-		freeReplyObject(r);
-		return -1;
+		    rn->type == REDIS_REPLY_ERROR ? rn->str : "unexpected reply");
+		goto done;
 	}
 	{
 		char e[200];
-		n = rc_parse_nodes(r->str, r->len, out, e, sizeof e);
+		n = rc_parse_nodes(rn->str, rn->len, out, e, sizeof e);
 		if (n < 0)
 			snprintf(cl->err, sizeof cl->err, "%s: %s", who, e);
 	}
 	cl->from_shards = 0;
-	freeReplyObject(r);
+done:
+	if (r != NULL)
+		freeReplyObject(r);
+	if (rn != NULL)
+		freeReplyObject(rn);
 	return n;
 }
 

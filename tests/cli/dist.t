@@ -326,6 +326,20 @@ exit_is 1 "nodes with a hung replica exits 1" rc-dist --timeout 0.5 nodes
 like "$OUT" "rc-dist: $rep: Resource temporarily unavailable" "naming it once"
 unlike "$OUT" "$rep: $rep" "not twice"
 ok "replica $rep resumed" cluster_cmd resume "${rep##*:}"
+# PFAIL is one node's suspicion, which only CLUSTER NODES shows: with a 1 s
+# node timeout on the seed alone, the seed suspects a paused replica after
+# 1 s while the others (5 s) cannot yet agree on FAIL.
+ok "replica $rep resumed and known ok" retry 20 rc-dist nodes
+ok "the seed's node timeout at 1 s" rcli $BASE CONFIG SET cluster-node-timeout 1000
+at_exit "rcli $BASE CONFIG SET cluster-node-timeout 5000 >/dev/null 2>&1"
+ok "replica $rep paused again" cluster_cmd pause "${rep##*:}"
+rep_pfail() { rcli $BASE CLUSTER NODES | awk -v a="$rep" 'index($2, a "@") == 1 && $3 ~ /fail\?/' | grep -q .; }
+ok "the seed suspects it" retry 4 rep_pfail
+exit_is 1 "nodes exits 1" rc-dist --timeout 0.3 nodes
+like "$(awk -F'\t' -v a="$rep" '$1 == a { print $12 }' <<<"$OUT")" "pfail" "and shows the replica's pfail flag"
+ok "replica $rep resumed" cluster_cmd resume "${rep##*:}"
+ok "the seed's node timeout back at 5 s" rcli $BASE CONFIG SET cluster-node-timeout 5000
+ok "replica $rep ok again" retry 20 rc-dist nodes
 ok "a password on replica $rep" rcli "${rep##*:}" CONFIG SET requirepass lab-secret
 exit_is 3 "a seed that wants a password exits 3" rc-dist -c "$rep" nodes
 like "$OUT" "NOAUTH.*\(the password comes from RC_AUTH or --askpass, the user from RC_USER\)" \
