@@ -362,6 +362,19 @@ ok "the cluster is ok again" cluster_wait_ok 30
 all_ok() { rc-dist slots >/dev/null 2>&1 && rc-dist keys >/dev/null 2>&1; }
 ok "slots and keys are healthy again" retry 30 all_ok
 
+# --- an ACL user that may not run CLUSTER SHARDS: the topology comes from NODES
+acl_all() {
+	local p
+	for p in $(cluster_ports); do
+		rcli "$p" ACL SETUSER "$@" >/dev/null || return 1
+	done
+}
+ok "user noshards on every node" acl_all noshards on '>pw' '+@all' '-cluster|shards' '~*'
+at_exit "for p in \$(cluster_ports); do rcli \$p ACL DELUSER noshards; done >/dev/null 2>&1"
+exit_is 0 "nodes as that user" env RC_USER=noshards RC_AUTH=pw rc-dist nodes
+is "$(grep -c . <<<"$OUT")" 6 "all six nodes, from CLUSTER NODES"
+ok "users gone" acl_all noshards off
+
 # --- a master down ------------------------------------------------------------
 victim=$(masters | tail -n1)
 ok "kill master $victim" cluster_cmd kill "${victim##*:}"
