@@ -906,15 +906,17 @@ cmd_events(struct ctx *c)
 	return RC_EX_OK;
 }
 
-/* Releases every expired hold of an event; *released counts them.  The
- * answer is the sweep's last (OK released available held sold total). */
+/* Releases every expired hold of an event, the waitlist served from each;
+ * *released and *offers count them.  The answer is the sweep's last (OK
+ * released available held sold total offers). */
 static void
-sweep_event(struct ctx *c, struct evkeys *k, struct answer *an, long *released)
+sweep_event(struct ctx *c, struct evkeys *k, struct answer *an, long *released,
+    long *offers)
 {
 	struct call call;
 	const char *w;
 
-	*released = 0;
+	*released = *offers = 0;
 	for (;;) {
 		call_init(&call, S_SWEEP, k);
 		call_arg(&call, "1000");
@@ -923,6 +925,7 @@ sweep_event(struct ctx *c, struct evkeys *k, struct answer *an, long *released)
 		if (strcmp(w, "NOEVENT") == 0)
 			die_noevent(k->id);
 		*released += atol(elem(an->r, 1));
+		*offers += atol(elem(an->r, 6));
 		if (atol(elem(an->r, 1)) < 1000)
 			return;
 		answer_free(an);
@@ -934,10 +937,10 @@ cmd_availability(struct ctx *c)
 {
 	struct evkeys k;
 	struct answer an;
-	long released;
+	long released, offers;
 
 	event_keys(&k, c->argv[0]);
-	sweep_event(c, &k, &an, &released);
+	sweep_event(c, &k, &an, &released, &offers);
 	header(c, "state\tseats");
 	rc_putf("available\t%s\nheld\t%s\nsold\t%s\n", elem(an.r, 2), elem(an.r, 3),
 	    elem(an.r, 4));
@@ -959,16 +962,16 @@ cmd_sweep(struct ctx *c)
 		ids = scan_events(c, &n);
 		own = 1;
 	}
-	header(c, "event\treleased");
+	header(c, "event\treleased\toffered");
 	for (i = 0; i < n; i++) {
 		struct evkeys k;
 		struct answer an;
-		long released;
+		long released, offers;
 		event_keys(&k, ids[i]);
-		sweep_event(c, &k, &an, &released);
+		sweep_event(c, &k, &an, &released, &offers);
 		answer_free(&an);
 		rc_put_field(ids[i], strlen(ids[i]), 1);
-		rc_putf("\t%ld\n", released);
+		rc_putf("\t%ld\t%ld\n", released, offers);
 	}
 	if (own) {
 		for (i = 0; i < n; i++)
@@ -1021,13 +1024,13 @@ cmd_seat_map(struct ctx *c)
 	struct answer an;
 	redisReply *meta, *seats;
 	struct rc_pipe *p;
-	long released;
+	long released, offers;
 	int nrows, per, rr, s;
 	size_t i;
 	char *st, rn[4];
 
 	event_keys(&k, id);
-	sweep_event(c, &k, &an, &released);
+	sweep_event(c, &k, &an, &released, &offers);
 	answer_free(&an);
 	/* One MULTI-free read is enough: both replies come from one node in
 	 * order, and a map is a picture of a moment anyway. */
@@ -1185,7 +1188,7 @@ cmd_confirm(struct ctx *c)
 	if (strcmp(w, "STATE") == 0) {
 		if (strcmp(elem(an.r, 1), "expired") == 0)
 			rc_die(RC_EX_NO, "reservation %s cannot be confirmed: its hold expired and "
-			    "the seats went back on sale (reserve again)", res);
+			    "the seats went back on sale or to the waitlist (reserve again)", res);
 		rc_die(RC_EX_NO, "reservation %s cannot be confirmed: it is %s", res,
 		    elem(an.r, 1));
 	}

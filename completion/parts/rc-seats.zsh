@@ -12,7 +12,7 @@ _rc-seats() {
 		'waitlist:join, list or leave the waitlist'
 		'load:many concurrent simulated users'
 		'audit:check every invariant of an event'
-		'sweep:release expired holds now'
+		'sweep:release expired holds now; the waitlist is served'
 	)
 	events=(${(f)"$(rc-seats -T events 2>/dev/null | cut -f1)"})
 	_arguments -s $_rc_common_args \

@@ -14,12 +14,7 @@ if rec.st ~= 'held' then
 	return { 'STATE', rec.st }
 end
 local seats = split(rec.s)
-local mark, args = 'S:' .. id, {}
-for _, s in ipairs(seats) do
-	args[#args + 1] = s
-	args[#args + 1] = mark
-end
-redis.call('HSET', K_SEATS, unpack(args))
+mark_seats(seats, 'S:' .. id)
 redis.call('HINCRBY', K_STATS, 'held', -#seats)
 redis.call('HINCRBY', K_STATS, 'sold', #seats)
 redis.call('ZREM', K_HOLDS, id)

@@ -45,6 +45,28 @@ local function save(id, rec)
 	redis.call('HSET', K_RES, id, cjson.encode(rec))
 end
 
+-- Points seats at a reservation: mark is 'H:<res>' (held) or 'S:<res>' (sold).
+local function mark_seats(seats, mark)
+	local args = {}
+	for _, s in ipairs(seats) do
+		args[#args + 1] = s
+		args[#args + 1] = mark
+	end
+	redis.call('HSET', K_SEATS, unpack(args))
+end
+
+-- A hold on seats (already checked free) for a reservation id.
+local function hold(id, seats, user, name, email, secs, now)
+	local x = now + secs * 1000
+	mark_seats(seats, 'H:' .. id)
+	redis.call('HINCRBY', K_STATS, 'held', #seats)
+	redis.call('HINCRBY', K_STATS, 'available', -#seats)
+	redis.call('ZADD', K_HOLDS, x, id)
+	save(id, { u = user, n = name, e = email, s = table.concat(seats, ','),
+		st = 'held', x = x, c = now })
+	return x
+end
+
 -- Gives a reservation's seats back (only seats that still point at it) and
 -- moves it to newstatus; returns the seats released.
 local function release(id, rec, newstatus)
@@ -71,21 +93,64 @@ local function release(id, rec, newstatus)
 	return freed
 end
 
--- Lazy expiry: holds whose time is up go back on sale, at most limit of them.
+-- Serves the waitlist from seats one release (a cancel, an expired hold)
+-- just freed, strictly first come first served: while the user at the head
+-- of the waitlist wants no more seats than this release freed and not yet
+-- offered, they get a hold on the next of those seats (reservation id
+-- EVENT.wSEQ, the event's hold time) and leave the waitlist.  Appends user,
+-- res, seats to out for each offer; returns how many offers were made.
+local function serve_waitlist(freed, now, out)
+	local next_seat, offers = 1, 0
+	while true do
+		local head = redis.call('ZRANGE', K_WL, 0, 0)
+		if #head == 0 then
+			break
+		end
+		local user = head[1]
+		local want = tonumber(redis.call('HGET', K_WLINFO, user) or '1')
+		if want > #freed - next_seat + 1 then
+			break
+		end
+		local got = {}
+		for j = next_seat, next_seat + want - 1 do
+			got[#got + 1] = freed[j]
+		end
+		next_seat = next_seat + want
+		local rid = EVENT_ID .. '.w' .. redis.call('HINCRBY', K_META, 'seq', 1)
+		local secs = tonumber(redis.call('HGET', K_META, 'hold'))
+		hold(rid, got, user, '', '', secs, now)
+		redis.call('ZREM', K_WL, user)
+		redis.call('HDEL', K_WLINFO, user)
+		out[#out + 1] = user
+		out[#out + 1] = rid
+		out[#out + 1] = table.concat(got, ',')
+		offers = offers + 1
+	end
+	return offers
+end
+
+-- A hold whose time is up: its seats are released and the waitlist is
+-- served from them, as a cancel does.  Returns the offers made.
+local function expire(id, rec, now)
+	return serve_waitlist(release(id, rec, 'expired'), now, {})
+end
+
+-- Lazy expiry: holds whose time is up go back on sale (or to the waitlist),
+-- at most limit of them.  Returns how many were released, and the offers.
 local function expire_holds(now, limit)
 	local ids = redis.call('ZRANGEBYSCORE', K_HOLDS, '-inf', now, 'LIMIT', 0, limit)
+	local offers = 0
 	for _, id in ipairs(ids) do
 		local raw = redis.call('HGET', K_RES, id)
 		if raw then
-			release(id, cjson.decode(raw), 'expired')
+			offers = offers + expire(id, cjson.decode(raw), now)
 		else
 			redis.call('ZREM', K_HOLDS, id)
 		end
 	end
-	return #ids
+	return #ids, offers
 end
 
--- A hold on seats (already checked free) for a reservation id.
 -- load_res(id): the reservation record and the time, its hold released
 -- first when it has expired (and up to 16 other expired holds with it); nil
 -- when there is no such reservation.
@@ -97,24 +162,8 @@ local function load_res(id)
 	local now = now_ms()
 	local rec = cjson.decode(raw)
 	if rec.st == 'held' and tonumber(rec.x) <= now then
-		release(id, rec, 'expired')
+		expire(id, rec, now)
 	end
 	expire_holds(now, 16)
 	return rec, now
-end
-
-local function hold(id, seats, user, name, email, secs, now)
-	local x = now + secs * 1000
-	local mark, args = 'H:' .. id, {}
-	for _, s in ipairs(seats) do
-		args[#args + 1] = s
-		args[#args + 1] = mark
-	end
-	redis.call('HSET', K_SEATS, unpack(args))
-	redis.call('HINCRBY', K_STATS, 'held', #seats)
-	redis.call('HINCRBY', K_STATS, 'available', -#seats)
-	redis.call('ZADD', K_HOLDS, x, id)
-	save(id, { u = user, n = name, e = email, s = table.concat(seats, ','),
-		st = 'held', x = x, c = now })
-	return x
 end

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# rc-seats on a real cluster: events, holds, confirm/cancel, waitlist, expiry,
-# NOSCRIPT, bad input and options of another command (exit 2, nothing
-# written), what fails at once (exit 3), and hundreds of concurrent reserves
-# from separate processes and from load: no seat granted twice, availability
-# adds up, audit clean.  Ports 15700-15705; a standalone redis-server on
-# 15708; nothing listens on 15709.
+# rc-seats on a real cluster: events, holds, confirm/cancel, waitlist, expiry
+# (which serves the waitlist), NOSCRIPT, bad input and options of another
+# command (exit 2, nothing written), what fails at once (exit 3), and hundreds
+# of concurrent reserves from separate processes and from load: no seat
+# granted twice, availability adds up, audit clean.  Ports 15700-15705; a
+# standalone redis-server on 15708; nothing listens on 15709.
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_redis
@@ -126,7 +126,7 @@ ok "a hold that expires unseen" rc-seats reserve --event conf --user gina --seat
 sleep 2.2
 is "$(rc-seats availability conf | sed -n 2p)" $'held\t2' "availability releases expired holds (frank's 2 stay)"
 ok "sweep" rc-seats sweep conf
-is "$OUT" $'conf\t0' "nothing left to sweep"
+is "$OUT" $'conf\t0\t0' "nothing left to sweep"
 ok "audit after all that" rc-seats audit conf
 is "$(field violations "$OUT")" 0 "no violations"
 
@@ -152,6 +152,43 @@ ok "the offer can be confirmed" rc-seats confirm "$offer"
 ok "waitlist leave" rc-seats waitlist leave --event small --user w3
 exit_is 1 "leaving twice" rc-seats waitlist leave --event small --user w3
 ok "audit small" rc-seats audit small
+
+# --- an expired hold serves the waitlist, as a cancel does ----------------------------------
+# Four events alike: a one-second hold on A1,A2 by h, w1 waiting for 2 seats
+# and w2 behind them for 2 more; each notices the expiry another way: sweep,
+# a reserve (lazy release), availability, a confirm of the expired hold.
+for e in xs xr xa xc; do
+	rc-seats create-event --name "Expiry $e" --rows 1 --seats 4 --price 1 --id "$e" >/dev/null
+	rc-seats reserve --event "$e" --user h --seats A1,A2 --hold 1 >"$T/$e.hold"
+	rc-seats waitlist join --event "$e" --user w1 --count 2 >/dev/null
+	rc-seats waitlist join --event "$e" --user w2 --count 2 >/dev/null
+done
+sleep 2.2
+# offer_of EVENT: w1's offer, read from the event's reservations
+offer_of() { rcli_c "$LAB_BASE" HKEYS "{event:$1}:res" | grep -E "^$1\.w[0-9]+$"; }
+# served EVENT HOW: w1 holds A1,A2, w2 still waits, the audit is clean
+served() {
+	local o
+	o=$(offer_of "$1")
+	like "$o" "^$1\.w[0-9]+\$" "$2: w1 got an offer"
+	o=$(rc-seats show "$o" 2>&1)
+	is "$(field user "$o") $(field status "$o") $(field seats "$o")" "w1 held A1,A2" \
+		"$2: the offer is a hold on the expired seats"
+	is "$(rc-seats waitlist list "$1")" $'1\tw2\t2' "$2: w1 left the waitlist, w2 waits"
+	ok "$2: audit" rc-seats audit "$1"
+}
+ok "sweep" rc-seats sweep xs
+is "$OUT" $'xs\t1\t1' "sweep released one hold and made one offer"
+served xs "sweep"
+exit_is 1 "a reserve after the expiry" rc-seats reserve --event xr --user late --seats A1
+like "$OUT" "conflict: seat A1 " "the waitlist came first: A1 is offered to w1"
+served xr "reserve"
+ok "availability after the expiry" rc-seats availability xa
+is "$OUT" $'available\t2\nheld\t2\nsold\t0' "availability: the offer holds the two seats"
+served xa "availability"
+exit_is 1 "confirm of the expired hold" rc-seats confirm "$(<"$T/xc.hold")"
+like "$OUT" "expired" "says it expired"
+served xc "confirm"
 
 # --- NOSCRIPT: a node that lost its scripts ---------------------------------------------
 for p in $(masters); do rcli "$p" SCRIPT FLUSH >/dev/null; done
