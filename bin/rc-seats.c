@@ -1410,6 +1410,7 @@ struct luser {
 struct lstats {
 	unsigned long started, ok, conflicts, errors, confirmed, cancelled, expired;
 	unsigned long ops, retries, unacked, lost_sales, redirects;
+	unsigned long done;     /* reservations carried to their end */
 };
 
 struct load;
@@ -1422,6 +1423,7 @@ struct lthread {
 	uint64_t rng;
 	struct rc_hist h;
 	struct lstats s;
+	atomic_ulong shown_ops, shown_done;     /* s.ops and s.done, for the progress bar */
 	int fatal;
 	char err[512];
 };
@@ -1434,6 +1436,7 @@ struct load {
 	uint64_t t0, t_end, t_hard;
 	atomic_long started;
 	atomic_int stop;
+	atomic_int running;     /* threads not finished yet */
 	FILE *log;
 	pthread_mutex_t logmu;
 };
@@ -1520,8 +1523,9 @@ user_call(struct load *L, struct luser *u, struct call *call, int eval)
 }
 
 static void
-user_done(struct luser *u)
+user_done(struct lthread *t, struct luser *u)
 {
+	t->s.done++;
 	u->state = U_IDLE;
 	u->tries = 0;
 	u->lost = 0;
@@ -1572,7 +1576,7 @@ user_reply(struct load *L, struct lthread *t, struct luser *u, redisReply *r, in
 		}
 		t->s.errors++;
 		lload_log(L, u->res, "error", r->type == REDIS_REPLY_ERROR ? r->str : "?");
-		user_done(u);
+		user_done(t, u);
 		return;
 	}
 	t->s.ops++;
@@ -1589,7 +1593,7 @@ user_reply(struct load *L, struct lthread *t, struct luser *u, redisReply *r, in
 			else if (roll < L->confirm_pct + L->cancel_pct)
 				u->state = U_CANCEL;
 			else
-				user_done(u);
+				user_done(t, u);
 			u->tries = 0;
 			u->lost = 0;
 			return;
@@ -1608,7 +1612,7 @@ user_reply(struct load *L, struct lthread *t, struct luser *u, redisReply *r, in
 				snprintf(t->err, sizeof t->err, "no event '%s'", L->k.id);
 			}
 		}
-		user_done(u);
+		user_done(t, u);
 		return;
 	case U_CONFIRM:
 		if (strcmp(w, "OK") == 0 || strcmp(w, "ALREADY") == 0) {
@@ -1629,7 +1633,7 @@ user_reply(struct load *L, struct lthread *t, struct luser *u, redisReply *r, in
 			}
 		} else
 			not_settled(L, t, u, r, w);
-		user_done(u);
+		user_done(t, u);
 		return;
 	case U_CANCEL:
 		if (strcmp(w, "OK") == 0 || strcmp(w, "ALREADY") == 0) {
@@ -1637,7 +1641,7 @@ user_reply(struct load *L, struct lthread *t, struct luser *u, redisReply *r, in
 			lload_log(L, u->res, "cancelled", u->seats);
 		} else
 			not_settled(L, t, u, r, w);
-		user_done(u);
+		user_done(t, u);
 		return;
 	}
 }
@@ -1672,6 +1676,7 @@ load_thread(void *arg)
 		t->fatal = 1;
 		snprintf(t->err, sizeof t->err, "%s%s", cl.err, hint);
 		free(batch);
+		atomic_fetch_sub(&L->running, 1);
 		return NULL;
 	}
 	p = rc_pipe_new(&cl);
@@ -1730,13 +1735,47 @@ load_thread(void *arg)
 			user_reply(L, t, &t->u[batch[i]], r, clean, t1);
 		}
 		rc_pipe_reset(p);
+		atomic_store_explicit(&t->shown_ops, t->s.ops, memory_order_relaxed);
+		atomic_store_explicit(&t->shown_done, t->s.done, memory_order_relaxed);
 	}
 	rc_pipe_free(p);
 	t->s.redirects = cl.nmoved + cl.nask;
 	t->s.retries += cl.nretry;
 	rc_cluster_close(&cl);
 	free(batch);
+	atomic_fetch_sub(&L->running, 1);
 	return NULL;
+}
+
+/* A progress bar on stderr while the threads run, when it is a terminal:
+ * reservations done of --requests, or seconds of --duration, with the
+ * script calls a second so far. */
+static void
+load_progress(struct load *L, struct lthread *th, double secs)
+{
+	struct rc_progress pr;
+	char extra[128];
+
+	rc_progress_start(&pr, L->requests > 0 ? "load" : "load (s)",
+	    L->requests > 0 ? (uint64_t)L->requests : (uint64_t)secs);
+	if (!pr.active)
+		return;
+	for (;;) {
+		unsigned long ops = 0, done = 0;
+		double el = (double)(rc_now_us() - L->t0) / 1e6;
+		int i, running = atomic_load(&L->running);
+		for (i = 0; i < L->threads; i++) {
+			ops += atomic_load_explicit(&th[i].shown_ops, memory_order_relaxed);
+			done += atomic_load_explicit(&th[i].shown_done, memory_order_relaxed);
+		}
+		snprintf(extra, sizeof extra, "%lu ops, %.0f ops/s", ops,
+		    el > 0 ? (double)ops / el : 0);
+		rc_progress_step(&pr, L->requests > 0 ? done : (uint64_t)el, extra);
+		if (running == 0)
+			break;
+		rc_sleep_ms(100);
+	}
+	rc_progress_end(&pr);
 }
 
 static void
@@ -1803,6 +1842,7 @@ cmd_load(struct ctx *c)
 		    L.per);
 
 	th = rc_calloc((size_t)L.threads, sizeof *th);
+	atomic_store(&L.running, L.threads);
 	L.t0 = rc_now_us();
 	L.t_end = L.t0 + (uint64_t)(secs * 1e6);
 	L.t_hard = L.t0 + (uint64_t)((secs + c->retry_s + 60 + (L.requests ? 3600 : 0)) * 1e6);
@@ -1818,6 +1858,7 @@ cmd_load(struct ctx *c)
 		if (pthread_create(&th[i].tid, NULL, load_thread, &th[i]) != 0)
 			rc_die(RC_EX_USAGE, "cannot start a thread");
 	}
+	load_progress(&L, th, secs);
 	memset(&s, 0, sizeof s);
 	rc_hist_init(&h);
 	for (i = 0; i < L.threads; i++) {

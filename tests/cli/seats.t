@@ -368,6 +368,19 @@ is "$(awk -F'\t' '$2 == "confirmed" { print $3 }' "$T/load.log" | tr ',' '\n' | 
 	"no seat confirmed twice (from load's log)"
 ok "audit after load" rc-seats audit lt
 
+# A progress bar on stderr when it is a terminal (script(1) gives it one),
+# none otherwise; the TSV on stdout is the same either way.
+if command -v script >/dev/null 2>&1; then
+	ok "load with stderr on a terminal" script -qec \
+		"rc-seats load --event lt --users 10 --requests 300 >'$T/tty.tsv'" "$T/typescript"
+	like "$(<"$T/typescript")" $'\r\e\\[Kload [^\r]* 300/300 [^\r]* ops/s' "a progress bar, to 300/300"
+	is "$(cut -f1 "$T/tty.tsv" | tr '\n' ' ')" "$(cut -f1 <<<"$L" | tr '\n' ' ')" "the same TSV rows on stdout"
+else
+	skip "script(1) is not installed" 3
+fi
+rc-seats load --event lt --users 10 --requests 300 >/dev/null 2>"$T/load.err"
+is "$(<"$T/load.err")" "" "no progress bar when stderr is not a terminal"
+
 ok "load --random --durable --duration" rc-seats load --event lt --users 20 --seats 2 --random \
 	--duration 2 --durable --cancel 50 --confirm 50
 is "$(field errors "$OUT")" 0 "no errors"
