@@ -1,5 +1,6 @@
 -- seats_lib: the part every rc-seats script shares; rc-seats prepends it to
--- each seats_*.lua before loading it, so one script is one self-contained text.
+-- each seats_*.lua, so one script is one self-contained text, run by the
+-- SHA-1 of that text (EVALSHA; EVAL when a node answers NOSCRIPT).
 --
 -- Every key of an event shares the hash tag {event:ID} and is passed in KEYS,
 -- always in this order:
