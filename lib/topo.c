@@ -337,12 +337,16 @@ shard_node(struct rc_node *n, const redisReply *nr, const char *master_id)
 	if (reply_str(map_get(nr, "id"), n->id, sizeof n->id) < 0 ||
 	    !is_id(n->id, strlen(n->id)))
 		return -1;
-	if (reply_int(map_get(nr, "port"), &port) < 0 || port < 0 || port > 65535) {
-		/* A TLS-only node has tls-port instead. */
-		if (reply_int(map_get(nr, "tls-port"), &port) < 0 || port < 0 ||
-		    port > 65535)
-			return -1;
-	}
+	/* A TLS-only node has tls-port instead.  A node with neither (Redis
+	 * 7.0 leaves both out for a "noaddr" node: an id gossip spread again
+	 * after CLUSTER FORGET) is kept with port 0 and no address, as CLUSTER
+	 * NODES shows it (":0@0 master,noaddr"), not a reason to refuse the
+	 * whole reply. */
+	if (reply_int(map_get(nr, "port"), &port) < 0 &&
+	    reply_int(map_get(nr, "tls-port"), &port) < 0)
+		port = 0;
+	if (port < 0 || port > 65535)
+		return -1;
 	n->addr.port = (int)port;
 	/* The endpoint is what clients are told to use; "?" means unknown. */
 	if (reply_str(map_get(nr, "endpoint"), ep, sizeof ep) < 0 || ep[0] == '\0' ||
@@ -351,8 +355,10 @@ shard_node(struct rc_node *n, const redisReply *nr, const char *master_id)
 			ep[0] = '\0';
 	}
 	snprintf(n->addr.host, sizeof n->addr.host, "%s", ep);
-	if (ep[0] == '\0')
+	if (ep[0] == '\0' || port == 0) {
 		n->flags |= RC_NF_NOADDR;
+		n->addr.host[0] = '\0';
+	}
 	if (reply_str(map_get(nr, "role"), role, sizeof role) < 0)
 		return -1;
 	if (strcmp(role, "master") == 0)

@@ -93,6 +93,36 @@ main(void)
 		freeReplyObject(r);
 	}
 	{
+		/* Redis 7.0: a "noaddr" ghost (gossip spread it again after
+		 * CLUSTER FORGET) comes with no port and no ip, in a shard of
+		 * its own, after a good one. */
+		static const char resp[] =
+		    "*2\r\n*4\r\n$5\r\nslots\r\n*2\r\n:0\r\n:16383\r\n"
+		    "$5\r\nnodes\r\n*1\r\n"
+		    "*12\r\n$2\r\nid\r\n$40\r\n" A "\r\n$4\r\nport\r\n:7001\r\n"
+		    "$2\r\nip\r\n$9\r\n127.0.0.1\r\n$8\r\nendpoint\r\n$9\r\n127.0.0.1\r\n"
+		    "$4\r\nrole\r\n$6\r\nmaster\r\n$6\r\nhealth\r\n$6\r\nonline\r\n"
+		    "*4\r\n$5\r\nslots\r\n*0\r\n$5\r\nnodes\r\n*1\r\n"
+		    "*8\r\n$2\r\nid\r\n$40\r\n" D "\r\n"
+		    "$8\r\nendpoint\r\n$1\r\n?\r\n"
+		    "$4\r\nrole\r\n$6\r\nmaster\r\n$6\r\nhealth\r\n$4\r\nfail\r\n";
+		redisReply *r = rc_reply_make(resp, sizeof resp - 1);
+
+		k = rc_parse_shards(r, &n, err, sizeof err);
+		if (!is_int(k, 2, "a noaddr node without port or ip does not spoil the reply"))
+			printf("# %s\n", err);
+		if (k == 2) {
+			is_int(n[0].nslots, 16384, "the good shard is read");
+			is_str(n[1].id, D, "the ghost is kept");
+			is_int(n[1].addr.port, 0, "with port 0");
+			is_str(n[1].addr.host, "", "and no address");
+			ok(n[1].flags & RC_NF_NOADDR && n[1].flags & RC_NF_MASTER &&
+			    n[1].flags & RC_NF_FAIL, "flagged noaddr, master, fail");
+			rc_nodes_free(n, k);
+		}
+		freeReplyObject(r);
+	}
+	{
 		struct rc_range rr[3] = { { 0, 10 }, { 12, 12 }, { 100, 16383 } };
 		is_str(rc_ranges_fmt(rr, 3, buf, sizeof buf), "0-10,12,100-16383", "ranges format");
 		is_str(rc_ranges_fmt(rr, 3, buf, 8), "0-10...", "and are cut with ...");
