@@ -438,7 +438,10 @@ run_moves(struct ctx *c, struct rc_cluster *cl, const struct rc_move *mv, int n)
 		print_plan(mv, n);
 		return RC_EX_OK;
 	}
-	check_open(cl, mv, n);
+	/* fix finishes slots that are open by definition, some towards the
+	 * successor of a target that failed over. */
+	if (!c->fix_rows)
+		check_open(cl, mv, n);
 	if (c->o.header && !c->fix_rows)
 		rc_puts("#slot\tfrom\tto\tkeys\tms\n");
 	c->m.on_slot = on_slot;
@@ -1099,6 +1102,12 @@ fix_row(int slot, const char *action, const char *from, const char *to, long key
 	rc_putf("%d\t%s\t%s\t%s\t%ld\n", slot, action, from, to, keys);
 }
 
+static int
+live_master(const struct rc_node *n)
+{
+	return rc_node_is_master(n) && !(n->flags & (RC_NF_FAIL | RC_NF_NOADDR));
+}
+
 /* An open slot: roll back when the other side holds none of its keys and
  * does not own it, else finish the move (no key is ever dropped). */
 static int
@@ -1117,6 +1126,49 @@ fix_open(struct ctx *c, struct rc_cluster *cl, struct rc_open *op, int nop)
 			    op[i].slot, src == NULL ? op[i].src : op[i].dst);
 			rc = RC_EX_NO;
 			continue;
+		}
+		/* A side that failed over (dead, or a replica now): its
+		 * successor is the live master that holds what it had. */
+		if (!live_master(src) && (src = rc_cluster_owner(cl, op[i].slot)) == NULL) {
+			rc_warn("slot %d: its source %.12s is down and nobody owns the "
+			    "slot: cannot fix it yet", op[i].slot, op[i].src);
+			rc = RC_EX_NO;
+			continue;
+		}
+		if (!live_master(dst) || dst == src) {
+			struct rc_node *d = NULL;
+			int j, many = 0;
+			for (j = 0; j < cl->nnodes; j++) {
+				struct rc_node *m = cl->nodes[j];
+				long k;
+				if (m == src || !live_master(m))
+					continue;
+				if ((k = count_keys(cl, m, op[i].slot)) > 0) {
+					many += d != NULL;
+					d = m;
+				}
+			}
+			if (many) {
+				rc_warn("slot %d: its keys are on several masters besides "
+				    "%s: cannot fix it", op[i].slot, addr_of(src));
+				rc = RC_EX_NO;
+				continue;
+			}
+			if (d == NULL) {
+				/* Nobody else holds its keys: close it on the
+				 * source, which owns it. */
+				char num[16];
+				redisReply *r;
+				snprintf(num, sizeof num, "%d", op[i].slot);
+				r = node_cmd(cl, src, "CLUSTER SETSLOT %s STABLE%s", num, "");
+				if (!reply_ok(r))
+					rc_die(RC_EX_CLUSTER, "slot %d: SETSLOT STABLE on %s: %s",
+					    op[i].slot, addr_of(src), r ? r->str : src->err);
+				freeReplyObject(r);
+				fix_row(op[i].slot, "rolled-back", src->id, op[i].dst, 0);
+				continue;
+			}
+			dst = d;
 		}
 		kd = count_keys(cl, dst, op[i].slot);
 		if (kd < 0 || count_keys(cl, src, op[i].slot) < 0)
@@ -1243,6 +1295,14 @@ cmd_fix(struct ctx *c, int argc)
 	rc_cluster_refresh(&cl);
 	if (rc == RC_EX_OK)
 		rc = fix_uncovered(c, &cl);
+	/* Like a move: done when every node sees the repaired map. */
+	if (rc == RC_EX_OK) {
+		char why[300];
+		if (rc_cluster_refresh(&cl) == 0 &&
+		    wait_agreed(c, &cl, 0, why, sizeof why) < 0)
+			rc_warn("fixed, but the nodes do not agree after %d s: %s",
+			    c->wait_s, why);
+	}
 	rc_cluster_close(&cl);
 	return rc;
 }
@@ -1463,8 +1523,10 @@ cmd_del_node(struct ctx *c, int argc, char **argv)
 		rc_die(RC_EX_USAGE, "del-node: %s is the only node", addr_of(gone));
 	snprintf(what, sizeof what, "remove %s (%.12s%s) from the cluster",
 	    addr_of(gone), gone->id, gone->nslots ? ", draining its slots" : "");
-	confirm(c, what);
-	/* 1. Drain: its slots spread over the other masters. */
+	if (!c->dry_run)
+		confirm(c, what);
+	/* 1. Drain: its slots spread over the other masters (with --dry-run
+	 * only the plan is printed, and nothing else happens). */
 	if (rc_node_is_master(gone) && gone->nslots > 0) {
 		struct rc_move *mv = NULL;
 		struct rc_plan_opts po;
@@ -1481,6 +1543,12 @@ cmd_del_node(struct ctx *c, int argc, char **argv)
 		if (n < gone->nslots)
 			rc_die(RC_EX_NO, "del-node: no other master to take %s's slots",
 			    addr_of(gone));
+		if (c->dry_run) {
+			print_plan(mv, n);
+			free(mv);
+			rc_cluster_close(&cl);
+			return RC_EX_OK;
+		}
 		if ((rc = run_moves(c, &cl, mv, n)) != RC_EX_OK)
 			rc_die(rc, "del-node: %s still has slots; nothing was forgotten",
 			    addr_of(gone));
@@ -1491,6 +1559,14 @@ cmd_del_node(struct ctx *c, int argc, char **argv)
 		if (gone == NULL)
 			rc_die(RC_EX_CLUSTER, "del-node: node %.12s vanished", id);
 	}
+	if (c->dry_run) {
+		rc_cluster_close(&cl);
+		return RC_EX_OK;        /* no slots to drain: nothing to print */
+	}
+	/* Never forget a master that still serves slots. */
+	if (rc_node_is_master(gone) && gone->nslots > 0)
+		rc_die(RC_EX_CLUSTER, "del-node: %s still has %d slots; nothing was "
+		    "forgotten", addr_of(gone), gone->nslots);
 	deadline = rc_now() + c->wait_s;
 	/* 2. Its replicas follow another master. */
 	for (i = 0; i < cl.nnodes; i++) {
@@ -1516,8 +1592,14 @@ cmd_del_node(struct ctx *c, int argc, char **argv)
 		struct rc_node *n = cl.nodes[i];
 		redisReply *rep;
 
-		if (n == gone || (n->flags & (RC_NF_FAIL | RC_NF_NOADDR)))
+		if (n == gone)
 			continue;
+		if (n->flags & (RC_NF_FAIL | RC_NF_NOADDR)) {
+			rc_warn("%s is down and cannot forget node %.12s: when it is "
+			    "back, it may announce it again (a noaddr ghost); run "
+			    "'rc-reshard -y del-node %s' again then", addr_of(n), id, id);
+			continue;
+		}
 		rep = node_cmd(&cl, n, "CLUSTER FORGET %s%s", id, "");
 		if (rep == NULL)
 			rc_die(RC_EX_CLUSTER, "%s", n->err);
@@ -1547,6 +1629,53 @@ enum {
 	O_THRESHOLD, O_BY, O_DRY_RUN, O_REPLACE, O_BATCH, O_PARALLEL, O_CHUNK,
 	O_MTIMEOUT, O_WAIT
 };
+
+/* Which command takes which of rc-reshard's own options: an option given to a
+ * command it does not belong to is a usage error, never silently ignored
+ * (del-node --dry-run must not delete a node). */
+#define OB(o) (1u << ((o) - O_REPLICA + 2))
+#define OB_R 1u
+#define OB_Y 2u
+#define OB_MIG (OB(O_REPLACE) | OB(O_BATCH) | OB(O_PARALLEL) | OB(O_CHUNK) | \
+	OB(O_MTIMEOUT) | OB(O_WAIT))
+#define OB_REB (OB(O_WEIGHT) | OB(O_USE_EMPTY) | OB(O_THRESHOLD) | OB(O_BY))
+static const struct {
+	const char *cmd;
+	unsigned ok;
+} cmd_opts[] = {
+	{ "create", OB_R | OB(O_WAIT) },
+	{ "check", 0 },
+	{ "fix", OB_Y | OB(O_DRY_RUN) | OB_MIG },
+	{ "add-node", OB(O_REPLICA) | OB(O_REPLICA_OF) | OB(O_WAIT) },
+	{ "del-node", OB_Y | OB(O_DRY_RUN) | OB_MIG },
+	{ "plan", OB(O_FROM) | OB(O_TO) | OB(O_SLOTS) | OB_REB },
+	{ "apply", OB_Y | OB(O_DRY_RUN) | OB_MIG },
+	{ "move", OB_Y | OB(O_FROM) | OB(O_TO) | OB(O_SLOTS) | OB(O_DRY_RUN) | OB_MIG },
+	{ "rebalance", OB_Y | OB_REB | OB(O_DRY_RUN) | OB_MIG },
+};
+
+static void
+check_opts(const char *cmd, unsigned given, const struct option *lo)
+{
+	size_t i;
+	int b;
+
+	for (i = 0; i < sizeof cmd_opts / sizeof cmd_opts[0]; i++)
+		if (strcmp(cmd, cmd_opts[i].cmd) == 0)
+			break;
+	if (i == sizeof cmd_opts / sizeof cmd_opts[0])
+		return;         /* unknown command: main says so */
+	for (b = 0; b < 32; b++) {
+		const struct option *o;
+		int val = b == 0 ? 'r' : b == 1 ? 'y' : O_REPLICA + b - 2;
+
+		if (!(given & (1u << b)) || (cmd_opts[i].ok & (1u << b)))
+			continue;
+		for (o = lo; o->name != NULL && o->val != val; o++)
+			;
+		rc_die(RC_EX_USAGE, "%s does not take --%s", cmd, o->name ? o->name : "?");
+	}
+}
 
 static long
 num_arg(const char *opt, const char *s, long lo, long hi)
@@ -1586,6 +1715,7 @@ main(int argc, char **argv)
 	struct ctx c;
 	const char *cmd;
 	char *end;
+	unsigned given = 0;
 	int ch;
 
 	rc_init(argv[0]);
@@ -1598,6 +1728,8 @@ main(int argc, char **argv)
 	c.wspec = rc_calloc((size_t)argc + 1, sizeof *c.wspec);
 	while ((ch = rc_getopt(&c.o, argc, argv, "r:y", longopts,
 	    usage)) != -1) {
+		if (ch == 'r' || ch == 'y' || (ch >= O_REPLICA && ch <= O_WAIT))
+			given |= ch == 'r' ? OB_R : ch == 'y' ? OB_Y : OB(ch);
 		switch (ch) {
 		case 'r':
 			c.replicas = (int)num_arg("-r", optarg, 0, 100);
@@ -1673,6 +1805,9 @@ main(int argc, char **argv)
 	}
 	cmd = *argv++;
 	argc--;
+	check_opts(cmd, given, longopts);
+	if (c.as_replica && c.replica_of != NULL)
+		rc_die(RC_EX_USAGE, "add-node: give --replica or --replica-of, not both");
 	if (strcmp(cmd, "create") == 0)
 		return cmd_create(&c, argc, argv);
 	if (strcmp(cmd, "check") == 0)

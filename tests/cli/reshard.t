@@ -213,6 +213,18 @@ like "$OUT" $'\t'"replica"$'\t'"$M0\$" "the master that had lost its replica get
 ok "clean at the end" rc-reshard check
 unlike "$OUT" "no-replica" "every master has a replica again"
 
+# --- options that do not belong to a command; del-node --dry-run -------------------
+exit_is 2 "add-node does not take --dry-run" rc-reshard add-node 127.0.0.1:$((BASE + 6)) --dry-run
+like "$OUT" "add-node does not take --dry-run" "and says so"
+exit_is 2 "check does not take --yes" rc-reshard -y check
+exit_is 2 "--replica and --replica-of together" \
+	rc-reshard add-node 127.0.0.1:$((BASE + 6)) --replica --replica-of $M0
+nslots=$(rcli $BASE cluster nodes | grep myself | awk '{ n = 0; for (i = 9; i <= NF; i++) { if ($i ~ /^\[/) continue; split($i, r, "-"); n += (r[2] == "" ? 1 : r[2] - r[1] + 1) } print n }')
+ok "del-node --dry-run of a master with slots" rc-reshard -y del-node --dry-run 127.0.0.1:$BASE
+is "$(grep -c "$M0" <<<"$OUT")" "$nslots" "prints its drain plan: every one of its $nslots slots"
+is "$(rcli $((BASE + 1)) cluster nodes | grep -c "^$M0 ")" 1 "and the node is still known"
+ok "and the cluster untouched" rc-reshard check
+
 # --- add-node shortens the new node's join delay, and always puts it back ----------
 # A paused master keeps the join from completing: add-node gives up after
 # --wait (well inside the node timeout, so nothing fails over).

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# rc-reshard: the target of a move dies mid-way and its replica takes over.
+# The slots left open point at a node that is gone (or a replica now): fix
+# finishes them on the successor, no key is lost, and the cluster is clean.
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/cli/keys.sh
+. "$(dirname "$0")/keys.sh"
+require_redis
+
+BASE=15500
+cluster_up $BASE 3 1 2000 >/dev/null || bail_file "no cluster"
+
+NKEYS=30000
+masters() { rcli $BASE cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ && NF > 8 { split($2, a, "[:@]"); print a[2] }'; }
+id_of() { rcli "$1" cluster myid | tr -d '\r'; }
+M0=$(id_of $BASE)
+M1=$(id_of $((BASE + 1)))
+# The replica of the second master: it takes over when its master dies.
+succ=$(rcli $BASE cluster nodes | awk -v m="$M1" '$4 == m { split($2, a, "[:@]"); print a[2] }')
+[[ -n $succ ]] || bail_file "no replica for the second master"
+
+ok "load $NKEYS keys" load_keys
+
+# 1. A move whose target is killed: it stops, and says which node.
+timeout 20 rc-reshard --timeout 1 move --from "$M0" --to "$M1" --slots 3000 \
+	>"$T/move.out" 2>"$T/move.err" &
+pid=$!
+sleep 0.2
+cluster_cmd kill $((BASE + 1)) >/dev/null
+wait $pid
+note "move exited $? after $(wc -l <"$T/move.out") slots: $(tail -n1 "$T/move.err")"
+promoted() { rcli "$succ" role | head -n1 | grep -qx master; }
+ok "the target's replica takes over" retry 30 promoted
+ok "the dead node comes back" cluster_cmd start $((BASE + 1))
+back() { rcli $((BASE + 1)) role | head -n1 | grep -qx slave; }
+ok "as a replica of its successor" retry 30 back
+ok "fix -y repairs what the move left" rc-reshard -y fix
+ok "check is clean" retry 20 rc-reshard check
+ok "every key there, once, with its value" verify_keys
+
+# 2. The same, made exactly: slots half moved to a master that then dies.
+# The source still says MIGRATING to the dead node's id; the keys that had
+# moved are on its replica, a master now.
+M1=$(id_of "$succ")
+succ2=$(rcli $BASE cluster nodes | awk -v m="$M1" '$4 == m { split($2, a, "[:@]"); print a[2] }')
+[[ -n $succ2 ]] || bail_file "no replica for $succ"
+own=$(rcli $BASE cluster nodes | grep myself | awk '{ print $9 }')
+slots=()
+s=${own%%-*}
+while ((${#slots[@]} < 3)); do
+	[[ $(rcli $BASE cluster countkeysinslot "$s") -ge 2 ]] && slots+=("$s")
+	s=$((s + 1))
+done
+moved=0
+for s in "${slots[@]}"; do
+	rcli "$succ" cluster setslot "$s" importing "$M0" >/dev/null
+	rcli $BASE cluster setslot "$s" migrating "$M1" >/dev/null
+	k=$(rcli $BASE cluster getkeysinslot "$s" 1)
+	[[ $(rcli $BASE migrate 127.0.0.1 "$succ" "$k" 0 5000) == OK ]] && moved=$((moved + 1))
+done
+is "$moved" 3 "a key of each of 3 slots moved by hand to $succ"
+exit_is 1 "check reports the open slots" rc-reshard check
+ok "the half-way target is killed" cluster_cmd kill "$succ"
+promoted2() { rcli "$succ2" role | head -n1 | grep -qx master; }
+ok "its replica takes over" retry 30 promoted2
+ok "fix -y with the target gone" rc-reshard -y fix
+is "$(grep -c $'\tfinished\t' <<<"$OUT")" 3 "finishes the 3 slots on the successor"
+for s in "${slots[@]}"; do
+	is "$(rcli $BASE cluster countkeysinslot "$s") $(rcli "$succ2" cluster countkeysinslot "$s" | sed 's/^[1-9][0-9]*$/some/')" \
+		"0 some" "slot $s: its keys left the source for the successor"
+done
+ok "the dead node comes back" cluster_cmd start "$succ"
+back2() { rcli "$succ" role | head -n1 | grep -qx slave; }
+ok "as a replica" retry 30 back2
+ok "check is clean" retry 20 rc-reshard check
+ok "redis-cli agrees" bash -c "! redis-cli -p $BASE --cluster check 127.0.0.1:$BASE | grep -q -E 'ERR|WARNING'"
+ok "every key still there" verify_keys
+
+done_testing
