@@ -1102,6 +1102,23 @@ fix_row(int slot, const char *action, const char *from, const char *to, long key
 	rc_putf("%d\t%s\t%s\t%s\t%ld\n", slot, action, from, to, keys);
 }
 
+/* Closes slot on side (SETSLOT STABLE) and reports it rolled back. */
+static void
+roll_back_on(struct rc_cluster *cl, struct rc_node *side, int slot, const char *from,
+    const char *to)
+{
+	char num[16];
+	redisReply *r;
+
+	snprintf(num, sizeof num, "%d", slot);
+	r = node_cmd(cl, side, "CLUSTER SETSLOT %s STABLE%s", num, "");
+	if (!reply_ok(r))
+		rc_die(RC_EX_CLUSTER, "slot %d: SETSLOT STABLE on %s: %s", slot,
+		    addr_of(side), r ? r->str : side->err);
+	freeReplyObject(r);
+	fix_row(slot, "rolled-back", from, to, 0);
+}
+
 static int
 live_master(const struct rc_node *n)
 {
@@ -1157,15 +1174,7 @@ fix_open(struct ctx *c, struct rc_cluster *cl, struct rc_open *op, int nop)
 			if (d == NULL) {
 				/* Nobody else holds its keys: close it on the
 				 * source, which owns it. */
-				char num[16];
-				redisReply *r;
-				snprintf(num, sizeof num, "%d", op[i].slot);
-				r = node_cmd(cl, src, "CLUSTER SETSLOT %s STABLE%s", num, "");
-				if (!reply_ok(r))
-					rc_die(RC_EX_CLUSTER, "slot %d: SETSLOT STABLE on %s: %s",
-					    op[i].slot, addr_of(src), r ? r->str : src->err);
-				freeReplyObject(r);
-				fix_row(op[i].slot, "rolled-back", src->id, op[i].dst, 0);
+				roll_back_on(cl, src, op[i].slot, src->id, op[i].dst);
 				continue;
 			}
 			dst = d;
@@ -1176,18 +1185,8 @@ fix_open(struct ctx *c, struct rc_cluster *cl, struct rc_open *op, int nop)
 			    kd < 0 ? dst->err : src->err);
 		if (kd == 0 && rc_cluster_owner(cl, op[i].slot) != dst &&
 		    !(op[i].migrating && op[i].importing)) {
-			struct rc_node *side = op[i].importing ? dst : src;
-			redisReply *r;
-			{
-				char num[16];
-				snprintf(num, sizeof num, "%d", op[i].slot);
-				r = node_cmd(cl, side, "CLUSTER SETSLOT %s STABLE%s", num, "");
-			}
-			if (!reply_ok(r))
-				rc_die(RC_EX_CLUSTER, "slot %d: SETSLOT STABLE on %s: %s",
-				    op[i].slot, addr_of(side), r ? r->str : side->err);
-			freeReplyObject(r);
-			fix_row(op[i].slot, "rolled-back", src->id, dst->id, 0);
+			roll_back_on(cl, op[i].importing ? dst : src, op[i].slot, src->id,
+			    dst->id);
 			continue;
 		}
 		mv[n].slot = op[i].slot;
