@@ -694,6 +694,10 @@ node_empty_or_die(redisContext *x, const char *who)
 
 	if (r == NULL)
 		rc_die(RC_EX_CLUSTER, "%s: %s", who, x->errstr);
+	if (r->type == REDIS_REPLY_ERROR && (strncmp(r->str, "NOAUTH", 6) == 0 ||
+	    strncmp(r->str, "WRONGPASS", 9) == 0 || strncmp(r->str, "NOPERM", 6) == 0))
+		rc_die(RC_EX_CLUSTER, "%s: %s (the password comes from RC_AUTH or "
+		    "--askpass, the user from RC_USER)", who, r->str);
 	if (r->type == REDIS_REPLY_ERROR)
 		rc_die(RC_EX_USAGE, "%s is not a cluster node (%s): start it with "
 		    "cluster-enabled yes", who, r->str);

@@ -230,6 +230,10 @@ ok "and the cluster untouched" rc-reshard check
 # --wait (well inside the node timeout, so nothing fails over).
 cluster_cmd add $((BASE + 6)) >/dev/null || bail_file "cannot start node $((BASE + 6))"
 is "$(rcli $((BASE + 6)) config get cluster-node-timeout | tail -1)" 5000 "a spare node with timeout 5000"
+ok "a password on it" rcli $((BASE + 6)) CONFIG SET requirepass sec
+exit_is 3 "create without the password exits 3" rc-reshard create 127.0.0.1:$((BASE + 6))
+like "$OUT" "NOAUTH.*the password comes from RC_AUTH" "and says where the password comes from"
+ok "no password again" bash -c "redis-cli -a sec --no-auth-warning -p $((BASE + 6)) CONFIG SET requirepass ''"
 cluster_cmd pause $((BASE + 2)) >/dev/null
 exit_is 3 "add-node gives up when a node does not answer" \
 	rc-reshard --timeout 0.5 --wait 1 add-node 127.0.0.1:$((BASE + 6))
