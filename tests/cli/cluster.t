@@ -174,6 +174,7 @@ like "$OUT" "usage: .*up \[-m masters\]" "and prints usage"
 
 # --- down and up: restart from saved state -----------------------------------
 ids=$(myids)
+ok "a key written before down" rcli_c 15000 SET lab:kept yes
 ok "down" cluster_cmd down
 status=$(cluster_cmd status)
 rc=$?
@@ -192,6 +193,7 @@ for p in $NODES; do
 	[[ $(info_field "$p" cluster_state):$(info_field "$p" cluster_slots_ok) == ok:16384 ]] || bad+=" $p"
 done
 is "$bad" "" "every node is ok with 16384 slots after the restart"
+is "$(rcli_c 15000 GET lab:kept)" yes "keys survive down and up (SHUTDOWN SAVE)"
 
 # --- clean -----------------------------------------------------------------
 ok "clean" cluster_cmd clean
