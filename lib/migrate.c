@@ -37,7 +37,22 @@ struct engine {
 	pthread_mutex_t mu;
 	int failed, unreachable, abort;
 	char err[512];
+	/* One lock per source node: at most one MIGRATE at a time on it. */
+	const char **srcid;
+	pthread_mutex_t *srcmu;
+	int nsrc;
 };
+
+static pthread_mutex_t *
+source_lock(struct engine *e, const char *id)
+{
+	int i;
+
+	for (i = 0; i < e->nsrc; i++)
+		if (strcmp(e->srcid[i], id) == 0)
+			break;
+	return &e->srcmu[i];   /* every job's source is there (rc_migrate) */
+}
 
 /* Where one slot of a job stands. */
 enum { S_ACTIVE, S_KEYSDONE, S_DONE, S_FAILED };
@@ -124,14 +139,51 @@ rtext(const redisReply *r)
 	return "unexpected reply";
 }
 
-/* A transient failure worth another try. */
+/* A transient failure worth another try.  MIGRATE passes on the target's
+ * own error wrapped: "ERR Target instance replied with error: CLUSTERDOWN
+ * ..." (a target that just joined or restarted), so the code is looked
+ * for there too. */
 static int
 transient(const redisReply *r)
 {
-	return r != NULL && r->type == REDIS_REPLY_ERROR &&
-	    (strncmp(r->str, "IOERR", 5) == 0 || strncmp(r->str, "TRYAGAIN", 8) == 0 ||
-	     strncmp(r->str, "CLUSTERDOWN", 11) == 0 || strncmp(r->str, "LOADING", 7) == 0 ||
-	     strstr(r->str, "timeout") != NULL);
+	static const char wrap[] = "replied with error: ";
+	const char *code, *w;
+
+	if (r == NULL || r->type != REDIS_REPLY_ERROR)
+		return 0;
+	code = r->str;
+	if ((w = strstr(r->str, wrap)) != NULL)
+		code = w + sizeof wrap - 1;
+	return strncmp(code, "IOERR", 5) == 0 || strncmp(code, "TRYAGAIN", 8) == 0 ||
+	    strncmp(code, "CLUSTERDOWN", 11) == 0 || strncmp(code, "LOADING", 7) == 0 ||
+	    strstr(r->str, "timeout") != NULL;
+}
+
+/* After a MIGRATE failed with an I/O error (the source could not reach the
+ * target, or the target did not answer in time): is the target there at
+ * all?  Asked over our own connection, bounded by --timeout.  0 when it
+ * answers; -1 with why when it does not (a refused connection, a reset, a
+ * timeout): no retry will do better, and the reason names the target. */
+static int
+target_down(redisContext *D, const struct rc_node *dst, const struct rc_opts *o,
+    char *why, size_t whylen)
+{
+	redisReply *r;
+	redisContext *c;
+	char err[300];
+
+	if (D != NULL && (r = redisCommand(D, "PING")) != NULL) {
+		freeReplyObject(r);
+		return 0;
+	}
+	/* The old connection is gone: a new one says why (refused, say). */
+	if ((c = rc_connect(&dst->addr, o, err, sizeof err)) != NULL) {
+		redisFree(c);
+		snprintf(err, sizeof err, "%.200s:%d: %.80s", dst->addr.host,
+		    dst->addr.port, D != NULL ? D->errstr : "no connection");
+	}
+	snprintf(why, whylen, "the target %.280s (it does not answer)", err);
+	return -1;
 }
 
 /* Reads n pipelined replies; on an I/O error the rest are NULL and -1. */
@@ -227,37 +279,6 @@ roll_back(redisContext *S, redisContext *D, struct sl *s)
 	s->migrating = s->importing = 0;
 }
 
-/* After a BUSYKEY: moves the slot's keys one at a time, so that each key
- * that exists on the target is named (and left where it is).  Returns how
- * many are busy. */
-/* A key on both sides is most often what a MIGRATE left behind when its
- * reply was lost (the target stopped answering, then came back and ran the
- * RESTORE): the target holds the same value.  That copy is finished with
- * REPLACE; a different value is a real conflict and is left alone. */
-static int
-same_on_target(redisContext *S, redisContext *D, const char *key, size_t klen)
-{
-	redisReply *a, *b, *ask;
-	int same;
-
-	if (D == NULL)
-		return 0;
-	a = redisCommand(S, "DUMP %b", key, klen);
-	/* The target does not own the slot yet: ASKING lets it answer. */
-	ask = redisCommand(D, "ASKING");
-	b = redisCommand(D, "DUMP %b", key, klen);
-	same = a != NULL && b != NULL && a->type == REDIS_REPLY_STRING &&
-	    b->type == REDIS_REPLY_STRING && a->len == b->len &&
-	    memcmp(a->str, b->str, a->len) == 0;
-	if (a != NULL)
-		freeReplyObject(a);
-	if (ask != NULL)
-		freeReplyObject(ask);
-	if (b != NULL)
-		freeReplyObject(b);
-	return same;
-}
-
 /* MIGRATE of one key with REPLACE.  argv is the last MIGRATE: MIGRATE host
  * port "" 0 timeout [REPLACE] [AUTH ...] KEYS ...; a0 is the index after KEYS. */
 static int
@@ -292,16 +313,68 @@ migrate_replace(redisContext *S, const char **argv, size_t *argvlen, int a0,
 	return ok;
 }
 
+/* Deletes the source's copy if it is still what the target holds: one
+ * step on the source, so no write can slip in between. */
+static const char same_del_lua[] =
+    "if redis.call('DUMP', KEYS[1]) == ARGV[1] then "
+    "redis.call('DEL', KEYS[1]) return 1 end return 0";
+
+/* A key on both sides is most often what a MIGRATE left behind when its
+ * reply was lost: the target stopped answering and ran the RESTORE when it
+ * came back, or the MIGRATE timed out (a key too big for --migrate-timeout)
+ * while the target went on and stored it.  When the target holds the same
+ * value the move is finished by deleting the source's copy (sending the
+ * value again could time out again); where scripts are not allowed, by
+ * MIGRATE REPLACE.  A different value is a real conflict, left alone.
+ * Returns 1 when the key is now on the target only. */
+static int
+finish_copy(redisContext *S, redisContext *D, const char **argv, size_t *argvlen,
+    int a0, const char *key, size_t klen)
+{
+	redisReply *a = NULL, *b, *ask, *r;
+	int done = 0;
+
+	if (D == NULL)
+		return 0;
+	/* The target does not own the slot yet: ASKING lets it answer. */
+	if ((ask = redisCommand(D, "ASKING")) != NULL)
+		freeReplyObject(ask);
+	b = redisCommand(D, "DUMP %b", key, klen);
+	if (b == NULL || b->type != REDIS_REPLY_STRING)
+		goto out;
+	r = redisCommand(S, "EVAL %s 1 %b %b", same_del_lua, key, klen, b->str, b->len);
+	if (r != NULL && r->type == REDIS_REPLY_INTEGER) {
+		done = r->integer == 1;
+		freeReplyObject(r);
+		goto out;
+	}
+	if (r != NULL)
+		freeReplyObject(r);
+	a = redisCommand(S, "DUMP %b", key, klen);
+	if (a != NULL && a->type == REDIS_REPLY_STRING && a->len == b->len &&
+	    memcmp(a->str, b->str, a->len) == 0)
+		done = migrate_replace(S, argv, argvlen, a0, key, klen);
+out:
+	if (a != NULL)
+		freeReplyObject(a);
+	if (b != NULL)
+		freeReplyObject(b);
+	return done;
+}
+
+/* After a BUSYKEY or a MIGRATE that timed out: moves the slot's keys one at
+ * a time, so that each key that exists on the target, or is too big for
+ * the timeout, is named (and left where it is).  Returns how many are busy;
+ * a key that keeps timing out fails the slot with its own message. */
 static long
 busy_keys(struct engine *e, redisContext *S, redisContext *D,
     const struct rc_node *dst, struct sl *s, const char **argv, size_t *argvlen,
-    int cap)
+    pthread_mutex_t *smu)
 {
-	long busy = 0, moved = 0;
+	long busy = 0, moved = 0, tmo = 0;
 	int a0 = 0, round;
 	size_t j;
 
-	(void)cap;
 	/* argv holds the last MIGRATE: keep its head up to KEYS. */
 	while (strcmp(argv[a0], "KEYS") != 0)
 		a0++;
@@ -312,29 +385,44 @@ busy_keys(struct engine *e, redisContext *S, redisContext *D,
 
 		g = redisCommand(S, "CLUSTER GETKEYSINSLOT %d %d", s->slot, e->m->batch);
 		if (g == NULL || g->type != REDIS_REPLY_ARRAY || g->elements == 0 ||
-		    (long)g->elements <= busy) {
+		    (long)g->elements <= busy + tmo) {
 			if (g != NULL)
 				freeReplyObject(g);
 			break;
 		}
 		rep = rc_calloc(g->elements, sizeof *rep);
+		/* One at a time, as in move_keys. */
 		for (j = 0; j < g->elements; j++) {
 			argv[a0] = g->element[j]->str;
 			argvlen[a0] = g->element[j]->len;
-			redisAppendCommandArgv(S, a0 + 1, argv, argvlen);
+			pthread_mutex_lock(smu);
+			rep[j] = redisCommandArgv(S, a0 + 1, argv, argvlen);
+			pthread_mutex_unlock(smu);
+			if (rep[j] == NULL)
+				break;
 		}
-		read_replies(S, (int)g->elements, rep);
-		busy = 0;
+		busy = tmo = 0;
 		for (j = 0; j < g->elements; j++) {
 			if (is_ok(rep[j])) {
 				moved++;
 				newly++;
-			} else if (err_has(rep[j], "BUSYKEY") &&
-			    same_on_target(S, D, g->element[j]->str, g->element[j]->len) &&
-			    migrate_replace(S, argv, argvlen, a0, g->element[j]->str,
+			} else if ((err_has(rep[j], "BUSYKEY") || err_has(rep[j], "IOERR")) &&
+			    finish_copy(S, D, argv, argvlen, a0, g->element[j]->str,
 			    g->element[j]->len)) {
 				moved++;
 				newly++;
+			} else if (err_has(rep[j], "IOERR")) {
+				/* Timed out: tried again next round (the target may
+				 * store it meanwhile); named if nothing moves. */
+				char *k = rc_malloc(2 * g->element[j]->len + 1);
+				size_t kl = rc_tsv_escape(k, g->element[j]->str,
+				    g->element[j]->len, 0);
+				tmo++;
+				snprintf(s->err, sizeof s->err, "MIGRATE of key '%.*s' timed out "
+				    "after %d ms (to %.200s:%d): raise --migrate-timeout",
+				    (int)(kl < 200 ? kl : 200), k, e->m->timeout_ms,
+				    dst->addr.host, dst->addr.port);
+				free(k);
 			} else if (err_has(rep[j], "BUSYKEY")) {
 				char *k = rc_malloc(2 * g->element[j]->len + 1);
 				size_t kl = rc_tsv_escape(k, g->element[j]->str,
@@ -353,17 +441,23 @@ busy_keys(struct engine *e, redisContext *S, redisContext *D,
 		freeReplyObject(g);
 		if (newly == 0)
 			break;
+		tmo = 0;
 	}
 	s->keys += moved;
+	if (tmo > 0 && busy == 0)
+		s->state = S_FAILED;   /* s->err names the key */
 	return busy;
 }
 
 /* Moves the keys of every active slot; slots whose GETKEYSINSLOT comes back
  * short are done once their MIGRATE succeeded (a migrating source takes no
- * new keys in the slot, so none can appear behind us). */
+ * new keys in the slot, so none can appear behind us).  Returns 0; -1 when
+ * the source failed (why says how); -2 when the target does not answer
+ * (why names it). */
 static int
 move_keys(struct engine *e, redisContext *S, redisContext *D,
-    const struct rc_node *dst, struct sl *sl, int n, char *why, size_t whylen)
+    const struct rc_node *dst, struct sl *sl, int n, pthread_mutex_t *smu,
+    char *why, size_t whylen)
 {
 	const struct rc_mig_opts *m = e->m;
 	const struct rc_opts *o = e->o;
@@ -372,7 +466,7 @@ move_keys(struct engine *e, redisContext *S, redisContext *D,
 	long *nk = rc_calloc((size_t)n, sizeof *nk);
 	const char **argv = NULL;
 	size_t *argvlen = NULL;
-	int cap = 0, i, k, rc = 0, pending, ng;
+	int cap = 0, i, k, rc = 0, pending, ng, nap;
 	char port[16], tmo[16];
 
 	snprintf(port, sizeof port, "%d", dst->addr.port);
@@ -393,8 +487,9 @@ move_keys(struct engine *e, redisContext *S, redisContext *D,
 			rc = -1;
 			break;
 		}
-		/* One MIGRATE per slot that has keys, all pipelined. */
+		/* One MIGRATE per slot that has keys. */
 		k = 0;
+		pending = 0;
 		for (i = 0; i < n; i++) {
 			redisReply *r;
 			int a = 0;
@@ -441,19 +536,45 @@ move_keys(struct engine *e, redisContext *S, redisContext *D,
 				argv[a] = r->element[j]->str;
 				argvlen[a++] = r->element[j]->len;
 			}
-			redisAppendCommandArgv(S, a, argv, argvlen);
+			/* One MIGRATE at a time, and one per source across the
+			 * workers: the source runs each to the end, blocking, so
+			 * a hung target costs it one --migrate-timeout, not one
+			 * per MIGRATE queued behind. */
+			rc = 0;
+			pthread_mutex_lock(smu);
+			if (e->abort)
+				rc = -3;
+			else if ((mrep[pending] = redisCommandArgv(S, a, argv, argvlen)) == NULL) {
+				snprintf(why, whylen, "%s", S->errstr);
+				rc = -1;
+			} else if (mrep[pending]->type == REDIS_REPLY_ERROR &&
+			    strncmp(mrep[pending]->str, "IOERR", 5) == 0 &&
+			    target_down(D, dst, o, why, whylen) < 0) {
+				/* The source could not talk to the target, and
+				 * neither can we: every MIGRATE would fail so.
+				 * Said before the source is let go, so that no
+				 * other worker sends it one more. */
+				engine_error(e, 1, why);
+				rc = -2;
+			}
+			pthread_mutex_unlock(smu);
+			pending++;
+			if (rc < 0)
+				break;
 		}
-		for (i = 0, pending = 0; i < n; i++)
-			if (sl[i].state == S_ACTIVE && nk[i] > 0)
-				pending++;
-		if (read_replies(S, pending, mrep) < 0) {
-			snprintf(why, whylen, "%s", S->errstr);
+		if (rc < 0) {
+			if (rc == -3) {
+				pthread_mutex_lock(&e->mu);
+				snprintf(why, whylen, "stopped: %.300s", e->err);
+				pthread_mutex_unlock(&e->mu);
+				rc = -2;
+			}
 			free_replies(mrep, pending);
 			free_replies(rep, ng);
-			rc = -1;
 			break;
 		}
 		k = 0;
+		nap = 0;
 		for (i = 0; i < n; i++) {
 			redisReply *r;
 
@@ -464,15 +585,21 @@ move_keys(struct engine *e, redisContext *S, redisContext *D,
 				sl[i].keys += nk[i];
 				if (nk[i] < m->batch)
 					sl[i].state = S_KEYSDONE;
-			} else if (err_has(r, "BUSYKEY")) {
-				long nb = busy_keys(e, S, D, dst, &sl[i], argv, argvlen, cap);
+			} else if (err_has(r, "IOERR") && ++sl[i].tries > m->retries) {
+				fail(&sl[i], "MIGRATE keeps failing (%s): a key too large for the "
+				    "timeout? raise --migrate-timeout or lower --batch%s", rtext(r), "");
+			} else if (err_has(r, "BUSYKEY") || err_has(r, "IOERR")) {
+				/* IOERR with the target answering: a MIGRATE that
+				 * timed out (a big key); key by key finds which. */
+				long nb = busy_keys(e, S, D, dst, &sl[i], argv, argvlen, smu);
 				char nbs[32];
 				snprintf(nbs, sizeof nbs, "%ld", nb);
 				if (nb > 0)
 					fail(&sl[i], "%s key(s) of the slot already exist on the target; "
 					    "not overwritten: remove them there or use --replace%s", nbs, "");
 			} else if (transient(r) && ++sl[i].tries <= m->retries) {
-				rc_sleep_ms(50 * sl[i].tries);
+				if (nap < 50 * sl[i].tries)
+					nap = 50 * sl[i].tries;
 			} else if (transient(r)) {
 				fail(&sl[i], "MIGRATE keeps failing (%s): a key too large for the "
 				    "timeout? raise --migrate-timeout or lower --batch%s", rtext(r), "");
@@ -481,6 +608,10 @@ move_keys(struct engine *e, redisContext *S, redisContext *D,
 		}
 		free_replies(mrep, pending);
 		free_replies(rep, ng);
+		/* One pause for the round, not one per slot: the bound is on
+		 * the whole job (20 tries: about 10 s in all). */
+		if (nap > 0)
+			rc_sleep_ms(nap);
 	}
 	free(rep);
 	free(mrep);
@@ -563,7 +694,7 @@ run_job(struct engine *e, struct rc_cluster *cl, const struct job *j)
 	/* IMPORTING on the target first, so that an ASK always lands on a node
 	 * that accepts it. */
 	if (setslot_all(D, sl, j->n, S_ACTIVE, "IMPORTING", src->id, rep) < 0) {
-		snprintf(why, sizeof why, "%.200s:%d: %.150s", dst->addr.host, dst->addr.port, D->errstr);
+		snprintf(why, sizeof why, "the target %.200s:%d: %.150s", dst->addr.host, dst->addr.port, D->errstr);
 		goto io_dst;
 	}
 	for (i = 0, k = 0; i < j->n; i++) {
@@ -600,7 +731,11 @@ run_job(struct engine *e, struct rc_cluster *cl, const struct job *j)
 	for (round = 0; round < 5; round++) {
 		int again = 0;
 
-		if (move_keys(e, S, D, dst, sl, j->n, why, sizeof why) < 0) {
+		int mk = move_keys(e, S, D, dst, sl, j->n, source_lock(e, j->from), why, sizeof why);
+
+		if (mk == -2)
+			goto io_dst;
+		if (mk < 0) {
 			char w2[200];
 			snprintf(w2, sizeof w2, "%.150s", why);
 			snprintf(why, sizeof why, "%.200s:%d: %.150s", src->addr.host, src->addr.port, w2);
@@ -609,7 +744,7 @@ run_job(struct engine *e, struct rc_cluster *cl, const struct job *j)
 		/* SETSLOT NODE: the target, then the source (which refuses while
 		 * it still holds keys of the slot: back to moving keys then). */
 		if (setslot_all(D, sl, j->n, S_KEYSDONE, "NODE", dst->id, rep) < 0) {
-			snprintf(why, sizeof why, "%.200s:%d: %.150s", dst->addr.host, dst->addr.port, D->errstr);
+			snprintf(why, sizeof why, "the target %.200s:%d: %.150s", dst->addr.host, dst->addr.port, D->errstr);
 			goto io_dst;
 		}
 		for (i = 0, k = 0; i < j->n; i++) {
@@ -780,6 +915,17 @@ rc_migrate(const struct rc_opts *o, const struct rc_move *mv, int n,
 	e.m = m;
 	pthread_mutex_init(&e.mu, NULL);
 	e.njobs = make_jobs(mv, n, m->chunk > 0 ? m->chunk : 1, &e.jobs);
+	e.srcid = rc_calloc((size_t)e.njobs, sizeof *e.srcid);
+	e.srcmu = rc_calloc((size_t)e.njobs, sizeof *e.srcmu);
+	for (i = 0; i < e.njobs; i++) {
+		int k;
+		for (k = 0; k < e.nsrc && strcmp(e.srcid[k], e.jobs[i].from) != 0; k++)
+			;
+		if (k == e.nsrc) {
+			e.srcid[e.nsrc] = e.jobs[i].from;
+			pthread_mutex_init(&e.srcmu[e.nsrc++], NULL);
+		}
+	}
 	nth = m->parallel < 1 ? 1 : m->parallel;
 	if (nth > e.njobs)
 		nth = e.njobs;
@@ -793,6 +939,10 @@ rc_migrate(const struct rc_opts *o, const struct rc_move *mv, int n,
 	for (i = 0; i < e.njobs; i++)
 		free(e.jobs[i].slots);
 	free(e.jobs);
+	for (i = 0; i < e.nsrc; i++)
+		pthread_mutex_destroy(&e.srcmu[i]);
+	free(e.srcid);
+	free(e.srcmu);
 	pthread_mutex_destroy(&e.mu);
 	snprintf(err, errlen, "%s", e.err);
 	if (e.unreachable)

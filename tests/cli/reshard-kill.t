@@ -91,4 +91,85 @@ ok "no open slot left" rc-reshard check
 ok "redis-cli agrees" cluster_clean
 ok "every key there" verify_keys
 
+# 3b. A key too big for --migrate-timeout (in milliseconds): MIGRATE times
+# out, yet the target may go on and store the copy.  Either the move ends
+# with the key on the target only, or the key is named with what to do;
+# never a conflict with itself.
+BIGP=$(rc-slot -n big | cut -f3)
+BIGP=${BIGP##*:}
+BIGSLOT=$(rc-slot big | cut -f2)
+rcli_c $BASE eval "local s = string.rep('x', 10000)
+	for i = 1, 1000 do redis.call('rpush', KEYS[1], s) end
+	return redis.call('llen', KEYS[1])" 1 big >/dev/null
+is "$(rcli_c $BASE llen big)" 1000 "a 10 MB list"
+BIGTO=$M0
+[[ $BIGP == "$BASE" ]] && BIGTO=$M1
+printf '%s\t%s\t%s\n' "$BIGSLOT" "$(id_of "$BIGP")" "$BIGTO" >"$T/plan-big"
+rc-reshard --migrate-timeout 1 apply <"$T/plan-big" >"$T/big.out" 2>"$T/big.err"
+rc=$?
+note "rc $rc: $(head -c 300 "$T/big.err")"
+unlike "$(cat "$T/big.err")" "already exists" "no conflict with its own copy"
+if [[ $rc == 0 ]]; then
+	is "$(rcli_c $BASE llen big)" 1000 "moved: the list is whole"
+	is "$(rcli "$BIGP" cluster countkeysinslot "$BIGSLOT")" 0 "and gone from the source"
+else
+	like "$(cat "$T/big.err")" "key 'big' timed out after 1 ms.*raise --migrate-timeout" \
+		"or the key is named, with what to do"
+	pass "(nothing more to check)"
+fi
+ok "fix" rc-reshard -y fix
+rcli_c $BASE del big >/dev/null
+ok "no open slot left" rc-reshard check
+
+# 3c. A paused target must not freeze the source: MIGRATEs are not queued
+# up on it (each would block it for --migrate-timeout), so once the tool
+# gives up the source answers at once, while the target is still paused.
+ok "plan 2000 slots to a node we will pause" rc-reshard plan move --from $M2 --to $M0 --slots 2000
+printf '%s\n' "$OUT" >"$T/plan3c"
+timeout 60 "$BIN/rc-reshard" --timeout 1 --migrate-timeout 2000 --batch 1 \
+	apply <"$T/plan3c" >"$T/apply3c.out" 2>"$T/apply3c.err" &
+pid=$!
+sleep 0.2
+cluster_cmd pause $BASE >/dev/null
+wait $pid
+rc=$?
+is "$(timeout 3 redis-cli -p $((BASE + 2)) ping)" PONG "the source answers while the target is paused"
+cluster_cmd resume $BASE >/dev/null
+note "moved $(wc -l <"$T/apply3c.out") of 2000 slots"
+is "$rc" 3 "exit 3"
+like "$(tail -1 "$T/apply3c.err")" "target 127.0.0.1:$BASE" "the target is named"
+unlike "$(tail -1 "$T/apply3c.err")" "127.0.0.1:$((BASE + 2))" "not the source"
+retry 30 rc-reshard check >/dev/null
+ok "fix after the node is back" rc-reshard -y fix
+retry 30 rc-reshard check >/dev/null
+ok "no open slot left" rc-reshard check
+ok "redis-cli agrees" cluster_clean
+ok "every key there" verify_keys
+
+# 4. A target killed mid-move (last: a killed node comes back empty).  A
+# refused connection is not worth retrying: the move stops at once, not
+# after minutes of per-slot retries (the timeout is only a bound), exit 3,
+# and the message names the target, not the source.
+ok "plan 3000 slots to a node we will kill" rc-reshard plan move --from $M2 --to $M1 --slots 3000
+printf '%s\n' "$OUT" >"$T/plan4"
+timeout 60 "$BIN/rc-reshard" --timeout 2 --wait 5 --parallel 1 --chunk 32 --batch 1 \
+	apply <"$T/plan4" \
+	>"$T/apply4.out" 2>"$T/apply4.err" &
+pid=$!
+sleep 0.2
+cluster_cmd kill $((BASE + 1)) >/dev/null
+wait $pid
+rc=$?
+note "moved $(wc -l <"$T/apply4.out") of 3000 slots before the kill"
+is "$rc" 3 "exit 3 soon after the target dies (124: still retrying after 60 s)"
+like "$(tail -1 "$T/apply4.err")" "127.0.0.1:$((BASE + 1))" \
+	"the last message names the target and why"
+unlike "$(cat "$T/apply4.err")" "127.0.0.1:$((BASE + 2))" "nor blames the source"
+# Right after a restart the target answers CLUSTERDOWN (wrapped by MIGRATE
+# in "ERR Target instance replied with error: CLUSTERDOWN"): retried.
+cluster_cmd start $((BASE + 1)) >/dev/null
+ok "fix right after the target restarts" rc-reshard -y fix
+retry 30 rc-reshard check >/dev/null
+ok "no open slot left" rc-reshard check
+
 done_testing
