@@ -764,20 +764,44 @@ place(struct cnode *cn, int n, int nmasters)
 		cn[order[i]].is_master = i < nmasters;
 		cn[order[i]].master = -1;
 	}
+	/* Each replica to the master with the fewest so far, on another host
+	 * where one of those is. */
 	for (i = nmasters; i < n; i++) {
 		struct cnode *r = &cn[order[i]];
-		int best = -1, pass;
+		int best = -1;
 
-		for (pass = 0; pass < 2 && best < 0; pass++)
-			for (j = 0; j < nmasters; j++) {
-				struct cnode *m = &cn[order[j]];
-				if (pass == 0 && strcmp(m->a.host, r->a.host) == 0)
-					continue;
-				if (best < 0 || m->nrep < cn[order[best]].nrep)
-					best = j;
+		for (j = 0; j < nmasters; j++) {
+			struct cnode *m = &cn[order[j]], *b;
+			if (best < 0) {
+				best = j;
+				continue;
 			}
+			b = &cn[order[best]];
+			if (m->nrep < b->nrep || (m->nrep == b->nrep &&
+			    strcmp(b->a.host, r->a.host) == 0 &&
+			    strcmp(m->a.host, r->a.host) != 0))
+				best = j;
+		}
 		r->master = order[best];
 		cn[order[best]].nrep++;
+	}
+	/* Greedy can still leave a replica beside its master (the last
+	 * host's): swap masters with a replica for which both end up away. */
+	for (i = nmasters; i < n; i++) {
+		struct cnode *r = &cn[order[i]];
+		if (strcmp(r->a.host, cn[r->master].a.host) != 0)
+			continue;
+		for (j = nmasters; j < n; j++) {
+			struct cnode *q = &cn[order[j]];
+			int t;
+			if (q == r || strcmp(q->a.host, cn[r->master].a.host) == 0 ||
+			    strcmp(r->a.host, cn[q->master].a.host) == 0)
+				continue;
+			t = r->master;
+			r->master = q->master;
+			q->master = t;
+			break;
+		}
 	}
 	free(order);
 	free(used);
