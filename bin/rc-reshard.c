@@ -451,8 +451,7 @@ run_moves(struct ctx *c, struct rc_cluster *cl, const struct rc_move *mv, int n)
 	rc_progress_end(&c->prog);
 	rc_flush();
 	if (rc != RC_EX_OK)
-		rc_warn("%ld of %d slots not moved: %s", c->slots_failed > 0 ?
-		    c->slots_failed : (long)n - c->slots_done, n, err);
+		rc_warn("%ld of %d slots not moved: %s", (long)n - c->slots_done, n, err);
 	/* Replicas learn the new owners from gossip: done means every node
 	 * agrees, so that a check or a client right after sees the new map. */
 	else if (n > 0 && wait_agreed(c, cl, 0, err, sizeof err) < 0)
