@@ -1478,6 +1478,35 @@ interactive(struct repl *r)
 	cmds = NULL;
 }
 
+/*
+ * -e lines in order, then the command given as arguments (its words taken
+ * as they are), unless one of them ended the session (:quit).  Messages
+ * say "-e:N:" for the N-th -e and "argv:N:" for the command after them.
+ */
+static void
+run_args(struct repl *r, char **ev, int nev, int argc, char **argv)
+{
+	int i;
+
+	r->src = "-e";
+	for (i = 0; i < nev; i++) {
+		r->line = i + 1;
+		if (run_line(r, ev[i], strlen(ev[i])))
+			return;
+	}
+	if (argc == 0)
+		return;
+	r->src = "argv";
+	r->line = nev + 1;
+	rc_args_clear(&r->args);
+	for (i = 0; i < argc; i++)
+		rc_args_add(&r->args, argv[i], strlen(argv[i]));
+	if (r->args.argv[0][0] == ':')
+		meta(r, &r->args);
+	else
+		run_command(r, &r->args);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1488,7 +1517,7 @@ main(int argc, char **argv)
 	};
 	struct repl r;
 	char **ev = NULL;
-	int nev = 0, ch, i;
+	int nev = 0, ch;
 
 	rc_init(argv[0]);
 	memset(&r, 0, sizeof r);
@@ -1521,29 +1550,7 @@ main(int argc, char **argv)
 	r.cl.trace = on_event;
 	r.cl.trace_ud = &r;
 	if (nev > 0 || argc > 0) {
-		r.src = "-e";
-		for (i = 0; i < nev; i++) {
-			r.line = i + 1;
-			if (run_line(&r, ev[i], strlen(ev[i])))
-				break;
-		}
-		if (argc > 0) {
-			r.line = nev + 1;
-			r.src = "argv";
-			for (i = 0; i < argc; i++) {
-				if (r.args.argc == r.args.cap) {
-					r.args.cap = r.args.cap ? r.args.cap * 2 : 8;
-					r.args.argv = rc_realloc(r.args.argv, (size_t)r.args.cap * sizeof *r.args.argv);
-					r.args.argvlen = rc_realloc(r.args.argvlen, (size_t)r.args.cap * sizeof *r.args.argvlen);
-				}
-				r.args.argv[r.args.argc] = rc_strdup(argv[i]);
-				r.args.argvlen[r.args.argc++] = strlen(argv[i]);
-			}
-			if (r.args.argv[0][0] == ':')
-				meta(&r, &r.args);
-			else
-				run_command(&r, &r.args);
-		}
+		run_args(&r, ev, nev, argc, argv);
 		flush_pipe(&r);
 	} else if (r.interactive) {
 		interactive(&r);

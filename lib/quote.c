@@ -63,18 +63,24 @@ blank(int c)
 	    c == '\f';
 }
 
-/* Appends one finished word to a; its bytes live in a->store. */
-static void
-add_word(struct rc_args *a, struct rc_buf *w)
+void
+rc_args_add(struct rc_args *a, const char *s, size_t len)
 {
 	if (a->argc == a->cap) {
 		a->cap = a->cap ? a->cap * 2 : 8;
 		a->argv = rc_realloc(a->argv, (size_t)a->cap * sizeof *a->argv);
 		a->argvlen = rc_realloc(a->argvlen, (size_t)a->cap * sizeof *a->argvlen);
 	}
-	a->argv[a->argc] = rc_strndup(w->s ? w->s : "", w->len);
-	a->argvlen[a->argc] = w->len;
+	a->argv[a->argc] = rc_strndup(s, len);
+	a->argvlen[a->argc] = len;
 	a->argc++;
+}
+
+/* Appends one finished word to a and empties w for the next. */
+static void
+add_word(struct rc_args *a, struct rc_buf *w)
+{
+	rc_args_add(a, w->s ? w->s : "", w->len);
 	w->len = 0;
 }
 

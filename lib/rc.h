@@ -421,6 +421,8 @@ struct rc_args {
 int rc_split_args(const char *line, size_t len, struct rc_args *a, char *err,
     size_t errlen);
 void rc_args_clear(struct rc_args *a);
+/* Appends a copy of one word (len bytes of s) to a. */
+void rc_args_add(struct rc_args *a, const char *s, size_t len);
 void rc_args_free(struct rc_args *a);
 /* s as redis-cli quotes a string: "..." with \n \r \t \a \b \\ \" and
  * \xHH for other unprintable bytes. */

@@ -45,6 +45,12 @@ is "$(sed -n 2p "$T/o")" '"\x00\xff\r\n"' "binary values are quoted with escapes
 # Arguments after the options are one command, no quoting needed.
 r GET foo
 is "$(cat "$T/o")" "bar" "a command given as arguments"
+# With -e they run after the -e lines, as a command of their own.
+r -e 'SET e:1 v1' -e PING GET e:1
+is "$RC" 0 "-e lines and a command as arguments: no error"
+is "$(cat "$T/o")" "$(printf 'OK\nPONG\nv1')" "-e lines run first, then the command given as arguments"
+r -e PING GET
+like "$(cat "$T/e")" "^rc-repl: argv:2: ERR wrong number of arguments for 'get'" "the argument command's error names it argv:N"
 
 # --- errors ---------------------------------------------------------------------
 printf 'SET ok1 1\n"unbalanced\nGET ok1\n:nosuch\nSET a "b"c\nGET ok1\n' >"$T/in"
