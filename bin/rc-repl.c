@@ -672,6 +672,17 @@ meta_slot(struct repl *r, struct rc_args *a)
 	}
 }
 
+/* The cluster's word on a node: fail, pfail (one node suspects it) or ok. */
+static const char *
+node_state(const struct rc_node *n)
+{
+	if (n->flags & RC_NF_FAIL)
+		return "fail";
+	if (n->flags & RC_NF_PFAIL)
+		return "pfail";
+	return "ok";
+}
+
 static void
 meta_nodes(struct repl *r)
 {
@@ -679,7 +690,7 @@ meta_nodes(struct repl *r)
 
 	for (i = 0; i < r->cl.nnodes; i++) {
 		struct rc_node *n = r->cl.nodes[i];
-		char ad[300], rg[200], ma[300];
+		char ad[300], rg[200], ma[300], mark[16] = "";
 		const char *role = rc_node_is_master(n) ? "master" : "replica";
 
 		rc_node_addr(n, ad, sizeof ad);
@@ -688,17 +699,17 @@ meta_nodes(struct repl *r)
 			rc_node_addr(n->master, ma, sizeof ma);
 		else
 			strcpy(ma, "-");
+		if (n->flags & (RC_NF_FAIL | RC_NF_PFAIL))
+			snprintf(mark, sizeof mark, "  (%s)", node_state(n));
 		if (r->mode == RC_REPLY_RAW)
-			rc_putf("%s\t%s\t%s\t%d\t%s%s\n", ad, role,
+			rc_putf("%s\t%s\t%s\t%d\t%s\t%s\n", ad, role,
 			    rc_node_is_master(n) && n->nranges ? rg : "-", n->nslots, ma,
-			    n->flags & RC_NF_FAIL ? "\tfail" : "");
+			    node_state(n));
 		else if (rc_node_is_master(n))
 			rc_putf("%-22s master   %5d slots  %s%s%s\n", ad, n->nslots,
-			    n->nranges ? rg : "-", n->flags & RC_NF_FAIL ? "  (fail)" : "",
-			    n == r->pin ? "  [pinned]" : "");
+			    n->nranges ? rg : "-", mark, n == r->pin ? "  [pinned]" : "");
 		else
-			rc_putf("%-22s replica  of %s%s%s\n", ad, ma,
-			    n->flags & RC_NF_FAIL ? "  (fail)" : "",
+			rc_putf("%-22s replica  of %s%s%s\n", ad, ma, mark,
 			    n == r->pin ? "  [pinned]" : "");
 	}
 }
@@ -755,9 +766,15 @@ meta_each(struct repl *r, struct rc_args *a, int masters_only)
 	sub.argv = a->argv + 1;
 	sub.argvlen = a->argvlen + 1;
 	list = rc_calloc((size_t)r->cl.nnodes, sizeof *list);
-	for (i = 0; i < r->cl.nnodes; i++)
-		if (!masters_only || rc_node_is_master(r->cl.nodes[i]))
-			list[n++] = r->cl.nodes[i];
+	for (i = 0; i < r->cl.nnodes; i++) {
+		struct rc_node *x = r->cl.nodes[i];
+		/* A master that failed and whose slots went to its replica is
+		 * no master any more, only the cluster has not forgotten it. */
+		if (masters_only && (!rc_node_is_master(x) ||
+		    ((x->flags & RC_NF_FAIL) && x->nslots == 0)))
+			continue;
+		list[n++] = x;
+	}
 	p = rc_pipe_new(&r->cl);
 	queued = rc_calloc((size_t)r->cl.nnodes + 1, sizeof *queued);
 	for (i = 0; i < n; i++) {

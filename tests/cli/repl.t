@@ -2,8 +2,8 @@
 # rc-repl in batch mode against a real 3+3 cluster: quoting, routing, raw and
 # terminal reply formats, -e, errors with line numbers and exit status,
 # meta-commands, CROSSSLOT vs split mode, pinned node, replica reads, a real
-# slot migration (ASK then MOVED), a pinned node that is down, a seed that is
-# not a cluster.  Ports 16000-16019 only.
+# slot migration (ASK then MOVED), a pinned node that is down, :masters after
+# a failover, a seed that is not a cluster.  Ports 16000-16019 only.
 # shellcheck disable=SC2317 # helpers are called through retry
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -134,6 +134,11 @@ is "$(cat "$T/o")" "bar" "a replica read returns the value"
 rport=$(sed -n 's/^-> slot 12182, replica read -> //p' "$T/e" | port_of)
 is "$(rcli "${rport:-$BASE}" ROLE | head -n1)" "slave" "READONLY reads go to a replica"
 
+# :nodes in raw mode: six columns on every row, the state last.
+r -e ':nodes'
+is "$(awk -F'\t' 'NF != 6' "$T/o")" "" ":nodes rows have six columns"
+is "$(cut -f6 "$T/o" | sort -u)" "ok" "the last one is the node's state"
+
 # --- a real migration: ASK, then MOVED --------------------------------------------
 src=$(port_of <<<"$owner")
 dst=$(port_of <<<"$other")
@@ -177,6 +182,20 @@ r -e ':all PING'
 is "$(grep -c '^PONG$' "$T/o")" 5 ":all with a node down: the others answer"
 like "$(cat "$T/e")" "$victim is down" "and the one down is named"
 is "$RC" 3 "exit 3"
+
+# A failover: the old master stays in the map, failed and without slots;
+# :masters leaves it out, :nodes says fail.  Not the seed, nor the master
+# whose replica is down.
+vmaster=$(rc-repl -e ':nodes' | awk -F'\t' -v v="$victim" '$1 == v { print $5 }')
+old=$(rc-repl -e ':nodes' | awk -F'\t' -v m="$vmaster" -v s="127.0.0.1:$BASE" \
+	'$2 == "master" && $1 != m && $1 != s { print $1; exit }')
+cluster_cmd kill "$(port_of <<<"$old")" >/dev/null 2>&1
+failed_over() { rc-repl -e ':nodes' | grep -q "^$old"$'\tmaster\t-\t0\t-\tfail$'; }
+ok "the old master is failed and without slots after the failover" retry 30 failed_over
+r -e ':masters PING'
+is "$RC" 0 ":masters after a failover: every master that serves slots answers"
+is "$(grep -c '^PONG$' "$T/o")" 3 "the three of them"
+unlike "$(cat "$T/o" "$T/e")" "$old" "the failed old master is left out"
 
 "${RC_REDIS_SERVER:-redis-server}" --port $PLAIN --bind 127.0.0.1 --save '' --appendonly no \
 	--dir "$T" --daemonize yes --pidfile "$T/plain.pid" --logfile "$T/plain.log" >/dev/null
