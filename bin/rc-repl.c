@@ -322,18 +322,22 @@ pinned_ctx(struct repl *r, struct rc_node *n)
 	return c;
 }
 
-/* Runs argv on one node, no redirects followed: the node's own answer. */
-static void
+/* Runs argv on one node, no redirects followed: the node's own answer.
+ * Returns 1 when the reply is not an error. */
+static int
 on_node(struct repl *r, struct rc_node *n, struct rc_args *a, const char *label)
 {
 	struct rc_pipe *p = rc_pipe_new(&r->cl);
+	int ok;
 
 	trace_begin(r, label);
 	rc_pipe_node_argv(p, n, a->argc, (const char **)a->argv, a->argvlen);
 	rc_pipe_exec(p);
 	trace_end(r);
+	ok = rc_pipe_reply(p, 0)->type != REDIS_REPLY_ERROR;
 	show(r, rc_pipe_reply(p, 0), r->line);
 	rc_pipe_free(p);
+	return ok;
 }
 
 /* The replica to read from for a slot, told READONLY on its current
@@ -550,16 +554,97 @@ transaction(struct repl *r, struct rc_args *a, int slot)
 	return 1;
 }
 
-/* One server command, routed. */
+/* ---- protocol switches ------------------------------------------------------- */
+
+static int
+listed(const struct repl *r, const struct rc_node *n)
+{
+	int i;
+
+	for (i = 0; i < r->cl.nnodes; i++)
+		if (r->cl.nodes[i] == n)
+			return 1;
+	return 0;
+}
+
+static void
+say_hello(struct rc_node *n, int proto)
+{
+	char err[400];
+
+	if (n->ctx != NULL && rc_hello(n->ctx, proto, err, sizeof err, "protocol switch") < 0)
+		rc_node_drop(n, err);   /* it says HELLO when it reconnects */
+}
+
+/*
+ * HELLO N went through on one connection: every connection of the session
+ * speaks N, those open now (nodes, a pinned node, replicas told READONLY)
+ * and those opened later (the handle's opts).
+ */
+static void
+switch_proto(struct repl *r, const char *arg)
+{
+	long proto;
+	int i;
+
+	if (rc_parse_long(arg, 2, 3, &proto) < 0 || (proto == 3) == (r->cl.opts.resp == 3))
+		return;
+	r->cl.opts.resp = (int)proto;
+	for (i = 0; i < r->cl.nnodes; i++)
+		say_hello(r->cl.nodes[i], (int)proto);
+	if (r->pin != NULL && !listed(r, r->pin))
+		say_hello(r->pin, (int)proto);
+	for (i = 0; i < r->nro; i++)
+		if (!listed(r, r->ro[i]))
+			say_hello(r->ro[i], (int)proto);
+}
+
+/* ---- one command ---------------------------------------------------------------- */
+
+/*
+ * Sends a command where it goes (the transaction's node, the pinned node,
+ * split over slots, a replica, or routed by slot) and shows the reply.
+ * Returns 1 when a reply that is not an error came back outside a
+ * transaction.
+ */
+static int
+send_one(struct repl *r, struct rc_args *a, int slot, int kind)
+{
+	redisReply *rep;
+	int ok;
+
+	if (transaction(r, a, slot))
+		return 0;
+	if (r->pin != NULL)
+		return pinned_ctx(r, r->pin) != NULL && on_node(r, r->pin, a, "pinned");
+	if (r->split && kind != SP_NONE && run_split(r, a, kind))
+		return 0;
+	if (r->readonly && slot >= 0 && is_read(a)) {
+		struct rc_node *rep_node = read_replica(r, slot);
+		if (rep_node != NULL) {
+			char label[64];
+			snprintf(label, sizeof label, "slot %d, replica read", slot);
+			return on_node(r, rep_node, a, label);
+		}
+	}
+	trace_begin(r, NULL);
+	rep = rc_cluster_argv(&r->cl, slot, a->argc, (const char **)a->argv, a->argvlen);
+	trace_end(r);
+	ok = rep->type != REDIS_REPLY_ERROR;
+	show(r, rep, r->line);
+	freeReplyObject(rep);
+	return ok;
+}
+
+/* One server command: queued for the batch pipeline, or sent now. */
 static void
 run_command(struct repl *r, struct rc_args *a)
 {
 	int slot = rc_command_slot(a->argc, (const char **)a->argv, a->argvlen);
-	int kind = split_kind(a);
+	int kind = split_kind(a), ok;
 	int simple = !r->route && !r->route_once && !r->timing && !r->interactive &&
 	    r->pin == NULL && !(r->readonly && is_read(a)) && !(r->split && kind != SP_NONE);
 	uint64_t t0;
-	redisReply *rep;
 
 #ifndef REDIS_REPLY_MAP
 	if (is_cmd(a, 0, "HELLO") && a->argc > 1 && strcmp(a->argv[1], "2") != 0) {
@@ -575,37 +660,10 @@ run_command(struct repl *r, struct rc_args *a)
 	}
 	flush_pipe(r);
 	t0 = rc_now_us();
-	if (transaction(r, a, slot)) {
-		show_timing(r, t0);
-		return;
-	}
-	if (r->pin != NULL) {
-		if (pinned_ctx(r, r->pin) == NULL)
-			return;
-		on_node(r, r->pin, a, "pinned");
-		show_timing(r, t0);
-		return;
-	}
-	if (r->split && kind != SP_NONE && run_split(r, a, kind)) {
-		show_timing(r, t0);
-		return;
-	}
-	if (r->readonly && slot >= 0 && is_read(a)) {
-		struct rc_node *rep_node = read_replica(r, slot);
-		if (rep_node != NULL) {
-			char label[64];
-			snprintf(label, sizeof label, "slot %d, replica read", slot);
-			on_node(r, rep_node, a, label);
-			show_timing(r, t0);
-			return;
-		}
-	}
-	trace_begin(r, NULL);
-	rep = rc_cluster_argv(&r->cl, slot, a->argc, (const char **)a->argv, a->argvlen);
-	trace_end(r);
-	show(r, rep, r->line);
-	freeReplyObject(rep);
+	ok = send_one(r, a, slot, kind);
 	show_timing(r, t0);
+	if (ok && is_cmd(a, 0, "HELLO") && a->argc > 1)
+		switch_proto(r, a->argv[1]);
 }
 
 /* ---- meta-commands ------------------------------------------------------------------ */

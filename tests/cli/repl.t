@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # rc-repl in batch mode against a real 3+3 cluster: quoting, routing, raw and
 # terminal reply formats, -e, errors with line numbers and exit status,
-# meta-commands, CROSSSLOT vs split mode, pinned node, replica reads, a real
-# slot migration (ASK then MOVED), a pinned node that is down, :masters after
-# a failover, a seed that is not a cluster.  Ports 16000-16019 only.
+# meta-commands, CROSSSLOT vs split mode, pinned node, replica reads, RESP3, a
+# real slot migration (ASK then MOVED), a pinned node that is down, :masters
+# after a failover, a seed that is not a cluster.  Ports 16000-16019 only.
 # shellcheck disable=SC2317 # helpers are called through retry
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -138,6 +138,22 @@ is "$(rcli "${rport:-$BASE}" ROLE | head -n1)" "slave" "READONLY reads go to a r
 r -e ':nodes'
 is "$(awk -F'\t' 'NF != 6' "$T/o")" "" ":nodes rows have six columns"
 is "$(cut -f6 "$T/o" | sort -u)" "ok" "the last one is the node's state"
+
+# --- RESP3 ----------------------------------------------------------------------
+for k in '{a}' '{b}' '{c}'; do rcli_c $BASE HSET "h3:$k" f v >/dev/null; done
+r -p -e 'HGETALL h3:{a}' -e 'HGETALL h3:{b}' -e 'HGETALL h3:{c}' -e 'HELLO 3' -e 'PING'
+if grep -q 'RESP3 needs hiredis 1.x' "$T/e"; then
+	is "$RC" 2 "HELLO 3 with hiredis 0.14: a usage error"
+	like "$(cat "$T/e")" "^rc-repl: -e:4: RESP3 needs hiredis 1\.x; this rc-repl was built with hiredis 0\." "with a clear message"
+	is "$(tail -n 1 "$T/o")" "PONG" "and the session goes on in RESP2"
+else
+	# hiredis 1.x: connections open to all three masters switch too.
+	r -p -e 'HGETALL h3:{a}' -e 'HGETALL h3:{b}' -e 'HGETALL h3:{c}' -e 'HELLO 3' \
+		-e 'HGETALL h3:{a}' -e 'HGETALL h3:{b}' -e 'HGETALL h3:{c}'
+	is "$RC" 0 "HELLO 3 with hiredis 1.x"
+	is "$(grep -c '^1# "f" => "v"$' "$T/o")" 3 "every master's connection speaks RESP3 after it (maps)"
+	is "$(grep -c '^1) "f"$' "$T/o")" 3 "and RESP2 before it"
+fi
 
 # --- a real migration: ASK, then MOVED --------------------------------------------
 src=$(port_of <<<"$owner")
