@@ -9,12 +9,14 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <histedit.h>
@@ -249,24 +251,69 @@ is_cmd(const struct rc_args *a, int i, const char *name)
 	return i < a->argc && strcasecmp(a->argv[i], name) == 0;
 }
 
+/* The number in a[i] (seconds, fractions allowed, when secs) as
+ * milliseconds; -1 when it is not a number >= 0. */
+static long
+arg_ms(const struct rc_args *a, int i, int secs)
+{
+	char *end;
+	double v;
+
+	if (i < 1 || i >= a->argc)
+		return -1;
+	errno = 0;
+	v = strtod(a->argv[i], &end);
+	if (errno != 0 || end == a->argv[i] || *end != '\0' || !(v >= 0))
+		return -1;
+	if (secs)
+		v *= 1000;
+	return v > LONG_MAX / 2 ? LONG_MAX / 2 : (long)(v + 0.999);
+}
+
+/* How long a blocking command may wait, by its own timeout argument, in
+ * milliseconds (0: for ever); -1 for a command that does not block (or
+ * whose timeout is not a number: the server refuses it at once). */
+static long
+block_ms(const struct rc_args *a)
+{
+	static const char *const last_secs[] = {
+		"BLPOP", "BRPOP", "BLMOVE", "BRPOPLPUSH", "BZPOPMIN", "BZPOPMAX",
+	};
+	size_t i;
+	int k;
+
+	for (i = 0; i < sizeof last_secs / sizeof last_secs[0]; i++)
+		if (is_cmd(a, 0, last_secs[i]))
+			return arg_ms(a, a->argc - 1, 1);
+	if (is_cmd(a, 0, "BLMPOP") || is_cmd(a, 0, "BZMPOP"))
+		return arg_ms(a, 1, 1);
+	if (is_cmd(a, 0, "WAIT"))
+		return arg_ms(a, 2, 0);
+	if (is_cmd(a, 0, "WAITAOF"))
+		return arg_ms(a, 3, 0);
+	if (is_cmd(a, 0, "XREAD") || is_cmd(a, 0, "XREADGROUP"))
+		for (k = 1; k + 1 < a->argc && !is_cmd(a, k, "STREAMS"); k++)
+			if (is_cmd(a, k, "BLOCK"))
+				return arg_ms(a, k + 1, 0);
+	return -1;
+}
+
 /* Commands that must not be pipelined with others: they block, change the
  * connection's state, or only make sense one at a time. */
 static int
 pipelinable(const struct rc_args *a)
 {
 	static const char *const no[] = {
-		"MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH", "BLPOP", "BRPOP",
-		"BLMOVE", "BRPOPLPUSH", "BZPOPMIN", "BZPOPMAX", "BLMPOP", "BZMPOP",
-		"XREAD", "XREADGROUP", "WAIT", "SUBSCRIBE", "SSUBSCRIBE", "PSUBSCRIBE",
-		"MONITOR", "SELECT", "READONLY", "READWRITE", "ASKING", "AUTH", "HELLO",
-		"CLIENT", "RESET", "QUIT",
+		"MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH", "SUBSCRIBE",
+		"SSUBSCRIBE", "PSUBSCRIBE", "MONITOR", "SELECT", "READONLY",
+		"READWRITE", "ASKING", "AUTH", "HELLO", "CLIENT", "RESET", "QUIT",
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof no / sizeof no[0]; i++)
 		if (is_cmd(a, 0, no[i]))
 			return 0;
-	return 1;
+	return block_ms(a) < 0;
 }
 
 /* Read commands that a replica may serve after READONLY. */
@@ -554,7 +601,39 @@ transaction(struct repl *r, struct rc_args *a, int slot)
 	return 1;
 }
 
-/* ---- protocol switches ------------------------------------------------------- */
+/* ---- blocking commands, protocol switches ---------------------------------- */
+
+static void
+set_timeout(redisContext *c, long ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	redisSetTimeout(c, tv);
+}
+
+/*
+ * A blocking command waits as long as it asks, not --timeout: the read
+ * timeout of the connection it goes to becomes its own timeout plus
+ * --timeout (0, for ever, when it waits for ever).  Returns that node, whose
+ * timeout the caller puts back, or NULL.
+ */
+static struct rc_node *
+lift_timeout(struct repl *r, int slot, long wait)
+{
+	struct rc_node *n = r->pin;
+
+	if (n == NULL) {
+		if (r->cl.stale)
+			rc_cluster_refresh(&r->cl);
+		n = slot >= 0 ? rc_cluster_owner(&r->cl, slot) : some_master(r);
+	}
+	if (n == NULL || rc_node_ctx(&r->cl, n) == NULL)
+		return NULL;
+	set_timeout(n->ctx, wait == 0 ? 0 : wait + r->o.timeout_ms);
+	return n;
+}
 
 static int
 listed(const struct repl *r, const struct rc_node *n)
@@ -644,6 +723,8 @@ run_command(struct repl *r, struct rc_args *a)
 	int kind = split_kind(a), ok;
 	int simple = !r->route && !r->route_once && !r->timing && !r->interactive &&
 	    r->pin == NULL && !(r->readonly && is_read(a)) && !(r->split && kind != SP_NONE);
+	long wait = block_ms(a);
+	struct rc_node *held = NULL;
 	uint64_t t0;
 
 #ifndef REDIS_REPLY_MAP
@@ -660,7 +741,11 @@ run_command(struct repl *r, struct rc_args *a)
 	}
 	flush_pipe(r);
 	t0 = rc_now_us();
+	if (wait >= 0 && !r->in_multi)
+		held = lift_timeout(r, slot, wait);
 	ok = send_one(r, a, slot, kind);
+	if (held != NULL && held->ctx != NULL)
+		set_timeout(held->ctx, r->o.timeout_ms);
 	show_timing(r, t0);
 	if (ok && is_cmd(a, 0, "HELLO") && a->argc > 1)
 		switch_proto(r, a->argv[1]);

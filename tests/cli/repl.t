@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # rc-repl in batch mode against a real 3+3 cluster: quoting, routing, raw and
 # terminal reply formats, -e, errors with line numbers and exit status,
-# meta-commands, CROSSSLOT vs split mode, pinned node, replica reads, RESP3, a
-# real slot migration (ASK then MOVED), a pinned node that is down, :masters
-# after a failover, a seed that is not a cluster.  Ports 16000-16019 only.
+# meta-commands, CROSSSLOT vs split mode, pinned node, replica reads, blocking
+# commands, RESP3, a real slot migration (ASK then MOVED), a pinned node that
+# is down, :masters after a failover, a seed that is not a cluster.  Ports
+# 16000-16019 only.
 # shellcheck disable=SC2317 # helpers are called through retry
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -11,6 +12,9 @@ require_redis
 
 BASE=16000
 PLAIN=16010
+# A session that died fails the tests that read its output; writing to its
+# input must not kill this script.
+trap '' PIPE
 cluster_up $BASE 3 1 2000 >/dev/null || bail_file "no cluster"
 
 # r ARGS...: rc-repl with stdout and stderr apart ($T/o, $T/e), exit status in RC.
@@ -20,6 +24,19 @@ r() {
 }
 port_of() { sed 's/.*://'; }
 node_id() { rcli "$1" CLUSTER MYID; }
+# session ARGS...: rc-repl ARGS in the background, its input the fifo on fd 3,
+# stdout in $T/mo, stderr in $T/me, its pid in $rpid.  Close fd 3 to end it.
+session() {
+	rm -f "$T/fifo"
+	mkfifo "$T/fifo"
+	: >"$T/mo"
+	: >"$T/me"
+	timeout 60 rc-repl "$@" <"$T/fifo" >>"$T/mo" 2>>"$T/me" &
+	rpid=$!
+	exec 3>"$T/fifo"
+}
+# has_lines N: the session has written N lines.
+has_lines() { [[ $(wc -l <"$T/mo") -ge $1 ]]; }
 
 # --- basics -------------------------------------------------------------------
 printf 'SET foo bar\nGET foo\nGET nothing-here\nINCR n:1\nRPUSH l:1 a b c\nLRANGE l:1 0 -1\n' >"$T/in"
@@ -139,6 +156,34 @@ r -e ':nodes'
 is "$(awk -F'\t' 'NF != 6' "$T/o")" "" ":nodes rows have six columns"
 is "$(cut -f6 "$T/o" | sort -u)" "ok" "the last one is the node's state"
 
+# --- blocking commands wait as long as they ask, not --timeout ------------------
+( sleep 2; rcli_c $BASE LPUSH bl:1 pushed >/dev/null ) &
+pusher=$!
+RC=0
+echo 'BLPOP bl:1 0' | timeout 20 rc-repl --timeout 1 >"$T/o" 2>"$T/e" || RC=$?
+wait "$pusher"
+is "$RC" 0 "BLPOP with timeout 0 outlives --timeout 1"
+is "$(cat "$T/o")" "$(printf 'bl:1\npushed')" "and returns the element pushed 2 s later"
+is "$(cat "$T/e")" "" "no IOERR"
+RC=0
+echo 'BLPOP bl:none 1.5' | timeout 20 rc-repl --timeout 1 >"$T/o" 2>"$T/e" || RC=$?
+is "$RC:$(cat "$T/o")" "0:" "BLPOP 1.5 with --timeout 1 times out as the server says: nil"
+# The connection gets its timeout back: a write held by CLIENT PAUSE fails
+# after --timeout, rather than waiting for the pause to end.
+blport=$(rc-repl -e ':slot bl:1' | cut -f3 | port_of)
+session --timeout 1
+( sleep 1.5; rcli_c $BASE LPUSH bl:1 again >/dev/null ) &
+printf 'BLPOP bl:1 0\n' >&3
+retry 10 has_lines 2
+is "$(cat "$T/mo")" "$(printf 'bl:1\nagain')" "a blocking command in a session"
+rcli "$blport" CLIENT PAUSE 4000 WRITE >/dev/null
+printf 'LPUSH bl:1 late\n' >&3
+exec 3>&-
+RC=0
+wait "$rpid" || RC=$?
+like "$(cat "$T/me")" "<stdin>:2: IOERR " "after it, the connection's timeout is --timeout again"
+rcli "$blport" CLIENT UNPAUSE >/dev/null
+
 # --- RESP3 ----------------------------------------------------------------------
 for k in '{a}' '{b}' '{c}'; do rcli_c $BASE HSET "h3:$k" f v >/dev/null; done
 r -p -e 'HGETALL h3:{a}' -e 'HGETALL h3:{b}' -e 'HGETALL h3:{c}' -e 'HELLO 3' -e 'PING'
@@ -164,12 +209,8 @@ rcli "$dst" CLUSTER SETSLOT 12182 IMPORTING "$sid" >/dev/null
 rcli "$src" CLUSTER SETSLOT 12182 MIGRATING "$did" >/dev/null
 is "$(rcli "$src" MIGRATE 127.0.0.1 "$dst" foo 0 5000)" "OK" "foo migrated by hand"
 
-mkfifo "$T/fifo"
-rc-repl <"$T/fifo" >>"$T/mo" 2>>"$T/me" &
-rpid=$!
-exec 3>"$T/fifo"
+session
 printf ':route on\nGET foo\n' >&3
-has_lines() { [[ $(wc -l <"$T/mo") -ge $1 ]]; }
 retry 10 has_lines 1
 is "$(cat "$T/mo")" "bar" "GET during migration finds the key"
 like "$(cat "$T/me")" "ASK 12182 127\.0\.0\.1:$dst: slot is migrating, asking 127\.0\.0\.1:$dst once" "the route shows the ASK redirect"
