@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,9 +41,12 @@ struct repl {
 	int in_multi;                   /* MULTI seen, not yet sent */
 	long multi_line;
 	struct rc_node *txn;            /* the node a transaction runs on */
+	int txn_listens;                /* it queued a SUBSCRIBE or MONITOR */
 	struct rc_node *pin;
 	const char *src;                /* "<stdin>" or "-e" */
 	long line;                      /* the current input line */
+	struct rc_reader *rd;           /* batch: the input, to see the next line come */
+	int more_cmds;                  /* -e: another command follows this one */
 	int status;                     /* the worst exit code so far */
 	struct rc_args args;
 	struct rc_buf out;
@@ -314,6 +318,14 @@ pipelinable(const struct rc_args *a)
 		if (is_cmd(a, 0, no[i]))
 			return 0;
 	return block_ms(a) < 0;
+}
+
+/* Commands after which a connection only streams messages. */
+static int
+listens(const struct rc_args *a)
+{
+	return is_cmd(a, 0, "SUBSCRIBE") || is_cmd(a, 0, "PSUBSCRIBE") ||
+	    is_cmd(a, 0, "SSUBSCRIBE") || is_cmd(a, 0, "MONITOR");
 }
 
 /* Read commands that a replica may serve after READONLY. */
@@ -594,8 +606,14 @@ transaction(struct repl *r, struct rc_args *a, int slot)
 		r->line = keep;
 	}
 	on_node(r, r->txn, a, "transaction");
+	r->txn_listens |= listens(a);
 	if (end || r->txn->ctx == NULL) {
+		/* EXEC ran a SUBSCRIBE: that connection now only streams
+		 * messages; the next command gets a fresh one. */
+		if (r->txn_listens && is_cmd(a, 0, "EXEC"))
+			rc_node_drop(r->txn, "closed: a transaction subscribed on it");
 		r->txn = NULL;
+		r->txn_listens = 0;
 		r->in_multi = 0;
 	}
 	return 1;
@@ -678,6 +696,223 @@ switch_proto(struct repl *r, const char *arg)
 			say_hello(r->ro[i], (int)proto);
 }
 
+/* ---- subscriptions and MONITOR ------------------------------------------------ */
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* More input is already waiting (so queued commands can wait for it). */
+static int
+more_input(struct rc_reader *rd)
+{
+	struct pollfd pf;
+
+	if (memchr(rd->buf + rd->start, '\n', rd->end - rd->start) != NULL)
+		return 1;
+	if (rd->eof)
+		return 1;
+	pf.fd = rd->fd;
+	pf.events = POLLIN;
+	return poll(&pf, 1, 0) > 0;
+}
+
+/* The next command is there: another -e, or a line (or the end) of the
+ * input in batch mode.  On the prompt only Ctrl-C ends a subscription. */
+static int
+next_waiting(struct repl *r)
+{
+	return r->more_cmds || (r->rd != NULL && more_input(r->rd));
+}
+
+/*
+ * The next reply on a connection read here rather than by hiredis, so that
+ * Ctrl-C and the next input can end the wait: 1 with *out; 0 when the wait
+ * was ended (Ctrl-C, or with watch the next command); -1 when the
+ * connection failed or timeout_ms (-1: none) passed, said.
+ */
+static int
+next_reply(struct repl *r, redisContext *c, int timeout_ms, int watch,
+    redisReply **out, const char *who)
+{
+	for (;;) {
+		struct pollfd pf[2];
+		void *rv = NULL;
+		int k;
+
+		if (redisGetReplyFromReader(c, &rv) != REDIS_OK)
+			break;
+		if (rv != NULL) {
+			*out = rv;
+			return 1;
+		}
+		if (interrupted || (watch && next_waiting(r)))
+			return 0;
+		pf[0].fd = c->fd;
+		pf[1].fd = watch && r->rd != NULL ? r->rd->fd : -1;
+		pf[0].events = pf[1].events = POLLIN;
+		pf[0].revents = pf[1].revents = 0;
+		if ((k = poll(pf, 2, timeout_ms)) < 0 && errno != EINTR) {
+			complain(r, RC_EX_CLUSTER, "%s: %s", who, strerror(errno));
+			return -1;
+		}
+		if (k == 0) {
+			complain(r, RC_EX_CLUSTER, "%s: no reply within the timeout", who);
+			return -1;
+		}
+		if (k > 0 && pf[0].revents != 0 && redisBufferRead(c) != REDIS_OK)
+			break;
+	}
+	complain(r, RC_EX_CLUSTER, "%s: %s", who, c->errstr[0] ? c->errstr : "connection lost");
+	return -1;
+}
+
+/* An unsubscribe that left no subscription (the server sends one when a
+ * sharded channel's slot moves away): nothing more will come. */
+static int
+last_unsubscribe(const redisReply *x)
+{
+	const redisReply *kind;
+
+	if (x->elements != 3 || x->element == NULL)
+		return 0;
+	kind = x->element[0];
+	return kind->type == REDIS_REPLY_STRING && kind->len >= 11 &&
+	    strcasecmp(kind->str + kind->len - 11, "unsubscribe") == 0 &&
+	    x->element[2]->type == REDIS_REPLY_INTEGER && x->element[2]->integer == 0;
+}
+
+/* Where a subscription goes: the pinned node; for SSUBSCRIBE the master of
+ * the channel's slot; else any master. */
+static struct rc_node *
+stream_node(struct repl *r, const struct rc_args *a)
+{
+	struct rc_event ev = { RC_EV_SEND, -1, NULL, NULL };
+	struct rc_node *n;
+
+	if (r->cl.stale)
+		rc_cluster_refresh(&r->cl);
+	if (r->pin != NULL)
+		n = r->pin;
+	else if (is_cmd(a, 0, "SSUBSCRIBE") && a->argc > 1) {
+		ev.slot = (int)rc_keyslot(a->argv[1], a->argvlen[1]);
+		n = rc_cluster_owner(&r->cl, ev.slot);
+	} else
+		n = some_master(r);
+	trace_begin(r, r->pin != NULL ? "pinned" : NULL);
+	ev.node = n;
+	if (n != NULL)
+		on_event(r, &ev);
+	trace_end(r);
+	return n;
+}
+
+/* Connects to the node for a subscription, sends it and waits for its
+ * first reply; NULL when that failed (said). */
+static redisContext *
+stream_start(struct repl *r, struct rc_args *a, redisReply **first, char *who, size_t wlen)
+{
+	struct rc_node *n = stream_node(r, a);
+	char err[400];
+	redisContext *c;
+	int done = 0;
+
+	if (n == NULL) {
+		complain(r, RC_EX_CLUSTER, "no master serves the channel's slot");
+		return NULL;
+	}
+	rc_node_addr(n, who, wlen);
+	if ((c = rc_connect(&n->addr, &r->cl.opts, err, sizeof err)) == NULL) {
+		complain(r, RC_EX_CLUSTER, "%s", err);
+		return NULL;
+	}
+	redisAppendCommandArgv(c, a->argc, (const char **)a->argv, a->argvlen);
+	while (!done)
+		if (redisBufferWrite(c, &done) != REDIS_OK) {
+			complain(r, RC_EX_CLUSTER, "%s: %s", who, c->errstr);
+			redisFree(c);
+			return NULL;
+		}
+	if (next_reply(r, c, r->o.timeout_ms, 0, first, who) <= 0) {
+		redisFree(c);
+		return NULL;
+	}
+	return c;
+}
+
+/*
+ * SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, MONITOR: after them the connection only
+ * streams messages, so they get a connection of their own, and the
+ * messages are printed as they come, until Ctrl-C (on the prompt), the
+ * next command (batch, -e) or the connection closes.  Then the connection
+ * is closed; the session's own connections never saw the command.
+ */
+static void
+stream_messages(struct repl *r, struct rc_args *a)
+{
+	struct sigaction sa, old;
+	struct rc_event moved = { RC_EV_MOVED, -1, NULL, NULL };
+	redisContext *c = NULL;
+	redisReply *x = NULL;
+	char who[300];
+	int tries;
+
+	interrupted = 0;
+	if (r->interactive) {
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_sigint;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, &old);   /* no SA_RESTART: poll returns */
+	}
+	for (tries = 0; tries < 3; tries++) {
+		if ((c = stream_start(r, a, &x, who, sizeof who)) == NULL)
+			break;
+		if (r->pin != NULL || !rc_reply_is_err(x, "MOVED") || tries == 2)
+			break;
+		/* SSUBSCRIBE to a master that no longer has the slot. */
+		trace_begin(r, NULL);
+		moved.detail = x->str;
+		on_event(r, &moved);
+		trace_end(r);
+		r->cl.stale = 1;
+		freeReplyObject(x);
+		x = NULL;
+		redisFree(c);
+		c = NULL;
+	}
+	if (c != NULL && x->type == REDIS_REPLY_ERROR)
+		show(r, x, r->line);
+	else if (c != NULL) {
+		if (r->mode == RC_REPLY_TTY)
+			rc_puts("Reading messages... (press Ctrl-C to quit)\n");
+		for (;;) {
+			int last = last_unsubscribe(x);
+			r->out.len = 0;
+			rc_reply_format(&r->out, x, r->mode);
+			rc_put(r->out.s, r->out.len);
+			rc_flush();
+			freeReplyObject(x);
+			x = NULL;
+			if (last || next_reply(r, c, -1, 1, &x, who) <= 0)
+				break;
+		}
+	}
+	if (x != NULL)
+		freeReplyObject(x);
+	if (c != NULL)
+		redisFree(c);
+	if (r->interactive) {
+		sigaction(SIGINT, &old, NULL);
+		if (interrupted)
+			rc_putc('\n');
+	}
+}
+
 /* ---- one command ---------------------------------------------------------------- */
 
 /*
@@ -740,6 +975,10 @@ run_command(struct repl *r, struct rc_args *a)
 		return;
 	}
 	flush_pipe(r);
+	if (listens(a) && !r->in_multi) {
+		stream_messages(r, a);
+		return;
+	}
 	t0 = rc_now_us();
 	if (wait >= 0 && !r->in_multi)
 		held = lift_timeout(r, slot, wait);
@@ -908,6 +1147,11 @@ meta_each(struct repl *r, struct rc_args *a, int masters_only)
 	sub.argc = a->argc - 1;
 	sub.argv = a->argv + 1;
 	sub.argvlen = a->argvlen + 1;
+	if (listens(&sub)) {
+		complain(r, RC_EX_USAGE, "%s streams messages: run it on its own (:node ADDR for one node)",
+		    sub.argv[0]);
+		return;
+	}
 	list = rc_calloc((size_t)r->cl.nnodes, sizeof *list);
 	for (i = 0; i < r->cl.nnodes; i++) {
 		struct rc_node *x = r->cl.nodes[i];
@@ -1030,21 +1274,6 @@ run_line(struct repl *r, const char *line, size_t len)
 
 /* ---- batch ------------------------------------------------------------------------- */
 
-/* More input is already waiting (so queued commands can wait for it). */
-static int
-more_input(struct rc_reader *rd)
-{
-	struct pollfd pf;
-
-	if (memchr(rd->buf + rd->start, '\n', rd->end - rd->start) != NULL)
-		return 1;
-	if (rd->eof)
-		return 1;
-	pf.fd = rd->fd;
-	pf.events = POLLIN;
-	return poll(&pf, 1, 0) > 0;
-}
-
 static void
 batch(struct repl *r)
 {
@@ -1054,6 +1283,7 @@ batch(struct repl *r)
 
 	r->src = "<stdin>";
 	rc_reader_init(&rd, STDIN_FILENO, "<stdin>");
+	r->rd = &rd;
 	for (;;) {
 		/* Nothing more to read yet: answer what came so far, so a
 		 * program talking to us line by line gets its replies. */
@@ -1072,6 +1302,7 @@ batch(struct repl *r)
 			break;
 	}
 	flush_pipe(r);
+	r->rd = NULL;
 	rc_reader_free(&rd);
 }
 
@@ -1651,6 +1882,7 @@ run_args(struct repl *r, char **ev, int nev, int argc, char **argv)
 	r->src = "-e";
 	for (i = 0; i < nev; i++) {
 		r->line = i + 1;
+		r->more_cmds = i + 1 < nev || argc > 0;
 		if (run_line(r, ev[i], strlen(ev[i])))
 			return;
 	}
@@ -1658,6 +1890,7 @@ run_args(struct repl *r, char **ev, int nev, int argc, char **argv)
 		return;
 	r->src = "argv";
 	r->line = nev + 1;
+	r->more_cmds = 0;
 	rc_args_clear(&r->args);
 	for (i = 0; i < argc; i++)
 		rc_args_add(&r->args, argv[i], strlen(argv[i]));

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # rc-repl on a real terminal (tmux): the prompt, replies in redis-cli's
 # terminal format, tab completion, the route toggle, bad input that does not
-# end the session, the history file, and secrets kept out of it.
+# end the session, SUBSCRIBE until Ctrl-C, the history file, and secrets kept
+# out of it.
 # Ports 16020-16039 only.
 # shellcheck disable=SC2317 # helpers are called through retry
 # shellcheck source=tests/cli/lib.sh
@@ -72,6 +73,16 @@ type_keys ':nosuch' Enter
 see "an unknown meta-command is reported" "unknown meta-command :nosuch"
 type_keys 'ECHO still-here' Enter
 see "the session goes on" '"still-here"'
+
+# SUBSCRIBE: messages as they come, until Ctrl-C; then the prompt again.
+type_keys 'SUBSCRIBE tty:ch' Enter
+see "SUBSCRIBE says how to stop, then confirms" $'Reading messages\\.\\.\\. \\(press Ctrl-C to quit\\)\n[^\n]*\n?1\\) "subscribe"\n2\\) "tty:ch"\n3\\) \\(integer\\) 1\n'
+rcli $((BASE + 1)) PUBLISH tty:ch hello-tty >/dev/null
+see "a message PUBLISHed on another node is shown as it comes" $'1\\) "message"\n2\\) "tty:ch"\n3\\) "hello-tty"\n'
+type_keys C-c
+see "Ctrl-C goes back to the prompt" $'"hello-tty"\n\\^C\n127\\.0\\.0\\.1:'"$BASE"' \[route\]>'
+type_keys 'ECHO after-sub' Enter
+see "the next command gets its own reply" $'> ECHO after-sub\n[^\n]*\n"after-sub"\n'
 
 # Secrets: they run, but never reach the history file.
 type_keys ':route off' Enter

@@ -2,9 +2,9 @@
 # rc-repl in batch mode against a real 3+3 cluster: quoting, routing, raw and
 # terminal reply formats, -e, errors with line numbers and exit status,
 # meta-commands, CROSSSLOT vs split mode, pinned node, replica reads, blocking
-# commands, RESP3, a real slot migration (ASK then MOVED), a pinned node that
-# is down, :masters after a failover, a seed that is not a cluster.  Ports
-# 16000-16019 only.
+# commands, subscriptions and MONITOR, RESP3, a real slot migration (ASK then
+# MOVED), a pinned node that is down, :masters after a failover, a seed that
+# is not a cluster.  Ports 16000-16019 only.
 # shellcheck disable=SC2317 # helpers are called through retry
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -35,8 +35,9 @@ session() {
 	rpid=$!
 	exec 3>"$T/fifo"
 }
-# has_lines N: the session has written N lines.
+# has_lines N: the session has written N lines; last_is TEXT: the last is TEXT.
 has_lines() { [[ $(wc -l <"$T/mo") -ge $1 ]]; }
+last_is() { [[ $(tail -n 1 "$T/mo") == "$1" ]]; }
 
 # --- basics -------------------------------------------------------------------
 printf 'SET foo bar\nGET foo\nGET nothing-here\nINCR n:1\nRPUSH l:1 a b c\nLRANGE l:1 0 -1\n' >"$T/in"
@@ -184,6 +185,67 @@ wait "$rpid" || RC=$?
 like "$(cat "$T/me")" "<stdin>:2: IOERR " "after it, the connection's timeout is --timeout again"
 rcli "$blport" CLIENT UNPAUSE >/dev/null
 
+# --- subscriptions and MONITOR: messages until the next line, then on ---------------
+rc-repl -e 'SET sub:k v' >/dev/null
+schown=$(rc-repl -e ':slot {sch}x' | cut -f3 | port_of)
+# hear LINE K CMD...: sends LINE (a subscription) to the session, waits for
+# its confirmation, runs CMD (a publish), waits for the K lines of the
+# message; prints what the session wrote meanwhile.
+hear() {
+	local n line=$1 k=$2
+	shift 2
+	n=$(wc -l <"$T/mo")
+	printf '%s\n' "$line" >&3
+	retry 10 has_lines $((n + 3))
+	"$@" >/dev/null
+	retry 10 has_lines $((n + 3 + k))
+	tail -n +$((n + 1)) "$T/mo"
+}
+session
+is "$(hear 'SUBSCRIBE rch' 3 rcli $((BASE + 1)) PUBLISH rch hello)" \
+	"$(printf 'subscribe\nrch\n1\nmessage\nrch\nhello')" "SUBSCRIBE: a message PUBLISHed on another node comes, raw"
+printf 'GET sub:k\n' >&3
+retry 10 has_lines 7
+is "$(tail -n 1 "$T/mo")" "v" "the next line ends it and gets its own reply"
+is "$(hear 'PSUBSCRIBE rp*' 4 rcli $((BASE + 2)) PUBLISH rpx hi)" \
+	"$(printf 'psubscribe\nrp*\n1\npmessage\nrp*\nrpx\nhi')" "PSUBSCRIBE: messages of the pattern"
+is "$(hear 'SSUBSCRIBE {sch}x' 3 rcli "$schown" SPUBLISH '{sch}x' shard-msg)" \
+	"$(printf 'ssubscribe\n{sch}x\n1\nsmessage\n{sch}x\nshard-msg')" "SSUBSCRIBE goes to the master of the channel's slot"
+printf ':node 127.0.0.1:%s\nMONITOR\n' $BASE >&3
+retry 10 last_is OK
+rcli $BASE ECHO mon-check >/dev/null
+retry 10 grep -q mon-check "$T/mo"
+like "$(tail -n 1 "$T/mo")" '"ECHO" "mon-check"' "MONITOR on the pinned node shows its commands"
+printf ':node off\nGET sub:k\n' >&3
+retry 10 last_is v
+exec 3>&-
+RC=0
+wait "$rpid" || RC=$?
+is "$(tail -n 1 "$T/mo")" "v" "and after MONITOR the session goes on"
+is "$RC" 0 "the session ends cleanly at the end of input"
+is "$(cat "$T/me")" "" "nothing on stderr"
+
+# -e with nothing after it: until the connection closes (an error, exit 3).
+: >"$T/mo"
+timeout 30 rc-repl -e 'SUBSCRIBE kch' >"$T/mo" 2>"$T/me" &
+rpid=$!
+retry 10 has_lines 3
+for p in $BASE $((BASE + 1)) $((BASE + 2)); do rcli "$p" CLIENT KILL TYPE pubsub >/dev/null; done
+RC=0
+wait "$rpid" || RC=$?
+is "$RC" 3 "a subscription whose connection closes: exit 3"
+like "$(cat "$T/me")" "^rc-repl: -e:1: 127\.0\.0\.1:[0-9]+: " "with the node that closed it"
+r -e 'SUBSCRIBE kch' -e 'GET sub:k'
+is "$RC:$(cat "$T/o")" "$(printf '0:subscribe\nkch\n1\nv')" "-e SUBSCRIBE followed by another -e: that one runs"
+r -e 'SSUBSCRIBE {a}1 {b}2'
+like "$RC:$(cat "$T/e")" "^1:.*CROSSSLOT" "an SSUBSCRIBE the server refuses is an error reply"
+printf 'MULTI\nSUBSCRIBE tx:ch\nEXEC\nPING\n' >"$T/in"
+r <"$T/in"
+is "$(cat "$T/o")" "$(printf 'OK\nQUEUED\nsubscribe\ntx:ch\n1\nPONG')" "a transaction that subscribed leaves no subscribed connection behind"
+r -e ':masters SUBSCRIBE x'
+is "$RC" 2 ":masters SUBSCRIBE is refused"
+like "$(cat "$T/e")" "SUBSCRIBE streams messages: run it on its own" "with a reason"
+
 # --- RESP3 ----------------------------------------------------------------------
 for k in '{a}' '{b}' '{c}'; do rcli_c $BASE HSET "h3:$k" f v >/dev/null; done
 r -p -e 'HGETALL h3:{a}' -e 'HGETALL h3:{b}' -e 'HGETALL h3:{c}' -e 'HELLO 3' -e 'PING'
@@ -215,7 +277,15 @@ retry 10 has_lines 1
 is "$(cat "$T/mo")" "bar" "GET during migration finds the key"
 like "$(cat "$T/me")" "ASK 12182 127\.0\.0\.1:$dst: slot is migrating, asking 127\.0\.0\.1:$dst once" "the route shows the ASK redirect"
 like "$(cat "$T/me")" "slot 12182 -> 127\.0\.0\.1:$dst \(ASKING\)" "and the ASKING resend"
+# A sharded subscription to the slot: it ends when the slot moves away.
+timeout 30 rc-repl -e 'SSUBSCRIBE foo' >"$T/so" 2>"$T/se" &
+spid=$!
+sub_lines() { [[ $(wc -l <"$T/so") -ge $1 ]]; }
+retry 10 sub_lines 3
 for p in "$dst" "$src"; do rcli "$p" CLUSTER SETSLOT 12182 NODE "$did" >/dev/null; done
+RC=0
+wait "$spid" || RC=$?
+is "$RC:$(tail -n 3 "$T/so")" "$(printf '0:sunsubscribe\nfoo\n0')" "SSUBSCRIBE ends when its slot moves away (the server unsubscribes it)"
 : >"$T/me"
 printf 'GET foo\n' >&3
 retry 10 has_lines 2
