@@ -1392,7 +1392,6 @@ add_cmd(const char *name, size_t nlen, const char *hint)
 	ncmds++;
 }
 
-#if HIREDIS_MAJOR >= 1
 /* A field of a RESP2 flat map (an array of name, value, name, value). */
 static const redisReply *
 field(const redisReply *m, const char *name)
@@ -1492,12 +1491,33 @@ add_docs(const redisReply *list)
 			add_docs(subs);
 	}
 }
-#endif
 
-/* Command names and synopses: the server's COMMAND DOCS (hiredis 0.14 cannot
- * read its deep nesting, so only with hiredis 1.x), the built-in synopses,
- * every name from COMMAND LIST (subcommands as "cluster|nodes"), and the
- * meta-commands.  The first synopsis found for a name is kept. */
+/* The server's COMMAND DOCS: an array of name, docs, name, docs (RESP2),
+ * nested deeper than hiredis 0.14 reads, so read by rc_cmd_deep.  Redis
+ * before 7 has none: then nothing is added. */
+static void
+load_docs(struct repl *r)
+{
+	static const char *argv[] = { "COMMAND", "DOCS" };
+	static const size_t argvlen[] = { 7, 4 };
+	struct rc_node *n = some_master(r);
+	redisReply *x;
+	char err[300];
+
+	if (n == NULL || rc_node_ctx(&r->cl, n) == NULL)
+		return;
+	if ((x = rc_cmd_deep(n->ctx, 2, argv, argvlen, err, sizeof err)) == NULL) {
+		rc_node_drop(n, err);   /* the next command connects again */
+		return;
+	}
+	if (x->type == REDIS_REPLY_ARRAY)
+		add_docs(x);
+	freeReplyObject(x);
+}
+
+/* Command names and synopses: the server's COMMAND DOCS, the built-in
+ * synopses, every name from COMMAND LIST (subcommands as "cluster|nodes"),
+ * and the meta-commands.  The first synopsis found for a name is kept. */
 static void
 load_commands(struct repl *r)
 {
@@ -1505,16 +1525,7 @@ load_commands(struct repl *r)
 	size_t j;
 	int i;
 
-#if HIREDIS_MAJOR >= 1
-	x = rc_cluster_cmd(&r->cl, -1, "COMMAND DOCS");
-	if (x->type == REDIS_REPLY_ARRAY && x->elements > 0)
-		add_docs(x);
-#ifdef REDIS_REPLY_MAP
-	else if (x->type == REDIS_REPLY_MAP)
-		add_docs(x);
-#endif
-	freeReplyObject(x);
-#endif
+	load_docs(r);
 	for (i = 0; builtin_cmds[i] != NULL; i += 2)
 		add_cmd(builtin_cmds[i], strlen(builtin_cmds[i]), builtin_cmds[i + 1]);
 	x = rc_cluster_cmd(&r->cl, -1, "COMMAND LIST");

@@ -432,6 +432,13 @@ void rc_quote(struct rc_buf *b, const char *s, size_t len);
  * arrays, RESP3 types; RC_REPLY_RAW: values as they are, one a line. */
 enum { RC_REPLY_RAW, RC_REPLY_TTY };
 void rc_reply_format(struct rc_buf *b, const redisReply *r, int mode);
+/* Runs one command on c and reads its RESP2 reply without hiredis's limit on
+ * nesting (0.14 refuses more than 7 levels; COMMAND DOCS has up to 11).
+ * c must have no reply pending.  The reply is freed with freeReplyObject;
+ * NULL with "reason" in err when the connection failed or the reply is
+ * malformed, and then c is no longer usable. */
+redisReply *rc_cmd_deep(redisContext *c, int argc, const char **argv,
+    const size_t *argvlen, char *err, size_t errlen);
 
 /* ---- migrate.c: moving slots between masters (rc-reshard's engine) ---------- */
 

@@ -1,8 +1,11 @@
 /* reply.c - replies as redis-cli shows them: on a terminal with types and
  * numbered, nested arrays; raw (one value a line) when the output feeds
- * another program. */
+ * another program.  And replies nested deeper than hiredis 0.14 reads. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rc.h"
 
@@ -204,4 +207,182 @@ rc_reply_format(struct rc_buf *b, const redisReply *r, int mode)
 	}
 	raw(b, r);
 	rc_buf_addc(b, '\n');
+}
+
+/* ---- replies deeper than hiredis 0.14 reads ------------------------------ */
+
+/* Nesting beyond this is taken for a malformed reply (and would cost stack). */
+#define DEEP_LEVELS 64
+/* A reply larger than this is refused rather than buffered. */
+#define DEEP_BYTES (64u << 20)
+
+static int
+deep_num(const char *s, size_t len, long long *v)
+{
+	char num[32], *end;
+
+	if (len == 0 || len >= sizeof num)
+		return -1;
+	memcpy(num, s, len);
+	num[len] = '\0';
+	errno = 0;
+	*v = strtoll(num, &end, 10);
+	return errno != 0 || *end != '\0' ? -1 : 0;
+}
+
+static redisReply *
+deep_node(int type, const char *s, size_t len)
+{
+	redisReply *x = rc_calloc(1, sizeof *x);
+
+	x->type = type;
+	if (s != NULL) {
+		x->str = rc_strndup(s, len);
+		x->len = len;
+	}
+	return x;
+}
+
+static int deep_walk(const char *b, size_t len, size_t *pos, int level,
+    redisReply **out);
+
+/* The n bytes of a bulk string at b[*pos] and their CRLF. */
+static int
+deep_bulk(const char *b, size_t len, size_t *pos, long long n, redisReply **out)
+{
+	if ((unsigned long long)n > DEEP_BYTES)
+		return -1;
+	if (len - *pos < (size_t)n + 2)
+		return 0;
+	if (b[*pos + (size_t)n] != '\r' || b[*pos + (size_t)n + 1] != '\n')
+		return -1;
+	if (out != NULL)
+		*out = deep_node(REDIS_REPLY_STRING, b + *pos, (size_t)n);
+	*pos += (size_t)n + 2;
+	return 1;
+}
+
+/* The n elements of an array at b[*pos]. */
+static int
+deep_array(const char *b, size_t len, size_t *pos, long long n, int level,
+    redisReply **out)
+{
+	size_t i;
+	int k;
+
+	/* Each element takes 3 bytes at least: a claim beyond that is
+	 * unfinished input while checking, never a whole reply. */
+	if ((unsigned long long)n > (len - *pos) / 3)
+		return out != NULL ? -1 : 0;
+	if (out != NULL) {
+		*out = deep_node(REDIS_REPLY_ARRAY, NULL, 0);
+		(*out)->element = rc_calloc(n > 0 ? (size_t)n : 1, sizeof *(*out)->element);
+	}
+	for (i = 0; i < (size_t)n; i++) {
+		k = deep_walk(b, len, pos, level + 1, out != NULL ? &(*out)->element[i] : NULL);
+		if (k <= 0)
+			return k;       /* only while checking: built input is whole */
+		if (out != NULL)
+			(*out)->elements = i + 1;
+	}
+	return 1;
+}
+
+/*
+ * One RESP2 value of b[*pos, len).  With out NULL it only checks that the
+ * whole value is there; with out it builds it (as a hiredis reply object:
+ * malloc'd, so freeReplyObject frees it).  1 done (*pos past it), 0 more
+ * bytes needed, -1 malformed.
+ */
+static int
+deep_walk(const char *b, size_t len, size_t *pos, int level, redisReply **out)
+{
+	const char *s = b + *pos, *nl;
+	long long n;
+	size_t ll;
+
+	if (level > DEEP_LEVELS)
+		return -1;
+	if (*pos >= len || (nl = memchr(s, '\n', len - *pos)) == NULL)
+		return 0;
+	if (nl - s < 2 || nl[-1] != '\r')
+		return -1;
+	ll = (size_t)(nl - s) - 2;      /* the line without its type byte and CR */
+	*pos = (size_t)(nl - b) + 1;
+	switch (s[0]) {
+	case '+':
+	case '-':
+		if (out != NULL)
+			*out = deep_node(s[0] == '+' ? REDIS_REPLY_STATUS : REDIS_REPLY_ERROR,
+			    s + 1, ll);
+		return 1;
+	case ':':
+	case '$':
+	case '*':
+		if (deep_num(s + 1, ll, &n) < 0)
+			return -1;
+		if (s[0] == ':' || n == -1) {
+			if (out != NULL) {
+				*out = deep_node(s[0] == ':' ? REDIS_REPLY_INTEGER : REDIS_REPLY_NIL,
+				    NULL, 0);
+				(*out)->integer = s[0] == ':' ? n : 0;
+			}
+			return 1;
+		}
+		if (n < 0)
+			return -1;
+		return s[0] == '$' ? deep_bulk(b, len, pos, n, out) :
+		    deep_array(b, len, pos, n, level, out);
+	default:
+		return -1;
+	}
+}
+
+redisReply *
+rc_cmd_deep(redisContext *c, int argc, const char **argv, const size_t *argvlen,
+    char *err, size_t errlen)
+{
+	struct rc_buf b = { NULL, 0, 0 };
+	redisReply *r = NULL;
+	char chunk[65536];
+	size_t pos = 0;
+	int done = 0, k = 0;
+
+	if (c->reader->pos < c->reader->len) {
+		snprintf(err, errlen, "replies are pending on the connection");
+		return NULL;
+	}
+	if (redisAppendCommandArgv(c, argc, argv, argvlen) != REDIS_OK) {
+		snprintf(err, errlen, "%s", c->errstr);
+		return NULL;
+	}
+	while (!done)
+		if (redisBufferWrite(c, &done) != REDIS_OK) {
+			snprintf(err, errlen, "%s", c->errstr);
+			return NULL;
+		}
+	/* The connection's timeout bounds each read (SO_RCVTIMEO). */
+	while (k == 0) {
+		ssize_t n = read(c->fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(err, errlen, "%s", n == 0 ? "connection closed by the server" :
+			    errno == EAGAIN || errno == EWOULDBLOCK ? "timed out" : strerror(errno));
+			rc_buf_free(&b);
+			return NULL;
+		}
+		rc_buf_add(&b, chunk, (size_t)n);
+		pos = 0;
+		k = deep_walk(b.s, b.len, &pos, 0, NULL);
+		if (k == 0 && b.len > DEEP_BYTES)
+			k = -1;
+	}
+	if (k > 0) {
+		pos = 0;
+		deep_walk(b.s, b.len, &pos, 0, &r);
+	} else
+		snprintf(err, errlen, "malformed reply");
+	rc_buf_free(&b);
+	return r;
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # rc-repl on a real terminal (tmux): the prompt, replies in redis-cli's
-# terminal format, tab completion, the route toggle, bad input that does not
-# end the session, SUBSCRIBE until Ctrl-C, the history file, and secrets kept
-# out of it.
+# terminal format, tab completion, hints from COMMAND DOCS, the route toggle,
+# bad input that does not end the session, SUBSCRIBE until Ctrl-C, the
+# history file, and secrets kept out of it.
 # Ports 16020-16039 only.
 # shellcheck disable=SC2317 # helpers are called through retry
 # shellcheck source=tests/cli/lib.sh
@@ -61,6 +61,12 @@ see "tab completes a meta-command" $'> :split( +\\[on\\|off\\])?\n'
 see "a hint at the right shows its arguments" $'> :split +\\[on\\|off\\]\n'
 type_keys C-u 'HGET '
 see "a hint follows a command name as it is typed" $'> HGET +key field\n'
+# GETEX and CLUSTER ADDSLOTSRANGE are not in the built-in list: their hints
+# come from the server's COMMAND DOCS.
+type_keys C-u 'GETEX '
+see "a hint from COMMAND DOCS" $'> GETEX +key \\[EX seconds\\|PX milliseconds\\|EXAT unix-time-seconds\\|PXAT unix-time-milliseconds\\|PERSIST\\]\n'
+type_keys C-u 'CLUSTER ADDSLOTSRANGE '
+see "a hint from COMMAND DOCS for a subcommand" $'> CLUSTER ADDSLOTSRANGE +start-slot end-slot \\[start-slot end-slot \\.\\.\\.\\]\n'
 type_keys C-u
 
 type_keys ':route on' Enter 'GET tty:1' Enter
