@@ -1152,6 +1152,23 @@ live_master(const struct rc_node *n)
 	return rc_node_is_master(n) && !(n->flags & (RC_NF_FAIL | RC_NF_NOADDR));
 }
 
+/* A master by the map and by its own word: a node that came back after its
+ * replica took over still looks a master to the others for a moment. */
+static int
+serving_master(struct rc_cluster *cl, struct rc_node *n)
+{
+	redisReply *r;
+	int yes;
+
+	if (!live_master(n) || (r = node_cmd(cl, n, "ROLE%s%s", "", "")) == NULL)
+		return 0;
+	yes = r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+	    r->element[0]->type == REDIS_REPLY_STRING &&
+	    strcmp(r->element[0]->str, "master") == 0;
+	freeReplyObject(r);
+	return yes;
+}
+
 /* An open slot: roll back when the other side holds none of its keys and
  * does not own it, else finish the move (no key is ever dropped). */
 static int
@@ -1173,19 +1190,19 @@ fix_open(struct ctx *c, struct rc_cluster *cl, struct rc_open *op, int nop)
 		}
 		/* A side that failed over (dead, or a replica now): its
 		 * successor is the live master that holds what it had. */
-		if (!live_master(src) && (src = rc_cluster_owner(cl, op[i].slot)) == NULL) {
+		if (!serving_master(cl, src) && (src = rc_cluster_owner(cl, op[i].slot)) == NULL) {
 			rc_warn("slot %d: its source %.12s is down and nobody owns the "
 			    "slot: cannot fix it yet", op[i].slot, op[i].src);
 			rc = RC_EX_NO;
 			continue;
 		}
-		if (!live_master(dst) || dst == src) {
+		if (!serving_master(cl, dst) || dst == src) {
 			struct rc_node *d = NULL;
 			int j, many = 0;
 			for (j = 0; j < cl->nnodes; j++) {
 				struct rc_node *m = cl->nodes[j];
 				long k;
-				if (m == src || !live_master(m))
+				if (m == src || !serving_master(cl, m))
 					continue;
 				if ((k = count_keys(cl, m, op[i].slot)) > 0) {
 					many += d != NULL;

@@ -21,17 +21,21 @@ succ=$(rcli $BASE cluster nodes | awk -v m="$M1" '$4 == m { split($2, a, "[:@]")
 
 ok "load $NKEYS keys" load_keys
 
-# 1. A move whose target is killed: it stops, and says which node.
+# 1. A move whose target goes away mid-way and fails over.  A graceful stop
+# (Redis 7 waits for the replica to catch up): a crash can lose what the
+# replica had not received yet, migrated keys included, a Redis limit that
+# no tool can repair; part 2 crashes a target after WAIT says its replica
+# has everything.
 timeout 20 rc-reshard --timeout 1 move --from "$M0" --to "$M1" --slots 3000 \
 	>"$T/move.out" 2>"$T/move.err" &
 pid=$!
 sleep 0.2
-cluster_cmd kill $((BASE + 1)) >/dev/null
+cluster_cmd stop $((BASE + 1)) >/dev/null
 wait $pid
 note "move exited $? after $(wc -l <"$T/move.out") slots: $(tail -n1 "$T/move.err")"
 promoted() { rcli "$succ" role | head -n1 | grep -qx master; }
 ok "the target's replica takes over" retry 30 promoted
-ok "the dead node comes back" cluster_cmd start $((BASE + 1))
+ok "the stopped node comes back" cluster_cmd start $((BASE + 1))
 back() { rcli $((BASE + 1)) role | head -n1 | grep -qx slave; }
 ok "as a replica of its successor" retry 30 back
 ok "fix -y repairs what the move left" rc-reshard -y fix
@@ -59,6 +63,7 @@ for s in "${slots[@]}"; do
 	[[ $(rcli $BASE migrate 127.0.0.1 "$succ" "$k" 0 5000) == OK ]] && moved=$((moved + 1))
 done
 is "$moved" 3 "a key of each of 3 slots moved by hand to $succ"
+is "$(rcli "$succ" WAIT 1 5000)" 1 "its replica has them"
 exit_is 1 "check reports the open slots" rc-reshard check
 ok "the half-way target is killed" cluster_cmd kill "$succ"
 promoted2() { rcli "$succ2" role | head -n1 | grep -qx master; }
