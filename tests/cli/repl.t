@@ -15,7 +15,10 @@ PLAIN=16010
 # A session that died fails the tests that read its output; writing to its
 # input must not kill this script.
 trap '' PIPE
-cluster_up $BASE 3 1 2000 >/dev/null || bail_file "no cluster"
+cluster_up $BASE 3 1 2000 >"$T/up.log" 2>&1 || {
+	diag "$(cat "$T/up.log")"
+	bail_file "no cluster"
+}
 
 # r ARGS...: rc-repl with stdout and stderr apart ($T/o, $T/e), exit status in RC.
 r() {
