@@ -272,7 +272,10 @@ cluster_cmd() {
 	for a; do [[ $a =~ ^[0-9]{4,5}$ ]] && port_guard "$a"; done
 	[[ ${1:-} == up ]] && _lab_up_guard "${@:2}"
 	_lab_register "$LAB_DIR"
-	RC_LAB_PORT=$LAB_BASE RC_LAB_DIR=$LAB_DIR "$LAB" "$@"
+	# SIGPIPE back to its default: a test that ignores it (to survive
+	# writing to a dead session) would pass that on, and in the launcher
+	# (pipefail, errexit) an early-closing reader then ends it silently.
+	RC_LAB_PORT=$LAB_BASE RC_LAB_DIR=$LAB_DIR env --default-signal=PIPE "$LAB" "$@"
 }
 
 # The whole range "up -m M -r R" takes from LAB_BASE must pass the guard.
