@@ -66,6 +66,10 @@ main(void)
 	is_int(cmdslot("GET foo"), 12182, "GET routes by its key");
 	is_int(cmdslot("get foo"), 12182, "command names are case-blind");
 	is_int(cmdslot("PING"), -1, "PING has no key");
+	/* Sharded pub/sub: the channel is hashed like a key. */
+	is_int(cmdslot("SPUBLISH foo hi"), 12182, "SPUBLISH routes by its channel");
+	is_int(cmdslot("SSUBSCRIBE foo"), 12182, "SSUBSCRIBE routes by its channel");
+	is_int(cmdslot("PUBLISH foo hi"), -1, "PUBLISH goes anywhere");
 	is_int(cmdslot("CLUSTER INFO"), -1, "CLUSTER has no key");
 	is_int(cmdslot("EVAL s 1 foo bar"), 12182, "EVAL: the first of its keys");
 	is_int(cmdslot("EVALSHA s 0"), -1, "EVALSHA with no keys");
