@@ -1146,21 +1146,17 @@ roll_back_on(struct rc_cluster *cl, struct rc_node *side, int slot, const char *
 	fix_row(slot, "rolled-back", from, to, 0);
 }
 
-static int
-live_master(const struct rc_node *n)
-{
-	return rc_node_is_master(n) && !(n->flags & (RC_NF_FAIL | RC_NF_NOADDR));
-}
-
-/* A master by the map and by its own word: a node that came back after its
- * replica took over still looks a master to the others for a moment. */
+/* A master by its own word (ROLE), not by the map: after a failover the map
+ * lags both ways, a promoted replica still looks a replica and a node that
+ * came back after its replica took over still looks a master. */
 static int
 serving_master(struct rc_cluster *cl, struct rc_node *n)
 {
 	redisReply *r;
 	int yes;
 
-	if (!live_master(n) || (r = node_cmd(cl, n, "ROLE%s%s", "", "")) == NULL)
+	if ((n->flags & (RC_NF_FAIL | RC_NF_NOADDR)) ||
+	    (r = node_cmd(cl, n, "ROLE%s%s", "", "")) == NULL)
 		return 0;
 	yes = r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
 	    r->element[0]->type == REDIS_REPLY_STRING &&
