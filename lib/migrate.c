@@ -313,12 +313,6 @@ migrate_replace(redisContext *S, const char **argv, size_t *argvlen, int a0,
 	return ok;
 }
 
-/* Deletes the source's copy if it is still what the target holds: one
- * step on the source, so no write can slip in between. */
-static const char same_del_lua[] =
-    "if redis.call('DUMP', KEYS[1]) == ARGV[1] then "
-    "redis.call('DEL', KEYS[1]) return 1 end return 0";
-
 /* A key on both sides is most often what a MIGRATE left behind when its
  * reply was lost: the target stopped answering and ran the RESTORE when it
  * came back, or the MIGRATE timed out (a key too big for --migrate-timeout)
@@ -342,7 +336,10 @@ finish_copy(redisContext *S, redisContext *D, const char **argv, size_t *argvlen
 	b = redisCommand(D, "DUMP %b", key, klen);
 	if (b == NULL || b->type != REDIS_REPLY_STRING)
 		goto out;
-	r = redisCommand(S, "EVAL %s 1 %b %b", same_del_lua, key, klen, b->str, b->len);
+	/* lib/lua/migrate_same_del.lua: delete the source's copy if it is
+	 * still what the target holds, in one step. */
+	r = redisCommand(S, "EVAL %s 1 %b %b", rc_lua("migrate_same_del"), key, klen,
+	    b->str, b->len);
 	if (r != NULL && r->type == REDIS_REPLY_INTEGER) {
 		done = r->integer == 1;
 		freeReplyObject(r);
