@@ -40,10 +40,12 @@ observe "Every node is over the 0.5 MB memory line, so each round raises one mem
 pause
 
 # The faults need the lab launcher of this very cluster.
-replica=$(rc-dist -T nodes | awk -F'\t' '$3 == "replica" { print $1; exit }')
+# (Readers here read to the end: under pipefail a reader that quits early
+# can kill the writer with SIGPIPE and fail the pipeline.)
+replica=$(rc-dist -T nodes | awk -F'\t' '$3 == "replica" && r == "" { r = $1 } END { print r }')
 seed=$(rc-dist -T slots | awk -F'\t' -v s="$RC_CLUSTER" '$1 == s')
 if [ -z "$replica" ] || [ -z "$seed" ] ||
-	! "$LAB_CLUSTER" ports 2>/dev/null | grep -qx "${replica##*:}"; then
+	! "$LAB_CLUSTER" ports 2>/dev/null | grep -x "${replica##*:}" >/dev/null; then
 	say "The other alerts need faults made with labs/cluster on its own lab" \
 		"cluster (RC_LAB_PORT, RC_LAB_DIR), and $RC_CLUSTER is not one: skipped."
 else
