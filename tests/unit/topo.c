@@ -63,14 +63,17 @@ main(void)
 	k = rc_parse_nodes("", 0, &n, err, sizeof err);
 	is_int(k, 0, "no text, no nodes");
 
+	/* Node A of a CLUSTER SHARDS reply: master on 127.0.0.1:7001, online. */
+#define SHARD_NODE_A \
+	"*12\r\n$2\r\nid\r\n$40\r\n" A "\r\n$4\r\nport\r\n:7001\r\n" \
+	"$2\r\nip\r\n$9\r\n127.0.0.1\r\n$8\r\nendpoint\r\n$9\r\n127.0.0.1\r\n" \
+	"$4\r\nrole\r\n$6\r\nmaster\r\n$6\r\nhealth\r\n$6\r\nonline\r\n"
 	{
 		/* A CLUSTER SHARDS reply of one shard: master and replica. */
 		static const char resp[] =
 		    "*1\r\n*4\r\n$5\r\nslots\r\n*4\r\n:0\r\n:5460\r\n:5462\r\n:5462\r\n"
 		    "$5\r\nnodes\r\n*2\r\n"
-		    "*12\r\n$2\r\nid\r\n$40\r\n" A "\r\n$4\r\nport\r\n:7001\r\n"
-		    "$2\r\nip\r\n$9\r\n127.0.0.1\r\n$8\r\nendpoint\r\n$9\r\n127.0.0.1\r\n"
-		    "$4\r\nrole\r\n$6\r\nmaster\r\n$6\r\nhealth\r\n$6\r\nonline\r\n"
+		    SHARD_NODE_A
 		    "*12\r\n$2\r\nid\r\n$40\r\n" B "\r\n$4\r\nport\r\n:7004\r\n"
 		    "$2\r\nip\r\n$9\r\n127.0.0.1\r\n$8\r\nendpoint\r\n$1\r\n?\r\n"
 		    "$4\r\nrole\r\n$7\r\nreplica\r\n$6\r\nhealth\r\n$6\r\nfailed\r\n";
@@ -99,9 +102,7 @@ main(void)
 		static const char resp[] =
 		    "*2\r\n*4\r\n$5\r\nslots\r\n*2\r\n:0\r\n:16383\r\n"
 		    "$5\r\nnodes\r\n*1\r\n"
-		    "*12\r\n$2\r\nid\r\n$40\r\n" A "\r\n$4\r\nport\r\n:7001\r\n"
-		    "$2\r\nip\r\n$9\r\n127.0.0.1\r\n$8\r\nendpoint\r\n$9\r\n127.0.0.1\r\n"
-		    "$4\r\nrole\r\n$6\r\nmaster\r\n$6\r\nhealth\r\n$6\r\nonline\r\n"
+		    SHARD_NODE_A
 		    "*4\r\n$5\r\nslots\r\n*0\r\n$5\r\nnodes\r\n*1\r\n"
 		    "*8\r\n$2\r\nid\r\n$40\r\n" D "\r\n"
 		    "$8\r\nendpoint\r\n$1\r\n?\r\n"
