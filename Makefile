@@ -24,8 +24,13 @@ LDLIBS_rc-repl = -ledit
 B ?= .
 LIBSRC  = $(filter-out lib/lua.c,$(sort $(wildcard lib/*.c)))
 LIBOBJ  = $(patsubst %.c,$(B)/%.o,$(LIBSRC))
-TOOLSRC = $(sort $(wildcard bin/rc-*.c))
-TOOLS   = $(patsubst %.c,$(B)/%,$(TOOLSRC))
+# A one-job tool is bin/rc-NAME.c; a tool with commands is a directory
+# bin/NAME/ (main.c, one file per command family, NAME.h shared by them),
+# built into bin/rc-NAME beside the others.
+TOOLSRC  = $(sort $(wildcard bin/rc-*.c))
+TOOLDIRS = $(sort $(patsubst bin/%/main.c,%,$(wildcard bin/*/main.c)))
+TOOLNAMES = $(patsubst bin/%.c,%,$(TOOLSRC)) $(addprefix rc-,$(TOOLDIRS))
+TOOLS   = $(addprefix $(B)/bin/,$(TOOLNAMES))
 UNITSRC = $(sort $(wildcard tests/unit/*.c))
 UNITS   = $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNITSRC))
 LUASRC  = $(sort $(wildcard lib/lua/*.lua))
@@ -62,6 +67,19 @@ $(B)/bin/%: bin/%.c $(B)/lib/librc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(RC_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/lib/librc.a \
 		$(LDLIBS_$*) $(LDLIBS_ALL) $(LDLIBS)
+
+$(B)/bin/%.o: bin/%.c lib/rc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(RC_CFLAGS) $(CFLAGS) -Ibin/$(patsubst %/,%,$(dir $*)) -c -o $@ $<
+
+# bin/NAME/*.o -> bin/rc-NAME; every object of a tool depends on its headers.
+define dir_tool
+$(B)/bin/rc-$(1): $(patsubst %.c,$(B)/%.o,$(wildcard bin/$(1)/*.c)) $(B)/lib/librc.a
+	$$(CC) $$(RC_CFLAGS) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(B)/lib/librc.a \
+		$$(LDLIBS_rc-$(1)) $$(LDLIBS_ALL) $$(LDLIBS)
+$(patsubst %.c,$(B)/%.o,$(wildcard bin/$(1)/*.c)): $(wildcard bin/$(1)/*.h)
+endef
+$(foreach t,$(TOOLDIRS),$(eval $(call dir_tool,$(t))))
 
 $(B)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(B)/lib/librc.a
 	@mkdir -p $(dir $@)
@@ -180,5 +198,5 @@ uninstall:
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/rc-tools $(DESTDIR)$(ZSHCOMPDIR)/_rc-tools
 
 clean:
-	rm -f lib/*.o lib/librc.a lib/lua.c $(TOOLS) $(UNITS) $(PROBES)
+	rm -f lib/*.o lib/librc.a lib/lua.c bin/*/*.o $(TOOLS) $(UNITS) $(PROBES)
 	rm -rf build

@@ -4,7 +4,6 @@
  * Keys come from the arguments, else one per line from stdin (the first TSV
  * field; the fields after it are passed through after rc-slot's columns).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,20 +19,6 @@ struct ctx {
 	char (*owner)[300];             /* slot -> "host:port" or "-", with -n */
 	struct rc_table *table;         /* pretty output */
 };
-
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: rc-slot [-tnHTp] [-c host:port] [key ...]\n"
-	    "  Prints key<TAB>slot for each key (from the arguments, else one per\n"
-	    "  line on stdin; further input fields are kept after the new columns).\n"
-	    "  -t  add the part of the key that was hashed (its hash tag, or the key)\n"
-	    "  -n  add the owning master's host:port, from the live cluster\n"
-	    "  -c  seed node (default $RC_CLUSTER, else 127.0.0.1:7001)\n"
-	    "  -H  header line   -T  TSV even on a terminal   -p  aligned table\n"
-	    "  -h  this help     -V  version\n");
-}
 
 /* With -n the slot table is read once and each slot's owner kept as text. */
 static void
@@ -197,49 +182,69 @@ from_stdin(struct ctx *c)
 	rc_reader_free(&r);
 }
 
+static int
+set_option(void *ctx, int id, const char *arg)
+{
+	struct ctx *c = ctx;
+
+	(void)arg;
+	if (id == 't')
+		c->tag = 1;
+	else if (id == 'n')
+		c->node = 1;
+	return 0;
+}
+
+static int
+run(void *ctx, int argc, char **argv)
+{
+	struct ctx *c = ctx;
+	int i;
+
+	if (c->node)
+		load_owners(c);
+	if (c->o.pretty)
+		c->table = rc_table_new(2 + c->tag + c->node);
+	header(c);
+	if (argc == 0 || (argc == 1 && strcmp(argv[0], "-") == 0))
+		from_stdin(c);
+	else
+		for (i = 0; i < argc; i++)
+			row(c, argv[i], strlen(argv[i]), NULL, 0, NULL, 0);
+	flush_table(c, 0);
+	free(c->owner);
+	return RC_EX_OK;
+}
+
+static const struct rc_optdef options[] = {
+	{ 't', "tag", NULL, NULL, "add the part of the key that was hashed (its hash tag, or the key)" },
+	{ 'n', "node", NULL, NULL, "add the owning master's host:port, from the live cluster" },
+	{ 0, NULL, NULL, NULL, NULL }
+};
+
+static const struct rc_command commands[] = {
+	{ NULL, 0, -1, "tag node", "[-tn] [key ... | -]",
+	  "key<TAB>slot for each key: from the arguments, else one a line on stdin "
+	  "(further input fields are kept after the new columns)", "@stdin", run },
+	{ NULL, 0, 0, NULL, NULL, NULL, NULL }
+};
+
+static const struct rc_tool tool = {
+	.name = "rc-slot",
+	.args = "[-tn] [key ... | -]",
+	.about = "  key -> hash slot, offline; -n adds the owning master.",
+	.opts = options,
+	.cmds = commands,
+	.set = set_option,
+};
+
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		RC_COMMON_LONGOPTS,
-		{ "tag", no_argument, NULL, 't' },
-		{ "node", no_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ctx c;
-	int ch, i;
 
 	rc_init(argv[0]);
 	memset(&c, 0, sizeof c);
 	rc_opts_init(&c.o);
-	while ((ch = rc_getopt(&c.o, argc, argv, "tn", longopts,
-	    usage)) != -1) {
-		switch (ch) {
-		case 't':
-			c.tag = 1;
-			break;
-		case 'n':
-			c.node = 1;
-			break;
-		default:
-			usage(stderr);
-			return RC_EX_USAGE;
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	rc_opts_done(&c.o);
-	if (c.node)
-		load_owners(&c);
-	if (c.o.pretty)
-		c.table = rc_table_new(2 + c.tag + c.node);
-	header(&c);
-	if (argc == 0 || (argc == 1 && strcmp(argv[0], "-") == 0))
-		from_stdin(&c);
-	else
-		for (i = 0; i < argc; i++)
-			row(&c, argv[i], strlen(argv[i]), NULL, 0, NULL, 0);
-	flush_table(&c, 0);
-	free(c.owner);
-	return RC_EX_OK;
+	return rc_main(&tool, &c.o, &c, argc, argv);
 }

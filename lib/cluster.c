@@ -1,5 +1,6 @@
 /* cluster.c - a cluster handle: open from a seed, refresh, look nodes up,
  * one lazily made connection per node. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,23 @@ rc_node_ctx(struct rc_cluster *cl, struct rc_node *n)
 	n->ctx = rc_connect(&n->addr, &cl->opts, n->err, sizeof n->err);
 	n->down = n->ctx == NULL;
 	return n->ctx;
+}
+
+redisReply *
+rc_node_cmdv(struct rc_cluster *cl, struct rc_node *n, const char *arg, ...)
+{
+	redisContext *x = rc_node_ctx(cl, n);
+	redisReply *r;
+	va_list ap;
+
+	if (x == NULL)
+		return NULL;
+	va_start(ap, arg);
+	r = rc_vcmdv(x, arg, ap);
+	va_end(ap);
+	if (r == NULL)
+		rc_node_drop(n, x->errstr);
+	return r;
 }
 
 static struct rc_node *

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 
 #include "rc.h"
@@ -195,4 +196,47 @@ rc_info_field(const char *info, const char *field, char *buf, size_t n)
 			p++;
 	}
 	return NULL;
+}
+
+/* The words of a NULL-terminated list, for redisCommandArgv. */
+static int
+gather(const char *first, va_list ap, const char **argv, size_t *argvlen, int max)
+{
+	const char *s;
+	int argc = 0;
+
+	for (s = first; s != NULL && argc < max; s = va_arg(ap, const char *)) {
+		argv[argc] = s;
+		argvlen[argc++] = strlen(s);
+	}
+	return argc;
+}
+
+redisReply *
+rc_vcmdv(redisContext *c, const char *arg, va_list ap)
+{
+	const char *argv[RC_CMDV_MAX];
+	size_t argvlen[RC_CMDV_MAX];
+	int argc;
+
+	argc = gather(arg, ap, argv, argvlen, RC_CMDV_MAX);
+	return redisCommandArgv(c, argc, argv, argvlen);
+}
+
+redisReply *
+rc_cmdv(redisContext *c, const char *arg, ...)
+{
+	redisReply *r;
+	va_list ap;
+
+	va_start(ap, arg);
+	r = rc_vcmdv(c, arg, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+rc_reply_ok(const redisReply *r)
+{
+	return r != NULL && r->type == REDIS_REPLY_STATUS && strcasecmp(r->str, "OK") == 0;
 }

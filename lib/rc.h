@@ -10,6 +10,7 @@
 #ifndef RC_H
 #define RC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -164,6 +165,61 @@ _Noreturn void rc_version(void);
 /* Parses a whole decimal number in [min, max]; returns 0 or -1. */
 int rc_parse_long(const char *s, long min, long max, long *out);
 
+/* ---- cmd.c: a tool is a table of its commands ------------------------------ */
+
+/* One option of a tool.  id: the letter of an option that has a short form
+ * ('y'), else a number from RC_OPT_TOOL on.  A table ends with name NULL. */
+enum { RC_OPT_TOOL = 0x2000 };
+struct rc_optdef {
+	int id;
+	const char *name;       /* the long name, without "--" */
+	const char *arg;        /* the value's name in help ("SECS"); NULL: none */
+	const char *comp;       /* completing the value: NULL nothing, "@file",
+				 * "@host" (a seed), "@node", or words "slots keys" */
+	const char *help;       /* one line */
+};
+
+/* One command.  A table ends with run NULL.  A tool without command words
+ * (rc-slot) has one command whose name is NULL. */
+struct rc_command {
+	const char *name;       /* "create", or words: "plan move", "waitlist join" */
+	int min, max;           /* how many operands; max -1: any number */
+	const char *opts;       /* the long names of the options it takes, space-separated */
+	const char *synopsis;   /* what follows the name in usage: "[-r N] HOST:PORT ..." */
+	const char *help;       /* one line */
+	const char *operands;   /* completing an operand: NULL nothing, "@file", "@stdin"
+				 * ("-"), "@node", "@host", or words */
+	int (*run)(void *ctx, int argc, char **argv);  /* its operands only */
+};
+
+struct rc_tool {
+	const char *name;               /* "rc-seats" */
+	const char *args;               /* usage's first line after "[options]": "command [args]" */
+	const char *about;              /* a line under it, or NULL */
+	const struct rc_optdef *opts;   /* the tool's own options, or NULL */
+	const struct rc_command *cmds;
+	const char *every;              /* options every command takes ("retry"), or NULL */
+	const char *deflt;              /* the command run when none is named, or NULL */
+	/* Stores one of the tool's options, called in command-line order after
+	 * the command was found and is known to take it.  Returns 0, or -1 for a
+	 * bad value (it may also die with its own RC_EX_USAGE message). */
+	int (*set)(void *ctx, int id, const char *arg);
+	const char *footer;             /* more help text, or NULL */
+};
+
+/* The whole front of a tool: parses argv (options before or after the
+ * command words), puts the shared options in o (rc_opts_init it first),
+ * finds the command, refuses an option the command does not take and a
+ * wrong number of operands (exit 2, naming option and command, nothing
+ * done), hands the tool's options to t->set, calls rc_opts_done, and returns
+ * what the command's run returns.  -h prints usage (a command's own after
+ * its name), -V the version; the hidden --rc-spec prints the table as TSV
+ * for tools/completion.sh, and --rc-check-options stops after the option
+ * checks with exit 0 (tests/cli/completion.t walks the completion with it). */
+int rc_main(const struct rc_tool *t, struct rc_opts *o, void *ctx, int argc, char **argv);
+/* A whole number in [lo, hi] for option opt, else dies with exit 2. */
+long rc_arg_long(const char *opt, const char *s, long lo, long hi);
+
 /* ---- conn.c: one connection ------------------------------------------------ */
 
 /* Connects with the timeout in o, authenticates when o has a password, says
@@ -178,6 +234,15 @@ int rc_hello(redisContext *c, int proto, char *err, size_t errlen, const char *w
 redisReply *rc_cmd(redisContext *c, const char *fmt, ...);
 redisReply *rc_cmd_argv(redisContext *c, int argc, const char **argv,
     const size_t *argvlen);
+/* A command given as its words, NULL-terminated (at most RC_CMDV_MAX):
+ * rc_cmdv(c, "CLUSTER", "FORGET", id, NULL).  Binary-safe up to a NUL, and
+ * the compiler checks the list, where a hiredis format string is not.  NULL
+ * when the connection failed (c->errstr says why). */
+#define RC_CMDV_MAX 64
+redisReply *rc_cmdv(redisContext *c, const char *arg, ...) __attribute__((sentinel));
+redisReply *rc_vcmdv(redisContext *c, const char *arg, va_list ap);
+/* 1 for a +OK status reply. */
+int rc_reply_ok(const redisReply *r);
 /* 1 if r is an error reply whose text starts with prefix ("MOVED", "ASK"). */
 int rc_reply_is_err(const redisReply *r, const char *prefix);
 /* A genuine hiredis reply object built from a RESP fragment ("-ERR x\r\n"). */
@@ -185,6 +250,27 @@ redisReply *rc_reply_make(const char *resp, size_t len);
 redisReply *rc_reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The value of "field:" in an INFO-style text reply, copied into buf. */
 const char *rc_info_field(const char *info, const char *field, char *buf, size_t n);
+
+/* ---- kind.c: what a reply means ---------------------------------------------- */
+
+enum {
+	RC_K_OK,            /* not an error */
+	RC_K_MOVED,         /* MOVED slot host:port */
+	RC_K_ASK,           /* ASK slot host:port */
+	RC_K_TRANSIENT,     /* TRYAGAIN, CLUSTERDOWN, LOADING, MASTERDOWN, READONLY (also wrapped
+			     * by MIGRATE): may pass, worth another try */
+	RC_K_IOERR,         /* the connection failed (NULL reply, IOERR, CONNERR):
+			     * the command may or may not have run */
+	RC_K_AUTH,          /* NOAUTH, WRONGPASS, NOPERM, a refused AUTH: no retry helps */
+	RC_K_ERR            /* any other error */
+};
+/* The kind of a reply (NULL: RC_K_IOERR), or of an error text such as a
+ * cluster handle's err. */
+int rc_reply_kind(const redisReply *r);
+int rc_text_kind(const char *s);
+/* What the user can do about an error of that kind ("the password comes from
+ * RC_AUTH ..."), or NULL when there is nothing to add. */
+const char *rc_kind_hint(int kind);
 
 /* ---- topo.c: the cluster's shape --------------------------------------------- */
 
@@ -282,6 +368,10 @@ int rc_cluster_refresh(struct rc_cluster *cl);
 void rc_cluster_close(struct rc_cluster *cl);
 /* The node's connection, connecting lazily; NULL (node->err says why). */
 redisContext *rc_node_ctx(struct rc_cluster *cl, struct rc_node *n);
+/* rc_cmdv on the node's connection; NULL when it failed (the node is then
+ * dropped, n->err says why). */
+redisReply *rc_node_cmdv(struct rc_cluster *cl, struct rc_node *n, const char *arg, ...)
+    __attribute__((sentinel));
 /* Drops the node's connection (after an I/O error), recording why. */
 void rc_node_drop(struct rc_node *n, const char *why);
 /* The node's own view: its CLUSTER NODES, parsed (open slots included).
