@@ -598,4 +598,25 @@ struct rc_plan_opts {
 int rc_plan_rebalance(struct rc_cluster *cl, const struct rc_plan_opts *po,
     struct rc_move **out, char *err, size_t errlen);
 
+/* ---- lease.c: one operator at a time -------------------------------------- */
+
+/* The lease every command that changes slot ownership takes: a connection
+ * to every master named "rc-lease/HOST/PID/SINCE/WHAT" (CLIENT SETNAME),
+ * nothing in the keyspace; it ends when its holder's process does.  Taken
+ * when registered on more than half of the masters with no other lease on
+ * any of them.  rc_lease_take tries for wait_s seconds (0: once); NULL with
+ * err naming the holder ("rebalance by pid 42 on host h, since ...") or why
+ * it could not be taken.  A keeper thread holds the connections open. */
+struct rc_lease;
+struct rc_lease *rc_lease_take(struct rc_cluster *cl, const char *what, double wait_s,
+    char *err, size_t errlen);
+void rc_lease_release(struct rc_lease *l);
+/* The leases held on the masters: how many (out describes the first), or -1
+ * with err when no master could be asked.  rc_lease_break also ends them
+ * (CLIENT KILL), for a holder that is frozen or cut off. */
+int rc_lease_holder(struct rc_cluster *cl, char *out, size_t outlen, char *err,
+    size_t errlen);
+int rc_lease_break(struct rc_cluster *cl, char *out, size_t outlen, char *err,
+    size_t errlen);
+
 #endif
