@@ -221,6 +221,26 @@ try_take(struct rc_lease *l, char *err, size_t errlen)
 	return rc;
 }
 
+/* After a lost try: does anyone hold the lease now (not merely registered
+ * and withdrawing, as we did)?  Asked of every master without registering. */
+static int
+still_held(struct rc_lease *l)
+{
+	char why[400], who[300];
+	long long id;
+	int i, held = 0;
+
+	for (i = 0; i < l->n && !held; i++) {
+		redisContext *c = rc_connect(&l->addr[i], &l->opts, why, sizeof why);
+		if (c == NULL)
+			continue;
+		rc_addr_fmt(&l->addr[i], who, sizeof who);
+		held = find_other(c, NULL, who, &id, why, sizeof why) == 1;
+		redisFree(c);
+	}
+	return held;
+}
+
 static void *
 keeper(void *arg)
 {
@@ -260,7 +280,7 @@ rc_lease_take(struct rc_cluster *cl, const char *what, double wait_s, char *err,
 	struct rc_lease *l = rc_calloc(1, sizeof *l);
 	struct rc_node **m;
 	double deadline = rc_now() + wait_s;
-	int i, rc;
+	int i, rc, extra = 0;
 
 	l->opts = cl->opts;
 	l->n = lease_masters(cl, &m);
@@ -277,8 +297,16 @@ rc_lease_take(struct rc_cluster *cl, const char *what, double wait_s, char *err,
 	free(m);
 	lease_name(l->name, sizeof l->name, what);
 	srand((unsigned)(getpid() ^ (int)rc_now_us()));
-	while ((rc = try_take(l, err, errlen)) == 1 && rc_now() < deadline)
-		rc_sleep_ms(200 + rand() % 300);
+	while ((rc = try_take(l, err, errlen)) == 1 && extra < 10) {
+		rc_sleep_ms(50 + rand() % 250);
+		/* Past the wait, give up only if someone really holds it: two
+		 * takers that met withdraw both, and try again at random times. */
+		if (rc_now() >= deadline) {
+			if (still_held(l))
+				break;
+			extra++;
+		}
+	}
 	if (rc != 0) {
 		free(l->addr);
 		free(l->ctx);
