@@ -34,10 +34,10 @@ static const struct rc_command commands[] = {
 	  NULL, run_slots },
 	{ "keys", 0, 1, "match", "[-m pat] [-n limit] [-]",
 	  "keys per master: exact live counts, a SCAN MATCH of pat (at most limit "
-	  "keys), or rc-slot rows from stdin", "-", run_keys },
+	  "keys), or rc-slot rows from stdin", "@stdin", run_keys },
 	{ "hot", 0, 2, "match", "[-n top] [-m pat] [-] [slot | node]",
 	  "the slots with the most keys; with a slot or a node, sample keys from it",
-	  "-", run_hot },
+	  "@stdin @node", run_hot },
 	{ NULL, 0, 0, NULL, NULL, NULL, NULL, NULL }
 };
 
