@@ -408,7 +408,7 @@ unknown_command(const struct rc_tool *t, int argc, char **argv)
 		rc_die(RC_EX_USAGE, "%s needs one of: %s", argv[0], next.s);
 	if (next.len > 0)
 		rc_die(RC_EX_USAGE, "%s: unknown action '%s' (%s)", argv[0], argv[1], next.s);
-	rc_warn("unknown command '%s'", argv[0]);
+	rc_warn("unknown %s '%s'", t->noun ? t->noun : "command", argv[0]);
 	usage_all(stderr, t);
 	exit(RC_EX_USAGE);
 }
@@ -525,6 +525,7 @@ rc_main(const struct rc_tool *t, struct rc_opts *o, void *ctx, int argc, char **
 		exit(RC_EX_OK);
 	}
 	if (c == NULL && argc == 0) {
+		rc_warn("no %s given", t->noun ? t->noun : "command");
 		usage_all(stderr, t);
 		exit(RC_EX_USAGE);
 	}

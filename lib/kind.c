@@ -70,8 +70,7 @@ rc_kind_hint(int kind)
 {
 	switch (kind) {
 	case RC_K_AUTH:
-		return "the password comes from RC_AUTH (or REDISCLI_AUTH) or --askpass, "
-		    "the user from RC_USER";
+		return "the password comes from RC_AUTH or --askpass, the user from RC_USER";
 	case RC_K_TRANSIENT:
 		return "the cluster is changing (a failover, a slot being moved, a node "
 		    "loading): try again in a moment";

@@ -205,6 +205,8 @@ struct rc_tool {
 	 * bad value (it may also die with its own RC_EX_USAGE message). */
 	int (*set)(void *ctx, int id, const char *arg);
 	const char *footer;             /* more help text, or NULL */
+	const char *noun;               /* what a command is called in messages
+					 * ("view": "no view given"); NULL: "command" */
 };
 
 /* The whole front of a tool: parses argv (options before or after the
@@ -618,5 +620,15 @@ int rc_lease_holder(struct rc_cluster *cl, char *out, size_t outlen, char *err,
     size_t errlen);
 int rc_lease_break(struct rc_cluster *cl, char *out, size_t outlen, char *err,
     size_t errlen);
+
+/* ---- view.c: what each master says of itself --------------------------------- */
+
+/* The open slots that the masters m[0..n) name in their own CLUSTER NODES
+ * (rc_node_view), one entry a slot, sorted by slot.  Unlike rc_open_slots,
+ * a master that does not answer does not stop the rest: answered[i] says
+ * whether m[i] did, and m[i]->err ("host:port: why") why not.  Returns the
+ * count, with the array in *out (free it; NULL when none). */
+int rc_open_slots_of(struct rc_cluster *cl, struct rc_node **m, int n, int *answered,
+    struct rc_open **out);
 
 #endif

@@ -1,0 +1,245 @@
+/*
+ * cluster.c - rc-dist's cluster: reading it (again each round when
+ * watching), its nodes in address order, their health, and the warnings
+ * every view gives alike: nodes that did not answer, slots no master owns,
+ * flagged nodes, open slots.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dist.h"
+
+/* ---- the cluster and its nodes ----------------------------------------------- */
+
+/* What to do about a refused password, for a message that says so; "" for
+ * any other message. */
+static const char *
+auth_hint(const char *msg)
+{
+	return rc_text_kind(msg) == RC_K_AUTH ? rc_kind_hint(RC_K_AUTH) : "";
+}
+
+void
+connect_cluster(struct dist *d)
+{
+	if (!d->opened) {
+		if (rc_cluster_open(&d->cl, &d->o) < 0)
+			rc_die(RC_EX_CLUSTER, "cannot read the cluster: %s%s%s%s",
+			    d->cl.err, *auth_hint(d->cl.err) ? " (" : "",
+			    auth_hint(d->cl.err), *auth_hint(d->cl.err) ? ")" : "");
+		/* A node that does not answer is reported, not waited for. */
+		d->cl.max_retries = 2;
+		d->opened = 1;
+		return;
+	}
+	if (rc_cluster_refresh(&d->cl) < 0) {
+		note(d, "cannot refresh the topology: %s (showing the last one%s%s)",
+		    d->cl.err, *auth_hint(d->cl.err) ? "; " : "", auth_hint(d->cl.err));
+		d->bad = 1;
+	}
+}
+
+/* A node is down for this round: why names it ("host:port: reason"). */
+static void
+marked_down(struct dist *d, const char *why)
+{
+	const char *hint = auth_hint(why);
+
+	d->bad = 1;
+	note(d, "%s (marked down%s%s)", why, *hint ? "; " : "", hint);
+}
+
+/* The node failed to answer r; says so once a round.  The router's CONNERR
+ * and IOERR texts name the node already. */
+void
+node_failed(struct dist *d, struct rc_node *n, const redisReply *r)
+{
+	const char *why = r == NULL ? "no reply" :
+	    r->type != REDIS_REPLY_ERROR ? "unexpected reply" : r->str;
+	char a[300], named[1024];
+
+	if (strncmp(why, "CONNERR ", 8) == 0 || strncmp(why, "IOERR ", 6) == 0) {
+		marked_down(d, strchr(why, ' ') + 1);
+		return;
+	}
+	snprintf(named, sizeof named, "%s: %s", rc_node_addr(n, a, sizeof a), why);
+	marked_down(d, named);
+}
+
+static int
+addr_cmp(const void *a, const void *b)
+{
+	const struct rc_node *x = *(struct rc_node *const *)a;
+	const struct rc_node *y = *(struct rc_node *const *)b;
+	int c = strcmp(x->addr.host, y->addr.host);
+
+	if (c != 0)
+		return c;
+	if (x->addr.port != y->addr.port)
+		return x->addr.port < y->addr.port ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/* The cluster's nodes (or only its masters) sorted by address. */
+struct rc_node **
+sorted_nodes(struct dist *d, int masters_only, int *np)
+{
+	struct rc_node **v = rc_calloc((size_t)d->cl.nnodes + 1, sizeof *v);
+	int i, k = 0;
+
+	for (i = 0; i < d->cl.nnodes; i++)
+		if (!masters_only || rc_node_is_master(d->cl.nodes[i]))
+			v[k++] = d->cl.nodes[i];
+	qsort(v, (size_t)k, sizeof *v, addr_cmp);
+	*np = k;
+	return v;
+}
+
+const char *
+addr_of(const struct rc_node *n, char *buf, size_t len)
+{
+	if (n == NULL) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	return rc_node_addr(n, buf, len);
+}
+
+/* "fail,pfail" style health of a node; "down" when it did not answer us. */
+const char *
+health(const struct rc_node *n, int answered, char *buf, size_t len)
+{
+	size_t k = 0;
+
+	buf[0] = '\0';
+#define FLAG(cond, word) \
+	if (cond) k += (size_t)snprintf(buf + k, k < len ? len - k : 0, "%s%s", \
+	    k ? "," : "", word)
+	FLAG(!answered, "down");
+	FLAG(n->flags & RC_NF_FAIL, "fail");
+	FLAG(n->flags & RC_NF_PFAIL, "pfail");
+	FLAG(n->flags & RC_NF_HANDSHAKE, "handshake");
+	FLAG(n->flags & RC_NF_NOADDR, "noaddr");
+	FLAG(!n->connected && !(n->flags & RC_NF_MYSELF) && answered &&
+	    !(n->flags & (RC_NF_FAIL | RC_NF_PFAIL)), "disconnected");
+#undef FLAG
+	if (k == 0)
+		snprintf(buf, len, "ok");
+	return buf;
+}
+
+int
+unhealthy(const char *flags)
+{
+	return strcmp(flags, "ok") != 0;
+}
+
+/* ---- what every view warns about ------------------------------------------- */
+
+/* Slots no master owns: named on stderr (the exit status says it too) as
+ * ranges, which are left in buf; their count. */
+int
+unassigned_note(struct dist *d, char *buf, size_t len)
+{
+	struct rc_range *r = NULL;
+	int s, nr = 0, count = 0;
+
+	for (s = 0; s < RC_NSLOTS; s++) {
+		if (d->cl.owner[s] != NULL)
+			continue;
+		count++;
+		if (nr > 0 && r[nr - 1].hi == s - 1) {
+			r[nr - 1].hi = s;
+			continue;
+		}
+		r = rc_realloc(r, (size_t)(nr + 1) * sizeof *r);
+		r[nr].lo = r[nr].hi = s;
+		nr++;
+	}
+	rc_ranges_fmt(r, nr, buf, len);
+	free(r);
+	if (count > 0) {
+		d->bad = 1;
+		note(d, "%d slots are not assigned to any master: %s", count, buf);
+	}
+	return count;
+}
+
+/* Nodes that no row of the view shows (replicas; with all, masters too)
+ * and that the cluster flags: named, and the exit status says so, in every
+ * view alike. */
+void
+flagged_note(struct dist *d, int all)
+{
+	char a[300], m[300], fl[128];
+	int i;
+
+	for (i = 0; i < d->cl.nnodes; i++) {
+		struct rc_node *n = d->cl.nodes[i];
+		int master = rc_node_is_master(n);
+
+		if ((master && !all) || !unhealthy(health(n, 1, fl, sizeof fl)))
+			continue;
+		d->bad = 1;
+		if (master)
+			note(d, "master %s is flagged %s", addr_of(n, a, sizeof a), fl);
+		else
+			note(d, "replica %s (of %s) is flagged %s", addr_of(n, a, sizeof a),
+			    n->master != NULL ? addr_of(n->master, m, sizeof m) :
+			    n->master_id[0] ? n->master_id : "no master", fl);
+	}
+}
+
+/* Every master's open slots (its own CLUSTER NODES); ans[i] says whether
+ * v[i] answered, and one that did not is named. */
+int
+open_slots(struct dist *d, struct rc_node **v, int n, int *ans, struct rc_open **op)
+{
+	int i, nop = rc_open_slots_of(&d->cl, v, n, ans, op);
+
+	for (i = 0; i < n; i++)
+		if (!ans[i])
+			marked_down(d, v[i]->err);
+	return nop;
+}
+
+/* The address of the node with that id, else the id itself. */
+static const char *
+peer_of(struct dist *d, const char *id, char *buf, size_t len)
+{
+	struct rc_node *n = rc_cluster_by_id(&d->cl, id);
+
+	if (n == NULL)
+		return id;
+	return addr_of(n, buf, len);
+}
+
+/* A master's open slots as "5461>127.0.0.1:7002,6000<127.0.0.1:7003" (or
+ * "-"), named on stderr when there are any. */
+const char *
+open_note(struct dist *d, const struct rc_node *m, const struct rc_open *op,
+    int nop, char *buf, size_t len)
+{
+	size_t k = 0;
+	int i;
+	char a[300];
+
+	buf[0] = '\0';
+	for (i = 0; i < nop && k + 1 < len; i++) {
+		if (op[i].migrating && strcmp(op[i].src, m->id) == 0)
+			k += (size_t)snprintf(buf + k, len - k, "%s%d>%s", k ? "," : "",
+			    op[i].slot, peer_of(d, op[i].dst, a, sizeof a));
+		if (op[i].importing && strcmp(op[i].dst, m->id) == 0 && k + 1 < len)
+			k += (size_t)snprintf(buf + k, len - k, "%s%d<%s", k ? "," : "",
+			    op[i].slot, peer_of(d, op[i].src, a, sizeof a));
+	}
+	if (k >= len && len > 4)
+		strcpy(buf + len - 4, "...");
+	if (buf[0] == '\0')
+		snprintf(buf, len, "-");
+	else
+		note(d, "%s has open slots (a migration in progress or interrupted): "
+		    "%s", addr_of(m, a, sizeof a), buf);
+	return buf;
+}
