@@ -127,6 +127,43 @@ meta_key(const char *id, char *buf, size_t n)
 	return buf;
 }
 
+/* The events as an aligned table (-p, a terminal) or TSV. */
+static void
+print_events(struct ctx *c, const struct evrow *rows, size_t m)
+{
+	struct rc_table *t;
+	size_t i;
+
+	if (!c->o.pretty) {
+		header(c, "id\tname\tseats\tavailable\tslot\tnode");
+		for (i = 0; i < m; i++) {
+			rc_put_field(rows[i].id, strlen(rows[i].id), 1);
+			rc_putc('\t');
+			rc_put_field(rows[i].name, strlen(rows[i].name), 0);
+			rc_putf("\t%ld\t%ld\t%d\t%s\n", rows[i].total, rows[i].avail,
+			    rows[i].slot, rows[i].node);
+		}
+		return;
+	}
+	t = rc_table_new(6);
+	rc_table_cell(t, "ID");
+	rc_table_cell(t, "NAME");
+	rc_table_cell(t, "SEATS");
+	rc_table_cell(t, "AVAILABLE");
+	rc_table_cell(t, "SLOT");
+	rc_table_cell(t, "NODE");
+	for (i = 0; i < m; i++) {
+		rc_table_cell(t, rows[i].id);
+		rc_table_cell(t, rows[i].name);
+		rc_table_cellf(t, "%ld", rows[i].total);
+		rc_table_cellf(t, "%ld", rows[i].avail);
+		rc_table_cellf(t, "%d", rows[i].slot);
+		rc_table_cell(t, rows[i].node);
+	}
+	rc_table_print(t, 1);
+	rc_table_free(t);
+}
+
 int
 cmd_events(void *ctx, int argc, char **argv)
 {
@@ -166,34 +203,7 @@ cmd_events(void *ctx, int argc, char **argv)
 	}
 	rc_pipe_free(p);
 	qsort(rows, m, sizeof *rows, evrow_cmp);
-	if (c->o.pretty) {
-		struct rc_table *t = rc_table_new(6);
-		rc_table_cell(t, "ID");
-		rc_table_cell(t, "NAME");
-		rc_table_cell(t, "SEATS");
-		rc_table_cell(t, "AVAILABLE");
-		rc_table_cell(t, "SLOT");
-		rc_table_cell(t, "NODE");
-		for (i = 0; i < m; i++) {
-			rc_table_cell(t, rows[i].id);
-			rc_table_cell(t, rows[i].name);
-			rc_table_cellf(t, "%ld", rows[i].total);
-			rc_table_cellf(t, "%ld", rows[i].avail);
-			rc_table_cellf(t, "%d", rows[i].slot);
-			rc_table_cell(t, rows[i].node);
-		}
-		rc_table_print(t, 1);
-		rc_table_free(t);
-	} else {
-		header(c, "id\tname\tseats\tavailable\tslot\tnode");
-		for (i = 0; i < m; i++) {
-			rc_put_field(rows[i].id, strlen(rows[i].id), 1);
-			rc_putc('\t');
-			rc_put_field(rows[i].name, strlen(rows[i].name), 0);
-			rc_putf("\t%ld\t%ld\t%d\t%s\n", rows[i].total, rows[i].avail,
-			    rows[i].slot, rows[i].node);
-		}
-	}
+	print_events(c, rows, m);
 	for (i = 0; i < n; i++)
 		free(ids[i]);
 	for (i = 0; i < m; i++)

@@ -14,7 +14,7 @@
 
 enum { U_IDLE, U_RESERVE, U_CONFIRM, U_CANCEL };
 
-struct luser {
+struct sim_user {
 	int state;
 	char res[120];
 	char seats[MAX_REQ_SEATS * 8];
@@ -25,7 +25,7 @@ struct luser {
 	uint64_t not_before;
 };
 
-struct lstats {
+struct tally {
 	unsigned long started, ok, conflicts, errors, confirmed, cancelled, expired;
 	unsigned long ops, retries, unacked, lost_sales, redirects;
 	unsigned long done;     /* reservations carried to their end */
@@ -33,14 +33,14 @@ struct lstats {
 
 struct load;
 
-struct lthread {
+struct worker {
 	pthread_t tid;
 	struct load *L;
-	struct luser *u;
+	struct sim_user *u;
 	int nu;
 	uint64_t rng;
 	struct rc_hist h;
-	struct lstats s;
+	struct tally s;
 	atomic_ulong shown_ops, shown_done;     /* s.ops and s.done, for the progress bar */
 	int fatal;
 	char err[512];
@@ -83,7 +83,7 @@ log_outcome(struct load *L, const char *res, const char *what, const char *seats
 /* A new reservation for a user: K seats, adjacent in a row (the way people
  * book) or anywhere (--random); overlapping other users' on purpose. */
 static void
-pick_seats(struct load *L, struct lthread *t, struct luser *u)
+pick_seats(struct load *L, struct worker *t, struct sim_user *u)
 {
 	char name[16], rn[4];
 	int i, n = 0, r, s0;
@@ -125,7 +125,7 @@ pick_seats(struct load *L, struct lthread *t, struct luser *u)
 
 /* Queues the user's next step on p. */
 static void
-user_call(struct load *L, struct luser *u, struct rc_pipe *p, int eval)
+user_call(struct load *L, struct sim_user *u, struct rc_pipe *p, int eval)
 {
 	struct call call;
 	static const int script[] = { 0, S_RESERVE, S_CONFIRM, S_CANCEL };
@@ -143,7 +143,7 @@ user_call(struct load *L, struct luser *u, struct rc_pipe *p, int eval)
 }
 
 static void
-user_done(struct lthread *t, struct luser *u)
+user_done(struct worker *t, struct sim_user *u)
 {
 	t->s.done++;
 	u->state = U_IDLE;
@@ -156,7 +156,7 @@ user_done(struct lthread *t, struct luser *u)
 /* A confirm or cancel that did not go through: the hold had expired (STATE),
  * or the reservation is gone (NORES: a failover lost an unreplicated write). */
 static void
-not_settled(struct load *L, struct lthread *t, struct luser *u,
+not_settled(struct load *L, struct worker *t, struct sim_user *u,
     const redisReply *r, const char *w)
 {
 	if (strcmp(w, "STATE") == 0) {
@@ -172,7 +172,7 @@ not_settled(struct load *L, struct lthread *t, struct luser *u,
 /* A step that got no script answer: tried again later while that is worth
  * it and --retry allows, else counted as an error. */
 static void
-user_failed(struct load *L, struct lthread *t, struct luser *u, const redisReply *r,
+user_failed(struct load *L, struct worker *t, struct sim_user *u, const redisReply *r,
     uint64_t now)
 {
 	double tnow = (double)now / 1e6;
@@ -200,7 +200,7 @@ user_failed(struct load *L, struct lthread *t, struct luser *u, const redisReply
 /* The answer to a reserve: a hold is confirmed, cancelled or left to expire
  * as the dice say; anything else ends the user's reservation. */
 static void
-reserve_answer(struct load *L, struct lthread *t, struct luser *u, const redisReply *r,
+reserve_answer(struct load *L, struct worker *t, struct sim_user *u, const redisReply *r,
     const char *w)
 {
 	if (strcmp(w, "OK") == 0 || (strcmp(w, "SAME") == 0 &&
@@ -238,7 +238,7 @@ reserve_answer(struct load *L, struct lthread *t, struct luser *u, const redisRe
 /* The answer to a confirm.  clean: with --durable, the round's WAIT proved a
  * replica has everything this connection wrote. */
 static void
-confirm_answer(struct load *L, struct lthread *t, struct luser *u, const redisReply *r,
+confirm_answer(struct load *L, struct worker *t, struct sim_user *u, const redisReply *r,
     const char *w, int clean, uint64_t now)
 {
 	if (!settled(w)) {
@@ -263,7 +263,7 @@ confirm_answer(struct load *L, struct lthread *t, struct luser *u, const redisRe
 
 /* What a user does with the reply to its step. */
 static void
-user_reply(struct load *L, struct lthread *t, struct luser *u, redisReply *r, int clean,
+user_reply(struct load *L, struct worker *t, struct sim_user *u, redisReply *r, int clean,
     uint64_t now)
 {
 	const char *w = word(r);
@@ -303,7 +303,7 @@ may_start(struct load *L, uint64_t now)
  * in batch.  Returns how many were queued; *active is how many users still
  * have work, *wake when the next waiting one is due. */
 static int
-fill_round(struct load *L, struct lthread *t, struct rc_pipe *p, int *batch, int eval,
+fill_round(struct load *L, struct worker *t, struct rc_pipe *p, int *batch, int eval,
     uint64_t now, int *active, uint64_t *wake, int *confirms)
 {
 	int i, n = 0;
@@ -311,7 +311,7 @@ fill_round(struct load *L, struct lthread *t, struct rc_pipe *p, int *batch, int
 	*active = *confirms = 0;
 	*wake = UINT64_MAX;
 	for (i = 0; i < t->nu; i++) {
-		struct luser *u = &t->u[i];
+		struct sim_user *u = &t->u[i];
 		if (u->state == U_IDLE) {
 			if (!may_start(L, now))
 				continue;
@@ -341,7 +341,7 @@ reroutes(const struct rc_cluster *cl)
  * hands each user its reply.  Returns 1 when a node answered NOSCRIPT: the
  * next round goes by EVAL. */
 static int
-send_round(struct load *L, struct lthread *t, struct rc_cluster *cl, struct rc_pipe *p,
+send_round(struct load *L, struct worker *t, struct rc_cluster *cl, struct rc_pipe *p,
     const int *batch, int n, int confirms, uint64_t now)
 {
 	const struct ctx *c = L->c;
@@ -382,7 +382,7 @@ send_round(struct load *L, struct lthread *t, struct rc_cluster *cl, struct rc_p
 static void *
 load_thread(void *arg)
 {
-	struct lthread *t = arg;
+	struct worker *t = arg;
 	struct load *L = t->L;
 	struct rc_cluster cl;
 	struct rc_pipe *p;
@@ -426,7 +426,7 @@ load_thread(void *arg)
  * reservations done of --requests, or seconds of --duration, with the
  * script calls a second so far. */
 static void
-load_progress(struct load *L, struct lthread *th, double secs)
+load_progress(struct load *L, struct worker *th, double secs)
 {
 	struct rc_progress pr;
 	char extra[128];
@@ -509,10 +509,10 @@ load_event_shape(struct ctx *c, struct load *L)
 }
 
 /* Starts the threads, the users shared out among them. */
-static struct lthread *
+static struct worker *
 start_threads(struct load *L, double secs)
 {
-	struct lthread *th = rc_calloc((size_t)L->threads, sizeof *th);
+	struct worker *th = rc_calloc((size_t)L->threads, sizeof *th);
 	int i;
 
 	atomic_store(&L->running, L->threads);
@@ -536,7 +536,7 @@ start_threads(struct load *L, double secs)
 }
 
 static void
-tally_add(struct lstats *s, const struct lstats *x)
+tally_add(struct tally *s, const struct tally *x)
 {
 	s->started += x->started;
 	s->ok += x->ok;
@@ -555,7 +555,7 @@ tally_add(struct lstats *s, const struct lstats *x)
 /* Waits for the threads and adds up what they counted and timed.  Returns 1
  * when one of them could not go on (said on stderr). */
 static int
-join_threads(struct load *L, struct lthread *th, struct lstats *s, struct rc_hist *h)
+join_threads(struct load *L, struct worker *th, struct tally *s, struct rc_hist *h)
 {
 	int i, fatal = 0;
 
@@ -586,7 +586,7 @@ metric(const char *name, const char *fmt, double v)
 
 /* The metrics; exit 1 when there were errors or unacknowledged confirms. */
 static int
-load_report(struct ctx *c, const struct load *L, const struct lstats *s,
+load_report(struct ctx *c, const struct load *L, const struct tally *s,
     const struct rc_hist *h, double elapsed)
 {
 	header(c, "metric\tvalue");
@@ -626,8 +626,8 @@ cmd_load(void *ctx, int argc, char **argv)
 {
 	struct ctx *c = ctx;
 	struct load L;
-	struct lthread *th;
-	struct lstats s;
+	struct worker *th;
+	struct tally s;
 	struct rc_hist h;
 	double secs, elapsed;
 	int fatal;
