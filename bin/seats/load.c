@@ -80,6 +80,17 @@ log_outcome(struct load *L, const char *res, const char *what, const char *seats
 	pthread_mutex_unlock(&L->logmu);
 }
 
+/* A user begins a step afresh: no tries and no failures yet. */
+static void
+user_start(struct sim_user *u, int state)
+{
+	u->state = state;
+	u->tries = 0;
+	u->lost = 0;
+	u->dtries = 0;
+	u->first_fail = 0;
+}
+
 /* A new reservation for a user: K seats, adjacent in a row (the way people
  * book) or anywhere (--random); overlapping other users' on purpose. */
 static void
@@ -116,11 +127,7 @@ pick_seats(struct load *L, struct worker *t, struct sim_user *u)
 		u->res[l] = "0123456789abcdef"[xrand(&t->rng) & 15];
 		u->res[l + 1] = '\0';
 	}
-	u->state = U_RESERVE;
-	u->tries = 0;
-	u->lost = 0;
-	u->dtries = 0;
-	u->first_fail = 0;
+	user_start(u, U_RESERVE);
 }
 
 /* Queues the user's next step on p. */
@@ -142,15 +149,12 @@ user_call(struct load *L, struct sim_user *u, struct rc_pipe *p, int eval)
 	call_pipe(p, &call, eval);
 }
 
+/* The user's reservation is carried to its end. */
 static void
 user_done(struct worker *t, struct sim_user *u)
 {
 	t->s.done++;
-	u->state = U_IDLE;
-	u->tries = 0;
-	u->lost = 0;
-	u->dtries = 0;
-	u->first_fail = 0;
+	user_start(u, U_IDLE);
 }
 
 /* A confirm or cancel that did not go through: the hold had expired (STATE),
