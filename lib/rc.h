@@ -487,6 +487,38 @@ extern const struct rc_script rc_scripts[];     /* ends with { NULL, NULL } */
 /* The text of lib/lua/NAME.lua, or NULL. */
 const char *rc_lua(const char *name);
 
+/* ---- script.c: Lua scripts called by their SHA-1 ------------------------------ */
+
+/* The lowercase hex SHA-1 of len bytes of buf, as EVALSHA names a script. */
+void rc_sha1_hex(const void *buf, size_t len, char out[41]);
+
+/* A script as EVALSHA calls it: its whole text and the text's SHA-1. */
+struct rc_evalsha {
+	char *src;
+	size_t len;
+	char sha[41];
+};
+/* The built-in scripts named (lib/lua/NAME.lua), joined in order into one
+ * text ("seats_lib", "seats_reserve", NULL: a library first, then the body);
+ * dies when one is not built in. */
+void rc_evalsha_init(struct rc_evalsha *s, const char *name, ...) __attribute__((sentinel));
+void rc_evalsha_free(struct rc_evalsha *s);
+/* 1 for NOSCRIPT: the node does not have the script cached (its first call
+ * there, a replica just promoted, SCRIPT FLUSH); call it again with eval. */
+int rc_reply_noscript(const redisReply *r);
+/* Queues a call of s on p, routed by slot: EVALSHA sha nkeys argv..., or
+ * with eval EVAL and the whole text, which also caches it on the node.
+ * argv holds the nkeys keys, then the arguments; argvlen may be NULL. */
+void rc_pipe_script(struct rc_pipe *p, int slot, const struct rc_evalsha *s, int eval,
+    int nkeys, int argc, const char *const *argv, const size_t *argvlen);
+/* One call of s: EVALSHA, and on NOSCRIPT once more by EVAL.  after, when
+ * not NULL, is a command (its words, NULL-terminated: "WAIT", "1", "500")
+ * sent right after the call in the same round, on the same connection.
+ * Returns the pipeline that holds the replies (0 the script's, 1 after's);
+ * rc_pipe_free it. */
+struct rc_pipe *rc_script_call(struct rc_cluster *cl, int slot, const struct rc_evalsha *s,
+    int nkeys, int argc, const char *const *argv, const size_t *argvlen, const char *const *after);
+
 /* ---- quote.c, reply.c: command lines and replies as redis-cli has them ---- */
 
 /* A growable byte buffer, always NUL-terminated after len bytes. */

@@ -107,14 +107,25 @@ is "$bad" 0 "every client exited 0, 1, 2 or 3"
 is "$silent" 0 "no client failed silently (each error has a message, each success its answer)"
 ok "some reserves succeeded" test "$n0" -gt 0
 
-# load: it finished, said what happened, and did not hide errors.
+# load: it finished, said what happened, and did not hide errors: its log
+# has a line for each error and unacknowledged confirm it counted, and its
+# exit status and stderr agree with those counts.
 like "$loadrc" '^[01]$' "load exited 0 or 1"
 L=$(<"$T/load.out")
 like "$(field ops_per_sec "$L")" '^[0-9]+$' "load printed its metrics"
-if [[ $(field errors "$L") != 0 || $(field durable_unacked "$L") != 0 ]]; then
-	like "$(<"$T/load.err")" "rc-seats: load: " "load reported its errors"
+lerr=$(field errors "$L")
+lunacked=$(field durable_unacked "$L")
+# logged OUTCOME: how many lines of load's log have that outcome
+logged() { awk -F'\t' -v o="$1" '$2 == o { n++ } END { print n + 0 }' "$T/load.log"; }
+is "$(logged error)" "$lerr" "load logged every error it counted ($lerr)"
+is "$(logged confirmed-unacked)" "$lunacked" "and every durable confirm no replica acknowledged ($lunacked)"
+if ((lerr + lunacked > 0)); then
+	is "$loadrc" 1 "load with errors exits 1"
+	like "$(<"$T/load.err")" "^rc-seats: load: $lerr errors? \\(.*, $lunacked durable confirm" \
+		"and says how many on stderr"
 else
-	pass "load had no errors to report"
+	is "$loadrc" 0 "load without errors exits 0"
+	is "$(<"$T/load.err")" "" "and has nothing to report on stderr"
 fi
 
 ok "audit is clean after the failover" rc-seats audit fo

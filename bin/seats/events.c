@@ -1,0 +1,353 @@
+/*
+ * events.c - events: create-event, events (every event on every master, by
+ * SCAN), seat-map and availability (both release expired holds first).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "seats.h"
+
+int
+cmd_create(void *ctx, int argc, char **argv)
+{
+	struct ctx *c = ctx;
+	struct seatopts *a = &c->a;
+	struct evkeys k;
+	struct call call;
+	struct answer an;
+	const char *w;
+	char id[80], addr[300], rows[16], per[16], hold[16];
+	long nrows, nper, nhold;
+	int tries;
+
+	(void)argc, (void)argv;
+	text_arg(a->name, "--name", 1);
+	nrows = num_arg(a->rows, "--rows", 1, MAX_ROWS);
+	nper = num_arg(a->seats, "--seats", 1, MAX_PER_ROW);
+	if (nrows * nper > MAX_SEATS)
+		rc_die(RC_EX_USAGE, "%ld rows of %ld seats is %ld seats: at most %d in one event",
+		    nrows, nper, nrows * nper, MAX_SEATS);
+	price_arg(a->price);
+	nhold = a->hold ? num_arg(a->hold, "--hold", 1, 86400) : 300;
+	if (a->id != NULL && !valid_event_id(a->id))
+		rc_die(RC_EX_USAGE, "--id '%s' is not an event id (letters, digits, '_' and '-', at most 64)",
+		    a->id);
+	snprintf(rows, sizeof rows, "%ld", nrows);
+	snprintf(per, sizeof per, "%ld", nper);
+	snprintf(hold, sizeof hold, "%ld", nhold);
+	for (tries = 0; ; tries++) {
+		if (a->id != NULL)
+			snprintf(id, sizeof id, "%s", a->id);
+		else
+			random_hex(id, 8);
+		evkeys_init(&k, id);
+		call_init(&call, S_CREATE, &k);
+		call_arg(&call, a->name);
+		call_arg(&call, rows);
+		call_arg(&call, per);
+		call_arg(&call, a->price);
+		call_arg(&call, hold);
+		run(c, &call, 0, &an);
+		w = must_word(&an, "create-event", NULL, NULL);
+		if (strcmp(w, "OK") == 0)
+			break;
+		if (a->id != NULL)
+			rc_die(RC_EX_NO, "event '%s' already exists", id);
+		answer_free(&an);
+		if (tries > 10)
+			rc_die(RC_EX_CLUSTER, "cannot find a free event id");
+	}
+	answer_free(&an);
+	header(c, "id\tslot\tnode");
+	rc_putf("%s\t%d\t%s\n", id, k.slot, owner_addr(c, k.slot, addr, sizeof addr));
+	return RC_EX_OK;
+}
+
+struct evrow {
+	char id[80];
+	char *name;
+	long total, avail;
+	int slot;
+	char node[300];
+};
+
+static int
+evrow_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct evrow *)x)->id, ((const struct evrow *)y)->id);
+}
+
+/* Every event's id, from a SCAN of every master. */
+char **
+scan_events(struct ctx *c, size_t *count)
+{
+	char **ids = NULL;
+	size_t n = 0;
+	int i;
+
+	cluster_open(c);
+	for (i = 0; i < c->cl.nnodes; i++) {
+		struct rc_node *nd = c->cl.nodes[i];
+		char cursor[32] = "0";
+		if (!rc_node_is_master(nd) || nd->nslots == 0)
+			continue;
+		do {
+			struct rc_pipe *p = rc_pipe_new(&c->cl);
+			redisReply *r;
+			size_t j;
+			rc_pipe_node_cmd(p, nd, "SCAN %s MATCH {event:*}:meta COUNT 1000", cursor);
+			rc_pipe_exec(p);
+			r = rc_pipe_reply(p, 0);
+			if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+			    r->element[0]->type != REDIS_REPLY_STRING ||
+			    r->element[1]->type != REDIS_REPLY_ARRAY)
+				die_reply(r, "events: SCAN");
+			snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+			for (j = 0; j < r->element[1]->elements; j++) {
+				const char *key = r->element[1]->element[j]->str;
+				const char *end = strstr(key, "}:meta");
+				if (strncmp(key, "{event:", 7) != 0 || end == NULL ||
+				    strcmp(end, "}:meta") != 0)
+					continue;
+				ids = rc_realloc(ids, (n + 1) * sizeof *ids);
+				ids[n++] = rc_strndup(key + 7, (size_t)(end - key - 7));
+			}
+			rc_pipe_free(p);
+		} while (strcmp(cursor, "0") != 0);
+	}
+	*count = n;
+	return ids;
+}
+
+static const char *
+meta_key(const char *id, char *buf, size_t n)
+{
+	snprintf(buf, n, "{event:%s}:meta", id);
+	return buf;
+}
+
+/* The events as an aligned table (-p, a terminal) or TSV. */
+static void
+print_events(struct ctx *c, const struct evrow *rows, size_t m)
+{
+	struct rc_table *t;
+	size_t i;
+
+	if (!c->o.pretty) {
+		header(c, "id\tname\tseats\tavailable\tslot\tnode");
+		for (i = 0; i < m; i++) {
+			rc_put_field(rows[i].id, strlen(rows[i].id), 1);
+			rc_putc('\t');
+			rc_put_field(rows[i].name, strlen(rows[i].name), 0);
+			rc_putf("\t%ld\t%ld\t%d\t%s\n", rows[i].total, rows[i].avail,
+			    rows[i].slot, rows[i].node);
+		}
+		return;
+	}
+	t = rc_table_new(6);
+	rc_table_cell(t, "ID");
+	rc_table_cell(t, "NAME");
+	rc_table_cell(t, "SEATS");
+	rc_table_cell(t, "AVAILABLE");
+	rc_table_cell(t, "SLOT");
+	rc_table_cell(t, "NODE");
+	for (i = 0; i < m; i++) {
+		rc_table_cell(t, rows[i].id);
+		rc_table_cell(t, rows[i].name);
+		rc_table_cellf(t, "%ld", rows[i].total);
+		rc_table_cellf(t, "%ld", rows[i].avail);
+		rc_table_cellf(t, "%d", rows[i].slot);
+		rc_table_cell(t, rows[i].node);
+	}
+	rc_table_print(t, 1);
+	rc_table_free(t);
+}
+
+int
+cmd_events(void *ctx, int argc, char **argv)
+{
+	struct ctx *c = ctx;
+	struct rc_pipe *p;
+	struct evrow *rows;
+	char **ids;
+	size_t n, i, m = 0;
+
+	(void)argc, (void)argv;
+	ids = scan_events(c, &n);
+	rows = rc_calloc(n + 1, sizeof *rows);
+	p = rc_pipe_new(&c->cl);
+	for (i = 0; i < n; i++) {
+		struct evkeys k;
+		evkeys_init(&k, ids[i]);
+		rc_pipe_cmd(p, k.slot, "HMGET %s name total", k.k[0]);
+		rc_pipe_cmd(p, k.slot, "HGET %s available", k.k[2]);
+	}
+	rc_pipe_exec(p);
+	for (i = 0; i < n; i++) {
+		redisReply *meta = rc_pipe_reply(p, 2 * i), *av = rc_pipe_reply(p, 2 * i + 1);
+		struct evrow *e = &rows[m];
+		char key[120];
+		if (meta->type != REDIS_REPLY_ARRAY || meta->elements != 2 ||
+		    meta->element[0]->type != REDIS_REPLY_STRING)
+			continue;       /* deleted since the scan */
+		snprintf(e->id, sizeof e->id, "%s", ids[i]);
+		e->name = rc_strdup(meta->element[0]->str);
+		e->total = meta->element[1]->type == REDIS_REPLY_STRING ?
+		    atol(meta->element[1]->str) : 0;
+		e->avail = av->type == REDIS_REPLY_STRING ? atol(av->str) : 0;
+		meta_key(ids[i], key, sizeof key);
+		e->slot = (int)rc_keyslot(key, strlen(key));
+		owner_addr(c, e->slot, e->node, sizeof e->node);
+		m++;
+	}
+	rc_pipe_free(p);
+	qsort(rows, m, sizeof *rows, evrow_cmp);
+	print_events(c, rows, m);
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	for (i = 0; i < m; i++)
+		free(rows[i].name);
+	free(ids);
+	free(rows);
+	return RC_EX_OK;
+}
+
+/* Releases every expired hold of an event, the waitlist served from each;
+ * *released and *offers count them.  The answer is the sweep's last (OK
+ * released available held sold total offers). */
+void
+sweep_event(struct ctx *c, struct evkeys *k, struct answer *an, long *released,
+    long *offers)
+{
+	struct call call;
+	const char *w;
+
+	*released = *offers = 0;
+	for (;;) {
+		call_init(&call, S_SWEEP, k);
+		call_arg(&call, "1000");
+		run(c, &call, 0, an);
+		w = must_word(an, "sweep", NULL, NULL);
+		if (strcmp(w, "NOEVENT") == 0)
+			die_noevent(k->id);
+		*released += atol(elem(an->r, 1));
+		*offers += atol(elem(an->r, 6));
+		if (atol(elem(an->r, 1)) < 1000)
+			return;
+		answer_free(an);
+	}
+}
+
+int
+cmd_availability(void *ctx, int argc, char **argv)
+{
+	struct ctx *c = ctx;
+	struct evkeys k;
+	struct answer an;
+	long released, offers;
+
+	(void)argc;
+	event_keys(&k, argv[0]);
+	sweep_event(c, &k, &an, &released, &offers);
+	header(c, "state\tseats");
+	rc_putf("available\t%s\nheld\t%s\nsold\t%s\n", elem(an.r, 2), elem(an.r, 3),
+	    elem(an.r, 4));
+	answer_free(&an);
+	return RC_EX_OK;
+}
+
+static void
+seat_map_pretty(struct ctx *c, const char *id, const char *name, int nrows, int per,
+    char *st)
+{
+	const char *g = rc_color(&c->o, RC_C_GREEN), *y = rc_color(&c->o, RC_C_YELLOW);
+	const char *red = rc_color(&c->o, RC_C_RED), *b = rc_color(&c->o, RC_C_BOLD);
+	const char *z = rc_color(&c->o, RC_C_RESET);
+	int r, s;
+	char rn[4];
+
+	rc_putf("%s%s%s (%s): %d rows x %d seats\n", b, name, z, id, nrows, per);
+	rc_putf("legend: %s.%s available  %sh%s held  %sX%s sold\n\n", g, z, y, z, red, z);
+	rc_puts("    ");
+	for (s = 1; s <= per; s++)
+		rc_putc(s % 10 == 0 ? (char)('0' + (s / 10) % 10) : ' ');
+	rc_puts("\n    ");
+	for (s = 1; s <= per; s++)
+		rc_putc((char)('0' + s % 10));
+	rc_putc('\n');
+	for (r = 0; r < nrows; r++) {
+		row_name(r, rn);
+		rc_putf("%-3s ", rn);
+		for (s = 0; s < per; s++) {
+			char v = st[(size_t)r * (size_t)per + (size_t)s];
+			if (v == 'H')
+				rc_putf("%sh%s", y, z);
+			else if (v == 'S')
+				rc_putf("%sX%s", red, z);
+			else
+				rc_putf("%s.%s", g, z);
+		}
+		rc_putc('\n');
+	}
+}
+
+int
+cmd_seat_map(void *ctx, int argc, char **argv)
+{
+	struct ctx *c = ctx;
+	const char *id = argv[0];
+	struct evkeys k;
+	struct answer an;
+	redisReply *meta, *seats;
+	struct rc_pipe *p;
+	long released, offers;
+	int nrows, per, rr, s;
+	size_t i;
+	char *st, rn[4];
+
+	(void)argc;
+	event_keys(&k, id);
+	sweep_event(c, &k, &an, &released, &offers);
+	answer_free(&an);
+	/* One MULTI-free read is enough: both replies come from one node in
+	 * order, and a map is a picture of a moment anyway. */
+	p = rc_pipe_new(&c->cl);
+	rc_pipe_cmd(p, k.slot, "HMGET %s rows seats name", k.k[0]);
+	rc_pipe_cmd(p, k.slot, "HGETALL %s", k.k[1]);
+	rc_pipe_exec(p);
+	meta = rc_pipe_reply(p, 0);
+	seats = rc_pipe_reply(p, 1);
+	if (meta->type != REDIS_REPLY_ARRAY || meta->elements != 3)
+		die_reply(meta, "seat-map");
+	if (meta->element[0]->type != REDIS_REPLY_STRING)
+		die_noevent(id);
+	if (seats->type != REDIS_REPLY_ARRAY)
+		die_reply(seats, "seat-map");
+	nrows = atoi(meta->element[0]->str);
+	per = atoi(meta->element[1]->str);
+	st = rc_calloc((size_t)nrows * (size_t)per + 1, 1);
+	for (i = 0; i + 1 < seats->elements; i += 2) {
+		if (parse_seat(seats->element[i]->str, &rr, &s) < 0 || rr >= nrows || s > per)
+			continue;
+		st[(size_t)rr * (size_t)per + (size_t)(s - 1)] = seats->element[i + 1]->str[0];
+	}
+	if (c->o.pretty) {
+		seat_map_pretty(c, id, meta->element[2]->type == REDIS_REPLY_STRING ?
+		    meta->element[2]->str : "", nrows, per, st);
+	} else {
+		header(c, "seat\tstatus");
+		for (rr = 0; rr < nrows; rr++) {
+			row_name(rr, rn);
+			for (s = 0; s < per; s++) {
+				char v = st[(size_t)rr * (size_t)per + (size_t)s];
+				rc_putf("%s%d\t%s\n", rn, s + 1,
+				    v == 'H' ? "held" : v == 'S' ? "sold" : "available");
+			}
+		}
+	}
+	free(st);
+	rc_pipe_free(p);
+	return RC_EX_OK;
+}
+
