@@ -10,7 +10,7 @@
 #include "rc.h"
 
 static struct timeval
-tv_ms(int ms)
+tv_ms(long ms)
 {
 	struct timeval tv;
 
@@ -233,6 +233,12 @@ rc_cmdv(redisContext *c, const char *arg, ...)
 	r = rc_vcmdv(c, arg, ap);
 	va_end(ap);
 	return r;
+}
+
+void
+rc_set_timeout(redisContext *c, long ms)
+{
+	redisSetTimeout(c, tv_ms(ms));
 }
 
 int

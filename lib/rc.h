@@ -243,6 +243,8 @@ redisReply *rc_cmd_argv(redisContext *c, int argc, const char **argv,
 #define RC_CMDV_MAX 64
 redisReply *rc_cmdv(redisContext *c, const char *arg, ...) __attribute__((sentinel));
 redisReply *rc_vcmdv(redisContext *c, const char *arg, va_list ap);
+/* Sets the connection's read and write timeout; 0: wait for ever. */
+void rc_set_timeout(redisContext *c, long ms);
 /* 1 for a +OK status reply. */
 int rc_reply_ok(const redisReply *r);
 /* 1 if r is an error reply whose text starts with prefix ("MOVED", "ASK"). */
@@ -428,6 +430,46 @@ redisReply *rc_pipe_reply(struct rc_pipe *p, size_t i);
 /* Empties the pipeline for reuse (frees replies). */
 void rc_pipe_reset(struct rc_pipe *p);
 void rc_pipe_free(struct rc_pipe *p);
+
+/* ---- pick.c: choosing a node the router does not choose ---------------------- */
+
+/* A master not known to be down, the seed first; NULL when none is. */
+struct rc_node *rc_cluster_any_master(struct rc_cluster *cl);
+/* A replica of the master of slot that is up and not suspected down, or
+ * NULL (read from the master then). */
+struct rc_node *rc_slot_replica(struct rc_cluster *cl, int slot);
+/* Says READONLY on n's connection, so it serves reads of its master's
+ * slots; 0, or -1 (n->err says why when the connection failed).  A new
+ * connection (after a drop) has to say it again. */
+int rc_node_readonly(struct rc_cluster *cl, struct rc_node *n);
+
+/* ---- sub.c: a connection that streams messages ------------------------------- */
+
+/* SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, MONITOR: afterwards a connection only
+ * streams messages, so it is one of its own. */
+struct rc_sub {
+	redisContext *ctx;
+	char who[300];      /* "host:port" of its node */
+	char err[512];      /* why the last call failed: "host:port: reason" */
+};
+/* Connects to n, or when n is NULL to where the command goes (SSUBSCRIBE:
+ * the master of its first channel's slot; else any master, the seed first),
+ * sends the command and reads its first reply into *first (an error reply
+ * too: the caller shows it).  A SSUBSCRIBE answered MOVED is sent again
+ * after a refresh, at most 3 times; each send and MOVED goes to cl->trace.
+ * 0, or -1 with s->err (nothing open). */
+int rc_sub_open(struct rc_sub *s, struct rc_cluster *cl, struct rc_node *n, int argc,
+    const char **argv, const size_t *argvlen, redisReply **first);
+/* The next message: 1 with *out; 0 when stop(ud) says to stop (asked
+ * before each wait, which also ends when wake_fd (-1: none) is readable or
+ * a signal comes); -1 with s->err when the connection failed or timeout_ms
+ * (-1: none) passed. */
+int rc_sub_next(struct rc_sub *s, int timeout_ms, int wake_fd, int (*stop)(void *ud),
+    void *ud, redisReply **out);
+/* 1 for the unsubscribe that left no subscription (the server sends one
+ * when a sharded channel's slot moves away): nothing more will come. */
+int rc_sub_over(const redisReply *msg);
+void rc_sub_close(struct rc_sub *s);
 
 /* ---- term.c: terminals, tables, bars, colour, progress ----------------------- */
 

@@ -1,0 +1,100 @@
+/*
+ * repl.h - what the files of rc-repl share: the session, and the functions
+ * one family of them calls in another.
+ *
+ *	main.c		the option table, the session's start and end
+ *	run.c		one command: routing, pipelines, transactions, replies,
+ *			timing; lines from stdin, -e and argv
+ *	split.c		:split, one command per slot, the replies merged
+ *	meta.c		the :meta-commands
+ *	stream.c	SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, MONITOR
+ *	edit.c		the prompt: libedit, history, Tab completion, hints
+ */
+#ifndef REPL_H
+#define REPL_H
+
+#include <histedit.h>
+
+#include "rc.h"
+
+/* A command name the prompt completes, with its synopsis for the hint. */
+struct cmdinfo {
+	char *name;     /* "GET", or "CLUSTER SETSLOT" for a subcommand */
+	char *hint;     /* its arguments, "" when none */
+};
+
+struct repl {
+	struct rc_opts o;
+	struct rc_cluster cl;
+	int interactive;
+	int mode;                       /* RC_REPLY_TTY or RC_REPLY_RAW */
+	int route, split, timing, readonly;     /* the :toggles */
+	int route_once;                 /* :route CMD */
+	int in_multi;                   /* MULTI seen, not yet sent */
+	long multi_line;
+	struct rc_node *txn;            /* the node a transaction runs on */
+	int txn_listens;                /* it queued a SUBSCRIBE or MONITOR */
+	struct rc_node *pin;            /* :node */
+	const char *src;                /* "<stdin>", "-e", "argv" or "<tty>" */
+	long line;                      /* the current input line */
+	struct rc_reader *rd;           /* batch: the input, to see the next line come */
+	int more_cmds;                  /* -e: another command follows this one */
+	int status;                     /* the worst exit code so far */
+	char **ev;                      /* the -e command lines */
+	int nev;
+	struct rc_args args;
+	struct rc_buf out;
+	struct rc_pipe *pipe;           /* batch: queued keyed commands */
+	long *pend;                     /* the input line of each queued command */
+	size_t npend;
+	struct rc_buf trace;            /* route lines of the current command */
+	const char *send_label;         /* how SEND events are described */
+	int last_ev;
+	struct rc_node **ro;            /* replicas told READONLY ... */
+	redisContext **roctx;           /* ... on this connection */
+	int nro;
+	/* interactive */
+	EditLine *el;
+	History *hist;
+	char *histfile;
+	char prompt[400];
+	struct cmdinfo *cmds;           /* what Tab completes */
+	int ncmds;
+	int hint_shown;                 /* the last redraw put a hint at the right */
+};
+
+/* run.c */
+void complain(struct repl *r, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void note(const char *s, size_t len);
+void show(struct repl *r, const redisReply *rep, long line);
+void on_event(void *ud, const struct rc_event *ev);
+void trace_begin(struct repl *r, const char *label);
+void trace_end(struct repl *r);
+void flush_pipe(struct repl *r);
+int is_cmd(const struct rc_args *a, int i, const char *name);
+int listens(const struct rc_args *a);
+void run_command(struct repl *r, struct rc_args *a);
+int run_line(struct repl *r, const char *line, size_t len);
+void batch(struct repl *r);
+void run_args(struct repl *r, int argc, char **argv);
+int more_input(struct rc_reader *rd);
+
+/* split.c */
+enum { SP_NONE, SP_MGET, SP_MSET, SP_SUM };
+/* Which kind of split the command would be (SP_NONE: none). */
+int split_kind(const struct rc_args *a);
+/* Runs the command split over its keys' slots; 0 when they share one
+ * (nothing to split: the caller sends it as it is). */
+int run_split(struct repl *r, struct rc_args *a, int kind);
+
+/* meta.c */
+int meta(struct repl *r, struct rc_args *a);
+
+/* stream.c */
+void stream_messages(struct repl *r, struct rc_args *a);
+
+/* edit.c */
+void interactive(struct repl *r);
+
+#endif
