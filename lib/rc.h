@@ -404,6 +404,10 @@ const char *rc_node_addr(const struct rc_node *n, char *buf, size_t len);
 redisReply *rc_cluster_argv(struct rc_cluster *cl, int slot, int argc,
     const char **argv, const size_t *argvlen);
 redisReply *rc_cluster_cmd(struct rc_cluster *cl, int slot, const char *fmt, ...);
+/* Tells cl->trace, when there is one, a step the router took (or a caller
+ * that sends outside it, like sub.c). */
+void rc_cluster_trace(struct rc_cluster *cl, int kind, int slot, const struct rc_node *n,
+    const char *detail);
 /* The slot of a command's keys per its first key (argv[1] for most
  * commands); -1 for keyless commands. Knows EVAL/EVALSHA/FCALL numkeys,
  * XREAD(GROUP) STREAMS, MIGRATE and friends. */

@@ -156,8 +156,8 @@ rc_pipe_free(struct rc_pipe *p)
 	free(p);
 }
 
-static void
-trace(struct rc_cluster *cl, int kind, int slot, const struct rc_node *n,
+void
+rc_cluster_trace(struct rc_cluster *cl, int kind, int slot, const struct rc_node *n,
     const char *detail)
 {
 	struct rc_event ev;
@@ -335,7 +335,7 @@ round_trip(struct rc_pipe *p, size_t lo, size_t hi, int *wait)
 			if (ctx == NULL) {
 				/* Never sent: safe to try again after a refresh. */
 				set_last(c, rc_reply_error("CONNERR %s", n->err));
-				trace(cl, RC_EV_CONN, c->slot, n, n->err);
+				rc_cluster_trace(cl, RC_EV_CONN, c->slot, n, n->err);
 				cl->stale = 1;
 				*wait = 1;
 				again++;
@@ -345,7 +345,7 @@ round_trip(struct rc_pipe *p, size_t lo, size_t hi, int *wait)
 				redisAppendCommand(ctx, "ASKING");
 			redisAppendFormattedCommand(ctx, c->buf, c->len);
 			c->sent = 1;
-			trace(cl, RC_EV_SEND, c->slot, n, NULL);
+			rc_cluster_trace(cl, RC_EV_SEND, c->slot, n, NULL);
 		}
 	}
 	/* Write everything out to every node before reading anything. */
@@ -381,7 +381,7 @@ round_trip(struct rc_pipe *p, size_t lo, size_t hi, int *wait)
 				/* It may have run: never sent twice. */
 				c->reply = rc_reply_error("IOERR %s (the command may or may not have run)",
 				    n->err[0] ? n->err : rc_node_addr(n, a, sizeof a));
-				trace(cl, RC_EV_CONN, c->slot, n, n->err);
+				rc_cluster_trace(cl, RC_EV_CONN, c->slot, n, n->err);
 				cl->stale = 1;
 				continue;
 			}
@@ -390,7 +390,7 @@ round_trip(struct rc_pipe *p, size_t lo, size_t hi, int *wait)
 			if (c->node == NULL && rc_reply_is_err(r, "MOVED")) {
 				struct rc_node *to = redirect(cl, r, &s);
 				cl->nmoved++;
-				trace(cl, RC_EV_MOVED, c->slot, to, r->str);
+				rc_cluster_trace(cl, RC_EV_MOVED, c->slot, to, r->str);
 				if (to != NULL) {
 					cl->owner[s] = to;
 					cl->stale = 1;
@@ -404,7 +404,7 @@ round_trip(struct rc_pipe *p, size_t lo, size_t hi, int *wait)
 			} else if (c->node == NULL && rc_reply_is_err(r, "ASK")) {
 				struct rc_node *to = redirect(cl, r, &s);
 				cl->nask++;
-				trace(cl, RC_EV_ASK, c->slot, to, r->str);
+				rc_cluster_trace(cl, RC_EV_ASK, c->slot, to, r->str);
 				if (to != NULL) {
 					c->ask = to;
 					set_last(c, r);
@@ -413,7 +413,7 @@ round_trip(struct rc_pipe *p, size_t lo, size_t hi, int *wait)
 				}
 			} else if (transient(r)) {
 				cl->nretry++;
-				trace(cl, RC_EV_RETRY, c->slot, n, r->str);
+				rc_cluster_trace(cl, RC_EV_RETRY, c->slot, n, r->str);
 				if (rc_reply_is_err(r, "CLUSTERDOWN"))
 					cl->stale = 1;
 				set_last(c, r);

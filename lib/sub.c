@@ -18,21 +18,6 @@
 #define SUB_TRIES 3
 
 static void
-trace(struct rc_cluster *cl, int kind, int slot, const struct rc_node *n,
-    const char *detail)
-{
-	struct rc_event ev;
-
-	if (cl->trace == NULL)
-		return;
-	ev.kind = kind;
-	ev.slot = slot;
-	ev.node = n;
-	ev.detail = detail;
-	cl->trace(cl->trace_ud, &ev);
-}
-
-static void
 fail(struct rc_sub *s, const char *why)
 {
 	snprintf(s->err, sizeof s->err, "%s: %s", s->who, why);
@@ -81,13 +66,13 @@ rc_sub_open(struct rc_sub *s, struct rc_cluster *cl, struct rc_node *n, int argc
 			snprintf(s->err, sizeof s->err, "no master serves the channel's slot");
 			return -1;
 		}
-		trace(cl, RC_EV_SEND, slot, to, NULL);
+		rc_cluster_trace(cl, RC_EV_SEND, slot, to, NULL);
 		if (start(s, cl, to, argc, argv, argvlen, first) < 0)
 			return -1;
 		/* A sharded channel's master that no longer has the slot. */
 		if (n != NULL || rc_reply_kind(*first) != RC_K_MOVED || tries + 1 == SUB_TRIES)
 			break;
-		trace(cl, RC_EV_MOVED, slot, to, (*first)->str);
+		rc_cluster_trace(cl, RC_EV_MOVED, slot, to, (*first)->str);
 		cl->stale = 1;
 		freeReplyObject(*first);
 		*first = NULL;
