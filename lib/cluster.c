@@ -476,3 +476,22 @@ rc_cluster_find(struct rc_cluster *cl, const char *s)
 		return n;
 	return rc_cluster_by_id(cl, s);
 }
+
+void
+rc_cluster_set_proto(struct rc_cluster *cl, int proto)
+{
+	char err[400];
+	int i;
+
+	if ((proto == 3) == (cl->opts.resp == 3))
+		return;
+	cl->opts.resp = proto;
+	/* Every node ever seen: a node a refresh dropped from the list may
+	 * still be in a caller's hands (a pinned node). */
+	for (i = 0; i < cl->nall; i++) {
+		struct rc_node *n = cl->all[i];
+		if (n->ctx != NULL && rc_hello(n->ctx, proto, err, sizeof err,
+		    "protocol switch") < 0)
+			rc_node_drop(n, err);   /* it says HELLO when it reconnects */
+	}
+}

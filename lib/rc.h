@@ -376,6 +376,10 @@ redisContext *rc_node_ctx(struct rc_cluster *cl, struct rc_node *n);
  * dropped, n->err says why). */
 redisReply *rc_node_cmdv(struct rc_cluster *cl, struct rc_node *n, const char *arg, ...)
     __attribute__((sentinel));
+/* Every connection of the handle speaks RESP proto (2 or 3) from now on:
+ * those open say HELLO now (one that fails is dropped and says it when it
+ * connects again), later ones when they connect. */
+void rc_cluster_set_proto(struct rc_cluster *cl, int proto);
 /* Drops the node's connection (after an I/O error), recording why. */
 void rc_node_drop(struct rc_node *n, const char *why);
 /* The node's own view: its CLUSTER NODES, parsed (open slots included).

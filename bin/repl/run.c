@@ -440,49 +440,22 @@ lift_timeout(struct repl *r, int slot, long wait)
 	return n;
 }
 
-static int
-listed(const struct repl *r, const struct rc_node *n)
-{
-	int i;
-
-	for (i = 0; i < r->cl.nnodes; i++)
-		if (r->cl.nodes[i] == n)
-			return 1;
-	return 0;
-}
-
-static void
-say_hello(struct rc_node *n, int proto)
-{
-	char err[400];
-
-	if (n->ctx != NULL && rc_hello(n->ctx, proto, err, sizeof err, "protocol switch") < 0)
-		rc_node_drop(n, err);   /* it says HELLO when it reconnects */
-}
-
 /*
  * HELLO N went through on one connection: every connection of the session
  * speaks N, those open now (nodes, a pinned node, replicas told READONLY)
- * and those opened later (the handle's opts).
+ * and those opened later.
  */
 static void
 switch_proto(struct repl *r, const char *arg)
 {
 	long proto;
-	int i;
 
-	if (rc_parse_long(arg, 2, 3, &proto) < 0 || (proto == 3) == (r->cl.opts.resp == 3))
-		return;
-	r->cl.opts.resp = (int)proto;
-	for (i = 0; i < r->cl.nnodes; i++)
-		say_hello(r->cl.nodes[i], (int)proto);
-	if (r->pin != NULL && !listed(r, r->pin))
-		say_hello(r->pin, (int)proto);
-	for (i = 0; i < r->nro; i++)
-		if (!listed(r, r->ro[i]))
-			say_hello(r->ro[i], (int)proto);
+	if (rc_parse_long(arg, 2, 3, &proto) == 0)
+		rc_cluster_set_proto(&r->cl, (int)proto);
 }
 
+/* More input is already waiting (so queued commands can wait for it, and
+ * a subscription ends). */
 int
 more_input(struct rc_reader *rd)
 {
@@ -497,8 +470,6 @@ more_input(struct rc_reader *rd)
 	return poll(&pf, 1, 0) > 0;
 }
 
-/* The next command is there: another -e, or a line (or the end) of the
- * input in batch mode.  On the prompt only Ctrl-C ends a subscription. */
 /* ---- one command ---------------------------------------------------------------- */
 
 /*
