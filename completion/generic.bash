@@ -9,11 +9,13 @@
 # after a command only the options that command takes, and the values and
 # operands as the table's hints say (@host, @node, @file, @stdin, or words).
 
-# _rc_tools_hint HINT CUR: the candidates of a hint, one a line.  @NAME, NAME
-# one of the tool's commands (rc-seats' @events), offers the first column of
-# what that command prints: live, asked of the cluster within 2 seconds.
+# _rc_tools_hint HINT CUR [N]: the candidates of a hint for the Nth operand
+# (from 0; an option's value is 0), one a line.  Words are a choice for the
+# first operand only (rc-repl: a Redis command, then its arguments).  @NAME
+# offers the first column of what the tool's command NAME or NAMEs prints
+# (rc-seats' @event: the ids "events" lists), asked of the live cluster.
 _rc_tools_hint() {
-	local h
+	local h l
 	for h in $1; do
 		case $h in
 		@host | @node)
@@ -24,10 +26,13 @@ _rc_tools_hint() {
 		@stdin) printf '%s\n' - ;;
 		@file) compgen -f -- "$2" ;;
 		@*)
-			[[ " ${cname[*]} " == *" ${h#@} "* ]] &&
-				"${COMP_WORDS[0]}" --timeout 2 -T "${h#@}" 2>/dev/null | cut -f1
+			for l in "${h#@}" "${h#@}s"; do
+				[[ " ${cname[*]} " == *" $l "* ]] || continue
+				"${COMP_WORDS[0]}" --timeout 2 -T "$l" 2>/dev/null | cut -f1
+				break
+			done
 			;;
-		*) printf '%s\n' "$h" ;;
+		*) ((${3:-0} == 0)) && printf '%s\n' "$h" ;;
 		esac
 	done
 }
@@ -164,7 +169,7 @@ _rc_tools() {
 	_rc_tools_command
 	if ((best >= 0)) && { ((cmax[best] < 0)) || ((${#pos[@]} - used < cmax[best])); }; then
 		_rc_tools_files "${coper[best]}"
-		offer=$(_rc_tools_hint "${coper[best]}" "$cur")
+		offer=$(_rc_tools_hint "${coper[best]}" "$cur" $((${#pos[@]} - used)))
 	fi
 	offer+=$'\n'${next// /$'\n'}
 	if [[ $cur == -* ]] && ((!ended)); then

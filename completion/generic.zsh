@@ -7,23 +7,27 @@
 # ("-" for none), and offers the commands, after a command only the options
 # that command takes, and values and operands as the table's hints say.
 
-# _rc_tools_hint HINT: adds the candidates of a hint (@host, @node, @file,
-# @stdin, or words).  @NAME, NAME one of the tool's commands (rc-seats'
-# @events), offers the first column of what that command prints: live, asked
-# of the cluster within 2 seconds.
+# _rc_tools_hint HINT [N]: adds the candidates of a hint (@host, @node,
+# @file, @stdin, or words) for the Nth operand (from 0; an option's value is
+# 0).  Words are a choice for the first operand only.  @NAME offers the first
+# column of what the tool's command NAME or NAMEs prints (rc-seats' @event:
+# the ids "events" lists), asked of the live cluster.
 _rc_tools_hint() {
-	local h ret=1
+	local h l ret=1
 	for h in ${=1}; do
 		case $h in
 		@host|@node) compadd -- ${RC_CLUSTER:+$RC_CLUSTER} 127.0.0.1:${RC_LAB_PORT:-7001} && ret=0 ;;
 		@stdin) compadd -- - && ret=0 ;;
 		@file) _files && ret=0 ;;
 		@*)
-			(($cname[(Ie)${h#@}])) || continue
-			compadd -- ${(f)"$($words[1] --timeout 2 -T ${h#@} 2>/dev/null | cut -f1)"} &&
-				ret=0
+			for l in ${h#@} ${h#@}s; do
+				(($cname[(Ie)$l])) || continue
+				compadd -- ${(f)"$($words[1] --timeout 2 -T $l 2>/dev/null | cut -f1)"} &&
+					ret=0
+				break
+			done
 			;;
-		*) compadd -- $h && ret=0 ;;
+		*) ((${2:-0} == 0)) && compadd -- $h && ret=0 ;;
 		esac
 	done
 	return ret
@@ -122,7 +126,7 @@ _rc_tools() {
 	fi
 	_rc_tools_command
 	if ((best)) && { ((cmax[best] < 0)) || (($#pos - used < cmax[best])); }; then
-		_rc_tools_hint "$coper[best]" && ret=0
+		_rc_tools_hint "$coper[best]" $(($#pos - used)) && ret=0
 	fi
 	(($#next)) && _describe -t commands command next && ret=0
 	if [[ $PREFIX == -* ]] && ((!ended)); then

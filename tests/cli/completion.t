@@ -112,6 +112,34 @@ opt_verdict() {
 	printf '%s\n' "$out" | head -n 1
 }
 
+# zsh_words WORD...: what the zsh function offers for the command line
+# WORD..., one a line, sorted, with the completion system's builtins stubbed:
+# compadd and _describe print what they are given that starts with PREFIX.
+zsh_words() {
+	zsh -f -c '
+		zcomp=$1; shift
+		compadd() {
+			while [[ $1 != -- ]]; do shift; done
+			shift
+			local a
+			for a; do [[ $a == "$PREFIX"* ]] && print -r -- $a; done
+			return 0
+		}
+		_describe() { compadd -- "${(@)${(@P)${@[-1]}}%%:*}"; }
+		_files() { :; }
+		compset() { PREFIX=${PREFIX#*=}; }
+		words=("$@") CURRENT=$# PREFIX=${@[-1]} service=$1
+		source $zcomp' _ "$zcomp" "$@" | sort -u
+}
+
+# same_in_zsh WORD...: zsh offers what bash offers (in an empty directory,
+# so that no file name differs).
+same_in_zsh() {
+	[[ -n $zcomp ]] || return 0
+	is "$(cd "$T/empty" && zsh_words "$@")" "$(cd "$T/empty" && complete_words "$@" | sort -u)" \
+		"zsh offers what bash does for: $*<TAB>"
+}
+
 # walk_command TOOL WORD...: after the command WORD..., every option offered
 # is accepted, every option the command takes (its -h) is offered, and every
 # other option of the tool is refused and not offered.
@@ -134,17 +162,23 @@ walk_command() {
 	is "$bad" "" "$*: every option offered is accepted (${#offered[@]})"
 	is "$missing" "" "$*: every option it takes is offered (${#own[@]})"
 	is "$wrong" "" "$*: the tool's other options are refused, not offered"
+	same_in_zsh "$@" -
 }
 
 # walk TOOL WORD...: every word offered after TOOL WORD... is a command the
-# tool accepts (then its options are walked) or the first word of some.
+# tool accepts (then its options are walked, once for the words that are
+# operands of one command: rc-repl's GET and SET) or the first word of some.
 walk() {
-	local w
+	local w h seen=" "
 	local -a offered
 	mapfile -t offered < <(complete_words "$@" '')
+	same_in_zsh "$@" ''
 	for w in "${offered[@]}"; do
 		[[ -n $w ]] || continue
 		if "$BIN/$1" "${@:2}" "$w" --rc-check-options >/dev/null 2>&1 </dev/null; then
+			h=$("$BIN/$1" "${@:2}" "$w" -h 2>&1 </dev/null | cksum)
+			[[ $seen == *" $h "* ]] && continue
+			seen+="$h "
 			walk_command "$@" "$w"
 		elif (($# < 3)) && [[ -n $(complete_words "$@" "$w" '') ]]; then
 			walk "$@" "$w"
@@ -154,6 +188,9 @@ walk() {
 	done
 }
 
+zcomp=""
+command -v zsh >/dev/null 2>&1 && zcomp=$ROOT/completion/_rc-tools
+mkdir -p "$T/empty"
 for t in "${tools[@]}"; do
 	if ! "$BIN/$t" --rc-spec 2>/dev/null | grep -q '^tool	'; then
 		skip "$t has no command table yet (--rc-spec)" 1
@@ -164,6 +201,7 @@ for t in "${tools[@]}"; do
 		help_opts "$t" | grep -qx -- "$o" || bad+=" $o"
 	done
 	is "$bad" "" "$t -<TAB>: only the tool's options"
+	same_in_zsh "$t" -
 	walk "$t"
 done
 
