@@ -41,11 +41,16 @@ LUASRC  = $(sort $(wildcard lib/lua/*.lua))
 COMPLETION = completion/rc-tools.bash completion/_rc-tools
 all: $(TOOLS) $(COMPLETION)
 
-# Completion: one part per tool in completion/parts, joined here.
-completion/rc-tools.bash: $(sort $(wildcard completion/parts/*.bash)) tools/completion.sh
-	sh tools/completion.sh bash $(sort $(wildcard completion/parts/*.bash)) > $@
-completion/_rc-tools: $(sort $(wildcard completion/parts/*.zsh)) tools/completion.sh
-	sh tools/completion.sh zsh $(sort $(wildcard completion/parts/*.zsh)) > $@
+# Completion is generated from the built tools' own tables (--rc-spec), with
+# the generic function of completion/generic.*; a tool without a table yet,
+# and rc-cluster, keep their hand-written completion/parts.  Built once, from
+# the tools of this build ($(B)/bin).
+completion/rc-tools.bash: $(TOOLS) tools/completion.sh completion/generic.bash \
+		$(wildcard completion/parts/*.bash)
+	sh tools/completion.sh bash completion/parts $(TOOLS) > $@.tmp && mv $@.tmp $@
+completion/_rc-tools: $(TOOLS) tools/completion.sh completion/generic.zsh \
+		$(wildcard completion/parts/*.zsh)
+	sh tools/completion.sh zsh completion/parts $(TOOLS) > $@.tmp && mv $@.tmp $@
 
 $(B)/lib/%.o: lib/%.c lib/rc.h
 	@mkdir -p $(dir $@)
@@ -131,7 +136,7 @@ man-lint:
 SHELL_SCRIPTS = labs/cluster $(wildcard labs/*.sh) tests/cli/lib.sh tests/cli/keys.sh \
 	$(wildcard tests/cli/*.t) $(wildcard tests/bench/*.sh) .ci/run \
 	tools/deps.sh tools/embed.sh tools/completion.sh \
-	$(wildcard completion/parts/*.bash)
+	completion/generic.bash $(wildcard completion/parts/*.bash)
 shellcheck:
 	shellcheck -S warning -x $(SHELL_SCRIPTS)
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Shell completion: the joined bash file registers every tool and completes
-# like a user would see it; the zsh file parses and names every tool.
+# Shell completion: the generated bash file registers every tool and completes
+# like a user would see it; the zsh file parses and names every tool.  For
+# every tool with a command table (--rc-spec) the completion is walked: what
+# it offers the tool accepts, and what the tool accepts it offers.
 . "$(dirname "$0")/lib.sh"
 
 comp=$ROOT/completion/rc-tools.bash
@@ -18,8 +20,17 @@ complete_words() {
 		printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$comp" "$@"
 }
 
-for src in "$ROOT"/bin/rc-*.c; do
-	t=$(basename "$src" .c)
+# Every tool: bin/rc-NAME.c, or a directory bin/NAME/ built into bin/rc-NAME.
+tools=()
+for src in "$ROOT"/bin/rc-*.c "$ROOT"/bin/*/main.c; do
+	[[ -f $src ]] || continue
+	case $src in
+	*/main.c) src=${src%/main.c} tools+=("rc-${src##*/}") ;;
+	*.c) tools+=("$(basename "$src" .c)") ;;
+	esac
+done
+
+for t in "${tools[@]}"; do
 	ok "bash completes $t" bash -c '. "$1"; complete -p "$2"' _ "$comp" "$t"
 done
 ok "bash completes rc-cluster" bash -c '. "$1"; complete -p rc-cluster' _ "$comp"
@@ -64,12 +75,141 @@ like "$(complete_words rc-repl --e | tr '\n' ' ')" "--eval" "rc-repl --e<TAB>"
 is "$(complete_words rc-cluster st | tr '\n' ' ')" "start status stop " "rc-cluster st<TAB>"
 is "$(complete_words rc-cluster up - | tr '\n' ' ')" "-h -m -r -t " "rc-cluster up -<TAB>"
 
+# ---- the walk: the completion and the tool agree ------------------------------
+
+# help_opts TOOL WORD...: the options `TOOL WORD... -h` lists (the command's
+# own and those every tool takes; with "own", only the tool's own section),
+# every form one a line.  An option line starts at column 2 ("-t, --tag") or
+# 6 ("--from NODE"); wrapped help is deeper.
+help_opts() {
+	local only=${HELP_OPTS_ONLY:-}
+	"$BIN/$1" "${@:2}" -h 2>/dev/null </dev/null | awk -v only="$only" '
+		/^options:/ { on = 1; next }
+		/^options every tool takes:/ { on = only == "" ? 1 : 0; next }
+		/^[^ ]/ { on = 0 }
+		on && match($0, /^ */) && (RLENGTH == 2 || RLENGTH == 6) {
+			for (i = 1; i <= NF && $i ~ /^--?[A-Za-z0-9]/; i++) {
+				sub(/,$/, "", $i)
+				print $i
+			}
+		}'
+}
+
+# opt_verdict TOOL WORD... OPT: what the tool says of OPT after WORD...:
+# "accepted", "refused" (the command does not take it), or its message.  An
+# option refused alone may need a value: it is tried again with the first
+# value the completion offers for it (else 1).
+opt_verdict() {
+	local t=$1 o=${!#} out v
+	local -a w=("${@:2:$#-2}")
+	out=$("$BIN/$t" "${w[@]}" --rc-check-options "$o" 2>&1 </dev/null) && { echo accepted; return; }
+	if [[ $out != *"does not take"* ]]; then
+		v=$(complete_words "$t" "${w[@]}" "$o" '' | head -n 1)
+		out=$("$BIN/$t" "${w[@]}" --rc-check-options "$o" "${v:-1}" 2>&1 </dev/null) &&
+			{ echo accepted; return; }
+	fi
+	[[ $out == *"does not take"* ]] && { echo refused; return; }
+	printf '%s\n' "$out" | head -n 1
+}
+
+# zsh_words WORD...: what the zsh function offers for the command line
+# WORD..., one a line, sorted, with the completion system's builtins stubbed:
+# compadd and _describe print what they are given that starts with PREFIX.
+zsh_words() {
+	zsh -f -c '
+		zcomp=$1; shift
+		compadd() {
+			while [[ $1 != -- ]]; do shift; done
+			shift
+			local a
+			for a; do [[ $a == "$PREFIX"* ]] && print -r -- $a; done
+			return 0
+		}
+		_describe() { compadd -- "${(@)${(@P)${@[-1]}}%%:*}"; }
+		_files() { :; }
+		compset() { PREFIX=${PREFIX#*=}; }
+		words=("$@") CURRENT=$# PREFIX=${@[-1]} service=$1
+		source $zcomp' _ "$zcomp" "$@" | sort -u
+}
+
+# same_in_zsh WORD...: zsh offers what bash offers (in an empty directory,
+# so that no file name differs).
+same_in_zsh() {
+	[[ -n $zcomp ]] || return 0
+	is "$(cd "$T/empty" && zsh_words "$@")" "$(cd "$T/empty" && complete_words "$@" | sort -u)" \
+		"zsh offers what bash does for: $*<TAB>"
+}
+
+# walk_command TOOL WORD...: after the command WORD..., every option offered
+# is accepted, every option the command takes (its -h) is offered, and every
+# other option of the tool is refused and not offered.
+walk_command() {
+	local t=$1 o bad="" missing="" wrong=""
+	local -a offered own all
+	mapfile -t offered < <(complete_words "$@" - | grep -x -- '-.*[^-].*')
+	mapfile -t own < <(help_opts "$@")
+	mapfile -t all < <(HELP_OPTS_ONLY=1 help_opts "$t")
+	for o in "${offered[@]}"; do
+		[[ $(opt_verdict "$@" "$o") == accepted ]] || bad+=" $o"
+	done
+	for o in "${own[@]}"; do
+		[[ " ${offered[*]} " == *" $o "* ]] || missing+=" $o"
+	done
+	for o in "${all[@]}"; do
+		[[ " ${own[*]} " == *" $o "* ]] && continue
+		[[ " ${offered[*]} " == *" $o "* || $(opt_verdict "$@" "$o") != refused ]] && wrong+=" $o"
+	done
+	is "$bad" "" "$*: every option offered is accepted (${#offered[@]})"
+	is "$missing" "" "$*: every option it takes is offered (${#own[@]})"
+	is "$wrong" "" "$*: the tool's other options are refused, not offered"
+	same_in_zsh "$@" -
+}
+
+# walk TOOL WORD...: every word offered after TOOL WORD... is a command the
+# tool accepts (then its options are walked, once for the words that are
+# operands of one command: rc-repl's GET and SET) or the first word of some.
+walk() {
+	local w h seen=" "
+	local -a offered
+	mapfile -t offered < <(complete_words "$@" '')
+	same_in_zsh "$@" ''
+	for w in "${offered[@]}"; do
+		[[ -n $w ]] || continue
+		if "$BIN/$1" "${@:2}" "$w" --rc-check-options >/dev/null 2>&1 </dev/null; then
+			h=$("$BIN/$1" "${@:2}" "$w" -h 2>&1 </dev/null | cksum)
+			[[ $seen == *" $h "* ]] && continue
+			seen+="$h "
+			walk_command "$@" "$w"
+		elif (($# < 3)) && [[ -n $(complete_words "$@" "$w" '') ]]; then
+			walk "$@" "$w"
+		else
+			fail "$* $w: offered, but the tool refuses it"
+		fi
+	done
+}
+
+zcomp=""
+command -v zsh >/dev/null 2>&1 && zcomp=$ROOT/completion/_rc-tools
+mkdir -p "$T/empty"
+for t in "${tools[@]}"; do
+	if ! "$BIN/$t" --rc-spec 2>/dev/null | grep -q '^tool	'; then
+		skip "$t has no command table yet (--rc-spec)" 1
+		continue
+	fi
+	bad=""
+	for o in $(complete_words "$t" - | grep -x -- '-.*[^-].*'); do
+		help_opts "$t" | grep -qx -- "$o" || bad+=" $o"
+	done
+	is "$bad" "" "$t -<TAB>: only the tool's options"
+	same_in_zsh "$t" -
+	walk "$t"
+done
+
 if command -v zsh >/dev/null 2>&1; then
 	zcomp=$ROOT/completion/_rc-tools
 	ok "the zsh completion parses" zsh -n "$zcomp"
 	first=$(head -n 1 "$zcomp")
-	for src in "$ROOT"/bin/rc-*.c; do
-		t=$(basename "$src" .c)
+	for t in "${tools[@]}"; do
 		like "$first" "#compdef .*\\b$t\\b" "zsh completes $t"
 	done
 	like "$first" "#compdef .*rc-cluster" "zsh completes rc-cluster"
