@@ -419,7 +419,7 @@ long_table(const struct rc_tool *t, char *shortopts, size_t n)
 {
 	const struct rc_optdef *set[2] = { shared_opts, t->opts };
 	struct option *lo;
-	size_t k = 0, cnt = 3, len = 0;
+	size_t k = 0, cnt = 3, len = 1;
 	int i;
 	const struct rc_optdef *d;
 
@@ -440,6 +440,9 @@ long_table(const struct rc_tool *t, char *shortopts, size_t n)
 			}
 		}
 	}
+	/* A leading ':' makes getopt tell a missing value (':') from an
+	 * unknown option ('?'), for long options too. */
+	shortopts[0] = ':';
 	shortopts[len] = '\0';
 	lo[k].name = "rc-spec";
 	lo[k++].val = OPT_SPEC;
@@ -482,14 +485,13 @@ rc_main(const struct rc_tool *t, struct rc_opts *o, void *ctx, int argc, char **
 		int shared;
 
 		if (ch == '?' || ch == ':') {
+			const char *what = ch == ':' ? "a value is needed after" :
+			    "unknown option";
 			if (optopt != 0 && is_short(optopt))
-				rc_warn("%s -%c", ch == ':' ? "a value is needed after" :
-				    "unknown option", optopt);
-			else
-				rc_warn("%s '%s'", ch == ':' ? "a value is needed after" :
-				    "unknown option", argv[optind - 1]);
-			usage_all(stderr, t);
-			exit(RC_EX_USAGE);
+				rc_die(RC_EX_USAGE, "%s -%c (%s -h lists the options)", what,
+				    optopt, t->name);
+			rc_die(RC_EX_USAGE, "%s '%s' (%s -h lists the options)", what,
+			    argv[optind - 1], t->name);
 		}
 		if (ch == OPT_SPEC) {
 			free(lo);

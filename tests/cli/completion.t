@@ -57,7 +57,7 @@ is "$(complete_words rc-dist -c 127.0.0.1 : 7001 '' | tr '\n' ' ')" "hot info ke
 	"rc-dist -c 127.0.0.1:7001 <TAB>: the views"
 is "$(complete_words rc-dist --watch = 1 '' | tr '\n' ' ')" "hot info keys nodes slots " \
 	"rc-dist --watch=1 <TAB>: the views"
-is "$(complete_words rc-dist -w 1 hot '' | tr '\n' ' ')" "- " "rc-dist -w 1 hot <TAB>: stdin"
+is "$(complete_words rc-dist -w 1 hot '' | tr '\n' ' ')" "- 127.0.0.1:7001 " "rc-dist -w 1 hot <TAB>: stdin or a node (hot NODE ranks its slots)"
 is "$(complete_words rc-dist -w '' | tr '\n' ' ')" " " "rc-dist -w <TAB>: a number, not a view"
 is "$(complete_words rc-dist - | LC_ALL=C sort | tr '\n' ' ')" \
 	"--askpass --cluster --count --header --help --limit --match --pretty --timeout --tsv --version --watch -H -T -V -c -h -m -n -p -w " \

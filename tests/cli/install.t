@@ -5,8 +5,12 @@
 require_cmd make
 d=$T/root
 ok "make install" make -s -C "$ROOT" install PREFIX=/usr DESTDIR="$d"
-for src in "$ROOT"/bin/rc-*.c; do
-	t=$(basename "$src" .c)
+# Every tool: bin/rc-NAME.c, or a directory bin/NAME/ built into rc-NAME.
+tools=()
+for src in "$ROOT"/bin/rc-*.c; do tools+=("$(basename "$src" .c)"); done
+for src in "$ROOT"/bin/*/main.c; do tools+=("rc-$(basename "$(dirname "$src")")"); done
+ok "there are tools to install" test "${#tools[@]}" -ge 5
+for t in "${tools[@]}"; do
 	ok "$t is installed and runs" "$d/usr/bin/$t" -V
 	ok "$t has its man page" test -f "$d/usr/share/man/man1/$t.1"
 	ok "$t has bash completion" test -e "$d/usr/share/bash-completion/completions/$t"
