@@ -488,10 +488,11 @@ rc_main(const struct rc_tool *t, struct rc_opts *o, void *ctx, int argc, char **
 			const char *what = ch == ':' ? "a value is needed after" :
 			    "unknown option";
 			if (optopt != 0 && is_short(optopt))
-				rc_die(RC_EX_USAGE, "%s -%c (%s -h lists the options)", what,
-				    optopt, t->name);
-			rc_die(RC_EX_USAGE, "%s '%s' (%s -h lists the options)", what,
-			    argv[optind - 1], t->name);
+				rc_warn("%s -%c", what, optopt);
+			else
+				rc_warn("%s '%s'", what, argv[optind - 1]);
+			usage_all(stderr, t);
+			exit(RC_EX_USAGE);
 		}
 		if (ch == OPT_SPEC) {
 			free(lo);

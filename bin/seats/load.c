@@ -580,11 +580,11 @@ join_threads(struct load *L, struct worker *th, struct tally *s, struct rc_hist 
 }
 
 static void
-metric(const char *name, const char *fmt, double v)
+metric(const char *name, int decimals, double v)
 {
 	rc_puts(name);
 	rc_putc('\t');
-	rc_putf(fmt, v);
+	rc_putf("%.*f", decimals, v);
 	rc_putc('\n');
 }
 
@@ -594,27 +594,27 @@ load_report(struct ctx *c, const struct load *L, const struct tally *s,
     const struct rc_hist *h, double elapsed)
 {
 	header(c, "metric\tvalue");
-	metric("users", "%.0f", L->users);
-	metric("threads", "%.0f", L->threads);
-	metric("seats_per_request", "%.0f", L->kseats);
-	metric("requests", "%.0f", (double)s->started);
-	metric("ok", "%.0f", (double)s->ok);
-	metric("conflicts", "%.0f", (double)s->conflicts);
-	metric("errors", "%.0f", (double)s->errors);
-	metric("confirmed", "%.0f", (double)s->confirmed);
-	metric("cancelled", "%.0f", (double)s->cancelled);
-	metric("expired", "%.0f", (double)s->expired);
-	metric("retries", "%.0f", (double)s->retries);
-	metric("redirects", "%.0f", (double)s->redirects);
+	metric("users", 0, L->users);
+	metric("threads", 0, L->threads);
+	metric("seats_per_request", 0, L->kseats);
+	metric("requests", 0, (double)s->started);
+	metric("ok", 0, (double)s->ok);
+	metric("conflicts", 0, (double)s->conflicts);
+	metric("errors", 0, (double)s->errors);
+	metric("confirmed", 0, (double)s->confirmed);
+	metric("cancelled", 0, (double)s->cancelled);
+	metric("expired", 0, (double)s->expired);
+	metric("retries", 0, (double)s->retries);
+	metric("redirects", 0, (double)s->redirects);
 	if (c->durable)
-		metric("durable_unacked", "%.0f", (double)s->unacked);
-	metric("elapsed_s", "%.3f", elapsed);
-	metric("ops", "%.0f", (double)s->ops);
-	metric("ops_per_sec", "%.0f", elapsed > 0 ? (double)s->ops / elapsed : 0);
-	metric("reservations_per_sec", "%.0f", elapsed > 0 ? (double)s->ok / elapsed : 0);
-	metric("p50_ms", "%.3f", (double)rc_hist_pct(h, 50) / 1000);
-	metric("p99_ms", "%.3f", (double)rc_hist_pct(h, 99) / 1000);
-	metric("p999_ms", "%.3f", (double)rc_hist_pct(h, 99.9) / 1000);
+		metric("durable_unacked", 0, (double)s->unacked);
+	metric("elapsed_s", 3, elapsed);
+	metric("ops", 0, (double)s->ops);
+	metric("ops_per_sec", 0, elapsed > 0 ? (double)s->ops / elapsed : 0);
+	metric("reservations_per_sec", 0, elapsed > 0 ? (double)s->ok / elapsed : 0);
+	metric("p50_ms", 3, (double)rc_hist_pct(h, 50) / 1000);
+	metric("p99_ms", 3, (double)rc_hist_pct(h, 99) / 1000);
+	metric("p999_ms", 3, (double)rc_hist_pct(h, 99.9) / 1000);
 	if (s->errors > 0 || s->unacked > 0) {
 		rc_warn("load: %lu error%s (%lu reservation%s lost), %lu durable confirm%s "
 		    "not acknowledged by a replica", s->errors, s->errors == 1 ? "" : "s",
