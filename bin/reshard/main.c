@@ -75,18 +75,34 @@ set_option(void *ctx, int id, const char *arg)
 	struct ctx *c = ctx;
 
 	switch (id) {
-	case 'r': c->replicas = (int)rc_arg_long("-r", arg, 0, 100); break;
-	case 'y': c->yes = 1; break;
-	case O_REPLICA: c->as_replica = 1; break;
-	case O_REPLICA_OF: c->replica_of = arg; break;
-	case O_FROM: c->from = arg; break;
-	case O_TO: c->to = arg; break;
-	case O_SLOTS: c->nslots = rc_arg_long("--slots", arg, 1, RC_NSLOTS); break;
+	case 'r':
+		c->replicas = (int)rc_arg_long("-r", arg, 0, 100);
+		break;
+	case 'y':
+		c->yes = 1;
+		break;
+	case O_REPLICA:
+		c->as_replica = 1;
+		break;
+	case O_REPLICA_OF:
+		c->replica_of = arg;
+		break;
+	case O_FROM:
+		c->from = arg;
+		break;
+	case O_TO:
+		c->to = arg;
+		break;
+	case O_SLOTS:
+		c->nslots = rc_arg_long("--slots", arg, 1, RC_NSLOTS);
+		break;
 	case O_WEIGHT:
 		c->wspec = rc_realloc(c->wspec, (size_t)(c->nw + 1) * sizeof *c->wspec);
 		c->wspec[c->nw++] = arg;
 		break;
-	case O_USE_EMPTY: c->use_empty = 1; break;
+	case O_USE_EMPTY:
+		c->use_empty = 1;
+		break;
 	case O_THRESHOLD:
 		if ((c->threshold = fraction(arg, 1000)) < 0)
 			rc_die(RC_EX_USAGE, "--threshold: '%s' is not a percentage", arg);
@@ -96,11 +112,21 @@ set_option(void *ctx, int id, const char *arg)
 			rc_die(RC_EX_USAGE, "--by: want slots or keys, not '%s'", arg);
 		c->by_keys = strcmp(arg, "keys") == 0;
 		break;
-	case O_DRY_RUN: c->dry_run = 1; break;
-	case O_REPLACE: c->m.replace = 1; break;
-	case O_BATCH: c->m.batch = (int)rc_arg_long("--batch", arg, 1, 100000); break;
-	case O_PARALLEL: c->m.parallel = (int)rc_arg_long("--parallel", arg, 1, 64); break;
-	case O_CHUNK: c->m.chunk = (int)rc_arg_long("--chunk", arg, 1, 1024); break;
+	case O_DRY_RUN:
+		c->dry_run = 1;
+		break;
+	case O_REPLACE:
+		c->m.replace = 1;
+		break;
+	case O_BATCH:
+		c->m.batch = (int)rc_arg_long("--batch", arg, 1, 100000);
+		break;
+	case O_PARALLEL:
+		c->m.parallel = (int)rc_arg_long("--parallel", arg, 1, 64);
+		break;
+	case O_CHUNK:
+		c->m.chunk = (int)rc_arg_long("--chunk", arg, 1, 1024);
+		break;
 	case O_MTIMEOUT:
 		c->m.timeout_ms = (int)rc_arg_long("--migrate-timeout", arg, 1, 3600000);
 		break;
