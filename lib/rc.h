@@ -713,4 +713,84 @@ int rc_lease_break(struct rc_cluster *cl, char *out, size_t outlen, char *err,
 int rc_open_slots_of(struct rc_cluster *cl, struct rc_node **m, int n, int *answered,
     struct rc_open **out);
 
+/* ---- admin.c: asking nodes about the cluster, waiting until they agree ------- */
+
+/* A node not (yet) in a cluster handle, on its own connection: */
+/* Its own view (CLUSTER NODES, parsed), or -1 when it does not answer. */
+int rc_ctx_view(redisContext *c, struct rc_node **out);
+/* 1 when it reports cluster_state:ok. */
+int rc_ctx_state_ok(redisContext *c);
+/* Its id (41 bytes), or -1 with err. */
+int rc_ctx_myid(redisContext *c, char *id, char *err, size_t errlen);
+/* Whether a node can be made part of a new cluster: a cluster node, alone,
+ * no slots, no keys.  RC_EX_OK, else RC_EX_USAGE (it is not fit) or
+ * RC_EX_CLUSTER (it does not answer, refuses the password) with err. */
+int rc_ctx_check_new(redisContext *c, const char *who, char *err, size_t errlen);
+/* CLUSTER ADDSLOTS lo..hi; 0 or -1 with err. */
+int rc_ctx_addslots(redisContext *c, int lo, int hi, char *err, size_t errlen);
+/* CLUSTER SET-CONFIG-EPOCH, best effort (distinct epochs up front). */
+void rc_ctx_set_epoch(redisContext *c, long long epoch);
+int rc_ctx_meet(redisContext *c, const struct rc_addr *a, char *err, size_t errlen);
+/* CLUSTER REPLICATE, again until the node knows the master or until the
+ * deadline (rc_now seconds); 0 or -1 with err. */
+int rc_ctx_replicate(redisContext *c, const char *master_id, double deadline,
+    char *err, size_t errlen);
+/* CONFIG GET / SET of one setting; 0 or -1 (renamed away, refused). */
+int rc_ctx_config_get(redisContext *c, const char *name, char *buf, size_t n);
+int rc_ctx_config_set(redisContext *c, const char *name, const char *value);
+
+/* A node of a cluster handle (n->err says why a call failed to reach it): */
+/* A master by its own word (ROLE), not by the map, which lags a failover. */
+int rc_node_says_master(struct rc_cluster *cl, struct rc_node *n);
+/* CLUSTER COUNTKEYSINSLOT, or -1. */
+long rc_node_count_keys(struct rc_cluster *cl, struct rc_node *n, int slot);
+/* One-off changes, 0 or -1 with err.  FORGET of a node it does not know is
+ * fine; RESET HARD gives the node a new id (others ban the old for 60 s). */
+int rc_node_addslot(struct rc_cluster *cl, struct rc_node *n, int slot, char *err,
+    size_t errlen);
+int rc_node_setslot_stable(struct rc_cluster *cl, struct rc_node *n, int slot,
+    char *err, size_t errlen);
+int rc_node_replicate(struct rc_cluster *cl, struct rc_node *n, const char *master_id,
+    char *err, size_t errlen);
+int rc_node_forget(struct rc_cluster *cl, struct rc_node *n, const char *id,
+    char *err, size_t errlen);
+int rc_node_reset_hard(struct rc_cluster *cl, struct rc_node *n, char *err,
+    size_t errlen);
+
+/* A fingerprint of who owns what and who replicates whom in a view, to
+ * compare views (free it). */
+char *rc_view_sig(const struct rc_node *v, int n);
+
+/* Agreement: every reachable node of cl sees the same slots and roles, and no
+ * node in handshake.  With RC_AGREE_SERVED (a cluster just made or grown):
+ * every node answers, reports cluster_state:ok and serves every replica in
+ * CLUSTER SLOTS (first sync done).  With RC_AGREE_ALL (health): also no node
+ * flagged failing, every gossip link up, every replica's link to its master
+ * up.  want > 0: each view names exactly want nodes.  rc_cluster_agreed
+ * looks once (1, or 0 with why); rc_wait_agreed polls for wait_s seconds
+ * (0, or -1 with the last why), nudging fresh masters' streams. */
+enum { RC_AGREE_SERVED = 1 << 0, RC_AGREE_ALL = 1 << 1 };
+int rc_cluster_agreed(struct rc_cluster *cl, int flags, int want, char *why,
+    size_t whylen);
+int rc_wait_agreed(struct rc_cluster *cl, int flags, int want, int wait_s, char *why,
+    size_t whylen);
+/* Every node of cl knows node id, out of handshake (with master: as its
+ * replica).  Once (1 or 0 with why), or polled for wait_s (0 or -1). */
+int rc_cluster_knows(struct rc_cluster *cl, const char *id, const char *master,
+    char *why, size_t whylen);
+int rc_wait_known(struct rc_cluster *cl, const char *id, const char *master,
+    int wait_s, char *why, size_t whylen);
+/* A node joining cl (connection x, id): it knows every node and every node
+ * knows it.  Once: 1, or 0 with why. */
+int rc_joined(struct rc_cluster *cl, redisContext *x, const char *who, const char *id,
+    char *why, size_t whylen);
+
+/* ---- place.c: masters and replicas of a new cluster ----------------------------- */
+
+/* Chooses which of n nodes (host[i] their hosts) are the nmasters masters,
+ * round-robin over hosts in the order given, and whom each replica follows:
+ * the master with the fewest replicas, on another host where possible.
+ * master_of[i] is -1 for a master, else its master's index.  Pure. */
+void rc_place(const char *const *host, int n, int nmasters, int *master_of);
+
 #endif

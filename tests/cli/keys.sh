@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # tests/cli/keys.sh: sourced by tests that must prove no key was lost, changed
-# or duplicated.  Needs NKEYS, the lib.sh helpers, and a masters() function
-# of the test's own (the master ports to read from).
+# or duplicated.  Needs NKEYS and the lib.sh helpers (masters: the master
+# ports to read from, on the cluster of $BASE).
 
 # load_keys: k1..kN with values v1..vN, each through its master with --pipe.
 load_keys() {

@@ -324,6 +324,26 @@ rcli_c() {
 	port_guard "$port"
 	_tap_cli "$port" -c "$@"
 }
+# The cluster of the test on $BASE, as node $BASE sees it:
+# masters: the ports of the live masters that own slots, one a line;
+# id_of PORT: that node's id;
+# cluster_clean: redis-cli --cluster check finds no error and no warning
+# (the first few are shown).
+# shellcheck disable=SC2153 # BASE is the test's
+masters() {
+	rcli "$BASE" cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ && $3 !~ /noaddr/ && NF > 8 {
+		split($2, a, "[:@]"); print a[2] }'
+}
+id_of() { rcli "$1" cluster myid | tr -d '\r'; }
+# shellcheck disable=SC2153
+cluster_clean() {
+	local out
+	out=$(rcli "$BASE" --cluster check "127.0.0.1:$BASE" 2>&1)
+	[[ $out != *'[ERR]'* && $out != *'[WARNING]'* ]] || {
+		diag "$(grep -E 'ERR|WARN' <<<"$out" | head -5)"
+		return 1
+	}
+}
 _tap_cli() {
 	local port=$1 cli=${RC_REDIS_CLI:-redis-cli} secs=${RC_TEST_CLI_TIMEOUT:-10}
 	shift

@@ -11,8 +11,6 @@ BASE=15500
 cluster_up $BASE 3 1 2000 >/dev/null || bail_file "no cluster"
 
 NKEYS=30000
-masters() { rcli $BASE cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ && NF > 8 { split($2, a, "[:@]"); print a[2] }'; }
-id_of() { rcli "$1" cluster myid | tr -d '\r'; }
 M0=$(id_of $BASE)
 M1=$(id_of $((BASE + 1)))
 # The replica of the second master: it takes over when its master dies.

@@ -11,16 +11,6 @@ BASE=15420
 cluster_up $BASE 3 1 5000 >/dev/null || bail_file "no cluster"
 
 NKEYS=20000
-masters() { rcli $BASE cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ && $3 !~ /noaddr/ && NF > 8 { split($2, a, "[:@]"); print a[2] }'; }
-# verify_keys: the k keys exactly once over the masters, with their values.
-cluster_clean() {
-	local out
-	out=$(rcli $BASE --cluster check 127.0.0.1:$BASE 2>&1)
-	[[ $out != *'[ERR]'* && $out != *'[WARNING]'* ]] || {
-		diag "$(grep -E 'ERR|WARN' <<<"$out" | head -5)"
-		return 1
-	}
-}
 ok "load $NKEYS keys" load_keys
 
 # The client: SET w<i> i then GET w<i>, through one redis-cli -c that follows

@@ -39,23 +39,12 @@ exit_is 2 "create refuses nodes that are already in a cluster" \
 # --- keys ----------------------------------------------------------------------
 
 NKEYS=20000
-masters() { rcli $BASE cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ && $3 !~ /noaddr/ { split($2, a, "[:@]"); print a[2] }'; }
-# verify_keys: every key exactly once over the masters, with its own value.
-cluster_clean() {
-	local out
-	out=$(rcli $BASE --cluster check 127.0.0.1:$BASE 2>&1)
-	[[ $out != *'[ERR]'* && $out != *'[WARNING]'* ]] || {
-		diag "$(grep -E 'ERR|WARN' <<<"$out" | head -5)"
-		return 1
-	}
-}
 
 ok "load $NKEYS keys" load_keys
 ok "all keys there to begin with" verify_keys
 ok "check: a clean cluster exits 0" rc-reshard check
 is "$OUT" "" "check: nothing to report"
 
-id_of() { rcli "$1" cluster myid | tr -d '\r'; }
 M0=$(id_of $BASE)
 M1=$(id_of $((BASE + 1)))
 M2=$(id_of $((BASE + 2)))

@@ -1,0 +1,217 @@
+/*
+ * rc-reshard - change who owns which slot: create, check, fix, add-node,
+ * del-node, plan, apply, move, rebalance.
+ *
+ * Every change of ownership goes through the migration engine in
+ * lib/migrate.c and every conversation with a node through lib/admin.c;
+ * the command files make plans, check input and say what happened.  This
+ * file is the tool's table: its options, its commands, and main().
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "reshard.h"
+
+void
+open_cluster(struct ctx *c, struct rc_cluster *cl)
+{
+	if (rc_cluster_open(cl, &c->o) < 0)
+		rc_die(RC_EX_CLUSTER, "%s", cl->err);
+}
+
+struct rc_node *
+find_node(struct rc_cluster *cl, const char *spec)
+{
+	struct rc_node *n = rc_cluster_find(cl, spec);
+
+	if (n == NULL)
+		rc_die(RC_EX_USAGE, "unknown node '%s': give host:port or a node id "
+		    "(or a unique prefix of 4+ characters) of this cluster", spec);
+	return n;
+}
+
+/* "host:port" of a node; four calls may be used in one message. */
+const char *
+addr_of(const struct rc_node *n)
+{
+	static char buf[4][300];
+	static int k;
+
+	k = (k + 1) % 4;
+	return rc_node_addr(n, buf[k], sizeof buf[k]);
+}
+
+/* Destructive actions ask on a terminal and need -y elsewhere. */
+void
+confirm(struct ctx *c, const char *what)
+{
+	char line[32];
+
+	if (c->yes)
+		return;
+	if (!rc_isatty(STDIN_FILENO) || !rc_isatty(STDERR_FILENO))
+		rc_die(RC_EX_USAGE, "%s: not on a terminal, add -y to go ahead", what);
+	fprintf(stderr, "%s: %s? [y/N] ", rc_progname, what);
+	fflush(stderr);
+	if (fgets(line, sizeof line, stdin) == NULL || (line[0] != 'y' && line[0] != 'Y'))
+		rc_die(RC_EX_NO, "%s: not confirmed", what);
+}
+
+/* A number with a decimal point in [0, max]; -1 when it is not one. */
+static double
+fraction(const char *s, double max)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	return *s == '\0' || *end != '\0' || !(v >= 0) || v > max ? -1 : v;
+}
+
+static int
+set_option(void *ctx, int id, const char *arg)
+{
+	struct ctx *c = ctx;
+
+	switch (id) {
+	case 'r':
+		c->replicas = (int)rc_arg_long("-r", arg, 0, 100);
+		break;
+	case 'y':
+		c->yes = 1;
+		break;
+	case O_REPLICA:
+		c->as_replica = 1;
+		break;
+	case O_REPLICA_OF:
+		c->replica_of = arg;
+		break;
+	case O_FROM:
+		c->from = arg;
+		break;
+	case O_TO:
+		c->to = arg;
+		break;
+	case O_SLOTS:
+		c->nslots = rc_arg_long("--slots", arg, 1, RC_NSLOTS);
+		break;
+	case O_WEIGHT:
+		c->wspec = rc_realloc(c->wspec, (size_t)(c->nw + 1) * sizeof *c->wspec);
+		c->wspec[c->nw++] = arg;
+		break;
+	case O_USE_EMPTY:
+		c->use_empty = 1;
+		break;
+	case O_THRESHOLD:
+		if ((c->threshold = fraction(arg, 1000)) < 0)
+			rc_die(RC_EX_USAGE, "--threshold: '%s' is not a percentage", arg);
+		break;
+	case O_BY:
+		if (strcmp(arg, "keys") != 0 && strcmp(arg, "slots") != 0)
+			rc_die(RC_EX_USAGE, "--by: want slots or keys, not '%s'", arg);
+		c->by_keys = strcmp(arg, "keys") == 0;
+		break;
+	case O_DRY_RUN:
+		c->dry_run = 1;
+		break;
+	case O_REPLACE:
+		c->m.replace = 1;
+		break;
+	case O_BATCH:
+		c->m.batch = (int)rc_arg_long("--batch", arg, 1, 100000);
+		break;
+	case O_PARALLEL:
+		c->m.parallel = (int)rc_arg_long("--parallel", arg, 1, 64);
+		break;
+	case O_CHUNK:
+		c->m.chunk = (int)rc_arg_long("--chunk", arg, 1, 1024);
+		break;
+	case O_MTIMEOUT:
+		c->m.timeout_ms = (int)rc_arg_long("--migrate-timeout", arg, 1, 3600000);
+		break;
+	case O_WAIT:
+		c->wait_s = (int)rc_arg_long("--wait", arg, 1, 3600);
+		c->wait_given = 1;
+		break;
+	}
+	return 0;
+}
+
+static const struct rc_optdef options[] = {
+	{ 'r', "replicas", "N", NULL, "create: replicas per master (0)" },
+	{ 'y', "yes", NULL, NULL, "yes to destructive actions (needed off a terminal)" },
+	{ O_REPLICA, "replica", NULL, NULL, "add-node: as a replica of the master with fewest" },
+	{ O_REPLICA_OF, "replica-of", "NODE", "@node", "add-node: as a replica of this master" },
+	{ O_FROM, "from", "NODE", "@node", "move: the source master, or all" },
+	{ O_TO, "to", "NODE", "@node", "move: the target master" },
+	{ O_SLOTS, "slots", "N", NULL, "move: how many slots" },
+	{ O_WEIGHT, "weight", "NODE=W", "@node", "rebalance: a master's weight (1), again for more" },
+	{ O_USE_EMPTY, "use-empty", NULL, NULL, "rebalance: masters with no slots take part" },
+	{ O_THRESHOLD, "threshold", "PCT", NULL, "rebalance: percent off target before a move (2)" },
+	{ O_BY, "by", "WHAT", "slots keys", "rebalance: balance slots (default) or keys" },
+	{ O_DRY_RUN, "dry-run", NULL, NULL, "print the plan (fix: the open slots), change nothing" },
+	{ O_REPLACE, "replace", NULL, NULL, "overwrite keys that exist on the target" },
+	{ O_BATCH, "batch", "N", NULL, "keys per MIGRATE (1000)" },
+	{ O_PARALLEL, "parallel", "N", NULL, "slots moved at once, by threads (8)" },
+	{ O_CHUNK, "chunk", "N", NULL, "slots open at once per source and target (32)" },
+	{ O_MTIMEOUT, "migrate-timeout", "MS", NULL, "MIGRATE's own timeout (10000)" },
+	{ O_WAIT, "wait", "SECS", NULL, "how long to wait for the nodes to agree (60)" },
+	{ 0, NULL, NULL, NULL, NULL }
+};
+
+#define ENGINE "replace batch parallel chunk migrate-timeout wait"
+#define REBALANCE "weight use-empty threshold by"
+
+static const struct rc_command commands[] = {
+	{ "create", 1, -1, "replicas wait", "[-r N] HOST:PORT ...",
+	  "make a cluster of empty nodes", "@host", cmd_create },
+	{ "check", 0, 0, NULL, "", "list every problem (exit 1 if any)", NULL, cmd_check },
+	{ "check settled", 0, 0, "wait", "[--wait SECS]",
+	  "print the map when every node agrees on it, reports ok, serves every replica "
+	  "and none is failing (exit 1 if not; --wait: until then)", NULL, cmd_check_settled },
+	{ "fix", 0, 0, "yes dry-run " ENGINE, "[-y] [--dry-run]",
+	  "finish or roll back open slots, cover slots", NULL, cmd_fix },
+	{ "add-node", 1, 1, "replica replica-of wait", "NEW [--replica | --replica-of NODE]",
+	  "join an empty node, as a master or a replica", "@host", cmd_add_node },
+	{ "del-node", 1, 1, "yes dry-run " ENGINE, "[-y] [--dry-run] NODE",
+	  "drain, re-home replicas, forget, reset", "@node", cmd_del_node },
+	{ "plan move", 0, 0, "from to slots", "--from NODE|all --to NODE --slots N",
+	  "print a plan to move N slots", NULL, cmd_plan_move },
+	{ "plan rebalance", 0, 0, REBALANCE,
+	  "[--weight NODE=W ...] [--use-empty] [--threshold PCT] [--by slots|keys]",
+	  "print a plan to even out the masters", NULL, cmd_plan_rebalance },
+	{ "apply", 0, 0, "yes dry-run " ENGINE, "[--dry-run] < PLAN",
+	  "carry out a plan read on stdin", NULL, cmd_apply },
+	{ "move", 0, 0, "yes from to slots dry-run " ENGINE,
+	  "--from NODE|all --to NODE --slots N [--dry-run]",
+	  "plan and apply in one (--dry-run: plan only)", NULL, cmd_move },
+	{ "rebalance", 0, 0, "yes dry-run " REBALANCE " " ENGINE,
+	  "[--weight NODE=W ...] [--use-empty] [--threshold PCT] [--by slots|keys] [--dry-run]",
+	  "plan and apply in one (--dry-run: plan only)", NULL, cmd_rebalance },
+	{ NULL, 0, 0, NULL, NULL, NULL, NULL, NULL }
+};
+
+static const struct rc_tool tool = {
+	.name = "rc-reshard",
+	.args = "command [args]",
+	.about = "  change who owns which slot",
+	.opts = options,
+	.cmds = commands,
+	.set = set_option,
+};
+
+int
+main(int argc, char **argv)
+{
+	struct ctx c;
+
+	rc_init(argv[0]);
+	memset(&c, 0, sizeof c);
+	rc_opts_init(&c.o);
+	rc_mig_defaults(&c.m);
+	c.nslots = -1;
+	c.threshold = 2;
+	c.wait_s = 60;
+	return rc_main(&tool, &c.o, &c, argc, argv);
+}

@@ -1,0 +1,333 @@
+/*
+ * nodes.c - add-node (an empty node joins as a master or a replica) and
+ * del-node (drain it, re-home its replicas, make everyone forget it, reset
+ * it).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reshard.h"
+
+struct rc_node *
+fewest_replicas(struct rc_cluster *cl, const struct rc_node *not)
+{
+	struct rc_node *best = NULL;
+	int bestr = 0, i, j;
+
+	for (i = 0; i < cl->nnodes; i++) {
+		struct rc_node *m = cl->nodes[i];
+		int r = 0;
+		if (!rc_node_is_master(m) || m == not || m->nslots == 0 ||
+		    (m->flags & RC_NF_FAIL))
+			continue;
+		for (j = 0; j < cl->nnodes; j++)
+			r += cl->nodes[j]->master == m;
+		if (best == NULL || r < bestr) {
+			best = m;
+			bestr = r;
+		}
+	}
+	return best;
+}
+
+/* ---- add-node: the join delay ------------------------------------------------------ */
+
+/* A master that joins a cluster reports cluster_state:ok, and so accepts
+ * keys, only a "rejoin delay" after it last saw itself alone: its own
+ * cluster-node-timeout, clamped to 500..5000 ms.  add-node lowers the new,
+ * empty node's timeout to that floor while it joins and puts the old value
+ * back as soon as it reports ok, on every way out (an error, SIGINT, SIGTERM)
+ * but SIGKILL. */
+static struct {
+	redisContext *x;
+	char old[32];
+} join_nt;
+static volatile sig_atomic_t join_stop;
+
+static void
+join_restore(void)
+{
+	if (join_nt.x == NULL)
+		return;
+	if (rc_ctx_config_set(join_nt.x, "cluster-node-timeout", join_nt.old) < 0)
+		rc_warn("could not put back cluster-node-timeout %s on the new node: "
+		    "set it by hand", join_nt.old);
+	join_nt.x = NULL;
+}
+
+static void
+join_signal(int sig)
+{
+	join_stop = sig;
+}
+
+static void
+join_fast(redisContext *x)
+{
+	static int registered;
+	struct sigaction sa;
+
+	if (rc_ctx_config_get(x, "cluster-node-timeout", join_nt.old,
+	    sizeof join_nt.old) < 0 || atol(join_nt.old) <= 500)
+		return;         /* CONFIG renamed away, or already short: leave it */
+	if (!registered++)
+		atexit(join_restore);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = join_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	join_nt.x = x;
+	if (rc_ctx_config_set(x, "cluster-node-timeout", "500") < 0)
+		join_nt.x = NULL;
+}
+
+/* Called in the join's wait loops: an interrupt ends them (atexit puts the
+ * timeout back). */
+static void
+join_check_stop(void)
+{
+	if (join_stop)
+		rc_die(RC_EX_CLUSTER, "add-node: interrupted (signal %d)", (int)join_stop);
+}
+
+/* ---- add-node --------------------------------------------------------------------- */
+
+/* The master the new node is to follow, or NULL: it joins as a master. */
+static struct rc_node *
+master_to_follow(struct ctx *c, struct rc_cluster *cl)
+{
+	struct rc_node *master = NULL;
+
+	if (c->replica_of != NULL) {
+		master = find_node(cl, c->replica_of);
+		if (!rc_node_is_master(master))
+			rc_die(RC_EX_USAGE, "--replica-of %s: that node is a replica, "
+			    "name a master", c->replica_of);
+	} else if (c->as_replica && (master = fewest_replicas(cl, NULL)) == NULL)
+		rc_die(RC_EX_NO, "add-node: no master with slots to replicate");
+	return master;
+}
+
+/* MEET, unless it is in the cluster already (add-node run again). */
+static void
+meet(struct rc_cluster *cl, redisContext *x, const char *who, const char *id, int fast)
+{
+	char err[400];
+	int rc;
+
+	if (rc_cluster_by_id(cl, id) != NULL)
+		return;
+	if ((rc = rc_ctx_check_new(x, who, err, sizeof err)) != RC_EX_OK)
+		rc_die(rc, "%s", err);
+	if (fast)
+		join_fast(x);
+	if (rc_ctx_meet(x, &cl->seed->addr, err, sizeof err) < 0)
+		rc_die(RC_EX_CLUSTER, "%s: %s", who, err);
+}
+
+/* Known everywhere, and the new node knows everyone. */
+static void
+wait_joined(struct ctx *c, struct rc_cluster *cl, redisContext *x, const char *who,
+    const char *id, double deadline)
+{
+	char why[400] = "";
+
+	while (!rc_joined(cl, x, who, id, why, sizeof why)) {
+		if (rc_now() > deadline)
+			rc_die(RC_EX_CLUSTER, "add-node: %s after %d s", why, c->wait_s);
+		join_check_stop();
+		rc_sleep_ms(50);
+	}
+}
+
+/* The new node follows master; done when every node sees it so and serves
+ * it to clients (its first sync done). */
+static void
+follow(struct ctx *c, struct rc_cluster *cl, redisContext *x, const char *who,
+    const char *id, const struct rc_node *master, double deadline)
+{
+	char why[400] = "";
+	int left;
+
+	if (rc_ctx_replicate(x, master->id, deadline, why, sizeof why) < 0)
+		rc_die(RC_EX_CLUSTER, "%s: %s", who, why);
+	left = (int)(deadline - rc_now() + 0.999);
+	if (rc_wait_known(cl, id, master->id, left > 0 ? left : 0, why, sizeof why) < 0)
+		rc_die(RC_EX_CLUSTER, "add-node: %s after %d s", why, c->wait_s);
+	if (rc_cluster_refresh(cl) < 0)
+		rc_die(RC_EX_CLUSTER, "%s", cl->err);
+	if (rc_wait_agreed(cl, RC_AGREE_SERVED, 0, c->wait_s, why, sizeof why) < 0)
+		rc_die(RC_EX_CLUSTER, "add-node: %s after %d s", why, c->wait_s);
+}
+
+int
+cmd_add_node(void *ctx, int argc, char **argv)
+{
+	struct ctx *c = ctx;
+	struct rc_cluster cl;
+	struct rc_addr a;
+	struct rc_node *master;
+	redisContext *x;
+	char err[400], who[300], id[41];
+	double deadline;
+
+	(void)argc;
+	if (c->as_replica && c->replica_of != NULL)
+		rc_die(RC_EX_USAGE, "add-node: give --replica or --replica-of, not both");
+	if (rc_addr_parse(argv[0], &a) < 0)
+		rc_die(RC_EX_USAGE, "add-node: '%s' is not host:port", argv[0]);
+	rc_addr_fmt(&a, who, sizeof who);
+	open_cluster(c, &cl);
+	master = master_to_follow(c, &cl);
+	if ((x = rc_connect(&a, &c->o, err, sizeof err)) == NULL)
+		rc_die(RC_EX_CLUSTER, "%s", err);
+	if (rc_ctx_myid(x, id, err, sizeof err) < 0)
+		rc_die(RC_EX_CLUSTER, "%s: %s", who, err);
+	meet(&cl, x, who, id, master == NULL);
+	deadline = rc_now() + c->wait_s;
+	wait_joined(c, &cl, x, who, id, deadline);
+	if (master != NULL)
+		follow(c, &cl, x, who, id, master, deadline);
+	while (!rc_ctx_state_ok(x)) {
+		if (rc_now() > deadline)
+			rc_die(RC_EX_CLUSTER, "add-node: %s does not report cluster_state:ok "
+			    "after %d s", who, c->wait_s);
+		join_check_stop();
+		rc_sleep_ms(20);
+	}
+	join_restore();
+	if (c->o.header)
+		rc_puts("#addr\tid\trole\tmaster\n");
+	rc_putf("%s\t%s\t%s\t%s\n", who, id, master ? "replica" : "master",
+	    master ? master->id : "-");
+	redisFree(x);
+	rc_cluster_close(&cl);
+	return RC_EX_OK;
+}
+
+/* ---- del-node ---------------------------------------------------------------------- */
+
+/* 1. Its slots spread over the other masters.  With --dry-run only the plan
+ * is printed (1 returned: nothing else is to happen).  Returns the node as
+ * the cluster sees it afterwards through *gone. */
+static int
+drain(struct ctx *c, struct rc_cluster *cl, struct rc_node **gone)
+{
+	struct rc_move *mv = NULL;
+	struct rc_plan_opts po;
+	struct rc_weight w = { *gone, 0 };
+	char err[512], id[41];
+	int n, rc;
+
+	memset(&po, 0, sizeof po);
+	po.weights = &w;
+	po.nweights = 1;
+	po.threshold = 0;
+	if ((n = rc_plan_rebalance(cl, &po, &mv, err, sizeof err)) < 0)
+		rc_die(RC_EX_USAGE, "del-node: %s", err);
+	if (n < (*gone)->nslots)
+		rc_die(RC_EX_NO, "del-node: no other master to take %s's slots",
+		    addr_of(*gone));
+	if (c->dry_run) {
+		print_plan(mv, n);
+		free(mv);
+		return 1;
+	}
+	if ((rc = run_moves(c, cl, mv, n)) != RC_EX_OK)
+		rc_die(rc, "del-node: %s still has slots; nothing was forgotten",
+		    addr_of(*gone));
+	free(mv);
+	snprintf(id, sizeof id, "%s", (*gone)->id);
+	if (rc_cluster_refresh(cl) < 0)
+		rc_die(RC_EX_CLUSTER, "%s", cl->err);
+	if ((*gone = rc_cluster_by_id(cl, id)) == NULL)
+		rc_die(RC_EX_CLUSTER, "del-node: node %.12s vanished", id);
+	return 0;
+}
+
+/* 2. Its replicas follow another master. */
+static void
+rehome_replicas(struct ctx *c, struct rc_cluster *cl, struct rc_node *gone)
+{
+	char why[400];
+	int i;
+
+	for (i = 0; i < cl->nnodes; i++) {
+		struct rc_node *r = cl->nodes[i], *m;
+
+		if (r->master != gone)
+			continue;
+		if ((m = fewest_replicas(cl, gone)) == NULL)
+			rc_die(RC_EX_NO, "del-node: no master left for %s", addr_of(r));
+		if (rc_node_replicate(cl, r, m->id, why, sizeof why) < 0)
+			rc_die(RC_EX_CLUSTER, "%s: CLUSTER REPLICATE: %s", addr_of(r), why);
+		r->master = m;      /* counts for the next replica's choice */
+		if (rc_wait_known(cl, r->id, m->id, c->wait_s, why, sizeof why) < 0)
+			rc_die(RC_EX_CLUSTER, "del-node: %s", why);
+	}
+}
+
+/* 3. Everyone else forgets it, at once (the ban lasts 60 s). */
+static void
+forget_everywhere(struct rc_cluster *cl, struct rc_node *gone)
+{
+	char err[400];
+	int i;
+
+	for (i = 0; i < cl->nnodes; i++) {
+		struct rc_node *n = cl->nodes[i];
+
+		if (n == gone)
+			continue;
+		if (n->flags & (RC_NF_FAIL | RC_NF_NOADDR)) {
+			rc_warn("%s is down and cannot forget node %.12s: when it is "
+			    "back, it may announce it again (a noaddr ghost); run "
+			    "'rc-reshard -y del-node %s' again then", addr_of(n), gone->id,
+			    gone->id);
+			continue;
+		}
+		if (rc_node_forget(cl, n, gone->id, err, sizeof err) < 0)
+			rc_die(RC_EX_CLUSTER, "%s: %s", addr_of(n), err);
+	}
+}
+
+int
+cmd_del_node(void *ctx, int argc, char **argv)
+{
+	struct ctx *c = ctx;
+	struct rc_cluster cl;
+	struct rc_node *gone;
+	char what[400], err[400];
+
+	(void)argc;
+	open_cluster(c, &cl);
+	gone = find_node(&cl, argv[0]);
+	if (cl.nnodes == 1)
+		rc_die(RC_EX_USAGE, "del-node: %s is the only node", addr_of(gone));
+	snprintf(what, sizeof what, "remove %s (%.12s%s) from the cluster",
+	    addr_of(gone), gone->id, gone->nslots ? ", draining its slots" : "");
+	if (!c->dry_run)
+		confirm(c, what);
+	/* With --dry-run and no slots to drain there is nothing to print. */
+	if ((rc_node_is_master(gone) && gone->nslots > 0 && drain(c, &cl, &gone)) ||
+	    c->dry_run) {
+		rc_cluster_close(&cl);
+		return RC_EX_OK;
+	}
+	/* Never forget a master that still serves slots. */
+	if (rc_node_is_master(gone) && gone->nslots > 0)
+		rc_die(RC_EX_CLUSTER, "del-node: %s still has %d slots; nothing was "
+		    "forgotten", addr_of(gone), gone->nslots);
+	rehome_replicas(c, &cl, gone);
+	forget_everywhere(&cl, gone);
+	/* 4. The node itself forgets the cluster.  HARD: a new id, so that it
+	 * can join again at once (the others ban the old id for 60 s). */
+	if (rc_node_reset_hard(&cl, gone, err, sizeof err) < 0)
+		rc_warn("%s: CLUSTER RESET: %s (the others have forgotten it)",
+		    addr_of(gone), err);
+	rc_cluster_close(&cl);
+	return RC_EX_OK;
+}
