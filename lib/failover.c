@@ -331,6 +331,7 @@ struct promo {
 	struct rc_cluster *cl;
 	struct rc_node *r, *m;
 	int expect;                 /* the slots the old master served */
+	int m_up;                   /* the old master answers */
 	uint64_t t0;
 	void (*on)(void *, const struct rc_fo_event *);
 	void *ud;
@@ -344,28 +345,34 @@ event(struct promo *p, const char *what, const char *detail)
 	p->on(p->ud, &ev);
 }
 
-/* Does the view say id is a master serving expect slots? */
+/* Does the view say r is a master serving the expected slots?  strict:
+ * and the old master holds none, and is r's replica when it answers (so a
+ * tool run next sees the shard whole). */
 static int
-view_says_master(const struct rc_node *v, int nv, const char *id, int expect)
+view_agrees(const struct promo *p, const struct rc_node *v, int nv, int strict)
 {
-	int i;
+	int i, master = 0, old = 1;
 
-	for (i = 0; i < nv; i++)
-		if (strcmp(v[i].id, id) == 0)
-			return rc_node_is_master(&v[i]) && v[i].nslots == expect;
-	return 0;
+	for (i = 0; i < nv; i++) {
+		if (strcmp(v[i].id, p->r->id) == 0)
+			master = rc_node_is_master(&v[i]) && v[i].nslots == p->expect;
+		else if (strcmp(v[i].id, p->m->id) == 0)
+			old = v[i].nslots == 0 &&
+			    (!p->m_up || strcmp(v[i].master_id, p->r->id) == 0);
+	}
+	return master && (old || !strict);
 }
 
 /* 1 when node n's own view agrees that r is the master; -1 unreachable. */
 static int
-agrees(struct promo *p, struct rc_node *n)
+agrees(struct promo *p, struct rc_node *n, int strict)
 {
 	struct rc_node *v;
 	int nv = rc_node_view(p->cl, n, &v), yes;
 
 	if (nv < 0)
 		return -1;
-	yes = view_says_master(v, nv, p->r->id, p->expect);
+	yes = view_agrees(p, v, nv, strict);
 	rc_nodes_free(v, nv);
 	return yes;
 }
@@ -395,14 +402,18 @@ caught_up(struct promo *p)
 static int
 all_agree(struct promo *p, char *buf, size_t n, int *unreachable)
 {
-	int i, bad = 0;
+	struct rc_node *v;
+	int i, k, bad = 0;
 	size_t len = 0;
 
 	buf[0] = '\0';
 	*unreachable = 0;
+	k = rc_node_view(p->cl, p->m, &v);
+	p->m_up = k >= 0;
+	rc_nodes_free(v, k > 0 ? k : 0);
 	for (i = 0; i < p->cl->nnodes; i++) {
 		struct rc_node *x = p->cl->nodes[i];
-		int a = agrees(p, x);
+		int a = agrees(p, x, 1);
 		char s[300];
 		if (a < 0 && x != p->r) {
 			(*unreachable)++;
@@ -478,7 +489,7 @@ rc_fo_promote(struct rc_cluster *cl, struct rc_node *r, int mode, int wait_ms,
     void (*on)(void *ud, const struct rc_fo_event *ev), void *ud,
     char *err, size_t errlen)
 {
-	struct promo p = { cl, r, r->master, 0, 0, on, ud };
+	struct promo p = { cl, r, r->master, 0, 0, 0, on, ud };
 	int caught = mode != RC_FO_DEFAULT, promoted = 0, unr = 0;
 	char who[1000], a[300];
 
@@ -493,7 +504,7 @@ rc_fo_promote(struct rc_cluster *cl, struct rc_node *r, int mode, int wait_ms,
 	while (rc_now_us() - p.t0 < (uint64_t)wait_ms * 1000) {
 		if (!caught && !promoted && (caught = caught_up(&p)))
 			event(&p, "caught-up", rc_node_addr(p.m, a, sizeof a));
-		if (!promoted && agrees(&p, r) == 1) {
+		if (!promoted && agrees(&p, r, 0) == 1) {
 			promoted = 1;
 			event(&p, "promoted", rc_node_addr(r, a, sizeof a));
 		}
