@@ -95,6 +95,8 @@ M3=$(rc-failover status -T | awk -F'\t' -v x="$R1" -v y="$R2" '$2 == "master" &&
 R3=$(replica_of "$M3")
 like "$R3" '^127\.0\.0\.1:158[0-9][0-9]$' "$M3 has a replica ($R3)"
 cluster_cmd kill "${M3##*:}" >/dev/null 2>&1
+# The seed must be a live node (it may have been the one killed).
+export RC_CLUSTER=$R3
 exit_is 3 "promote with the master down and no --force exits 3" rc-failover promote "$R3"
 like "$OUT" 'is down.*--force' "and says to use --force"
 ok "promote --force" rc-failover promote --force "$R3"
