@@ -587,3 +587,37 @@ rc_fo_probe_del(struct rc_cluster *cl, const char *key)
 	freeReplyObject(r);
 	return k;
 }
+
+/* ---- watch ------------------------------------------------------------------ */
+
+int
+rc_fo_sight(struct rc_cluster *cl, struct rc_node *n, struct rc_fo_sight *s)
+{
+	redisReply *r;
+	char v[sizeof s->state];
+
+	memset(s, 0, sizeof *s);
+	r = rc_node_cmdv(cl, n, "CLUSTER", "INFO", NULL);
+	if (r == NULL || (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_VERB)) {
+		if (r != NULL)
+			freeReplyObject(r);
+		return -1;
+	}
+	if (rc_info_field(r->str, "cluster_state", v, sizeof v) != NULL)
+		snprintf(s->state, sizeof s->state, "%s", v);
+	s->epoch = info_num(r->str, "cluster_current_epoch", -1);
+	freeReplyObject(r);
+	if ((s->nview = rc_node_view(cl, n, &s->view)) < 0) {
+		s->nview = 0;
+		return -1;
+	}
+	s->up = 1;
+	return 0;
+}
+
+void
+rc_fo_sight_free(struct rc_fo_sight *s)
+{
+	rc_nodes_free(s->view, s->nview);
+	memset(s, 0, sizeof *s);
+}

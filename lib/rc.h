@@ -676,6 +676,19 @@ int rc_fo_promote(struct rc_cluster *cl, struct rc_node *r, int mode, int wait_m
     void (*on)(void *ud, const struct rc_fo_event *ev), void *ud,
     char *err, size_t errlen);
 
+/* What one node sees at a moment, for watch: its CLUSTER INFO state and
+ * epoch, and its own CLUSTER NODES. */
+struct rc_fo_sight {
+	int up;                     /* it answered */
+	char state[16];             /* cluster_state: "ok", "fail" */
+	long long epoch;            /* cluster_current_epoch */
+	struct rc_node *view;       /* its CLUSTER NODES, parsed */
+	int nview;
+};
+/* 0, or -1 with s->up 0 (n->err says why). */
+int rc_fo_sight(struct rc_cluster *cl, struct rc_node *n, struct rc_fo_sight *s);
+void rc_fo_sight_free(struct rc_fo_sight *s);
+
 /* The probe's operations, routed, with the cluster handle's retries:
  * SET key seq PX ttl_ms, and GET key into *seq (-1 when missing).  The
  * kind of the outcome (RC_K_OK or an error kind), its text in err. */

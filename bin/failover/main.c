@@ -32,6 +32,9 @@ set_option(void *ctx, int id, const char *arg)
 	case OPT_WAIT:
 		f->wait_s = (int)rc_arg_long("--wait", arg, 1, 3600);
 		break;
+	case OPT_UNTIL_OK:
+		f->until_ok = 1;
+		break;
 	case 'd':
 		f->duration_s = (int)rc_arg_long("-d", arg, 1, 3600);
 		break;
@@ -51,7 +54,10 @@ static const struct rc_optdef options[] = {
 	  "promote without any agreement (no majority): CLUSTER FAILOVER TAKEOVER" },
 	{ OPT_WAIT, "wait", "SECS", "10 30 60 120",
 	  "how long to wait until every node agrees (default 60)" },
-	{ 'd', "duration", "SECS", "10 30 60 300", "how long the probe runs (default 10)" },
+	{ OPT_UNTIL_OK, "until-ok", NULL, NULL,
+	  "watch: stop once something changed and every node is ok again" },
+	{ 'd', "duration", "SECS", "10 30 60 300",
+	  "how long probe (default 10) or watch (default 60) runs" },
 	{ 'r', "rate", "N", "100 500 1000", "probe operations a second (default 200)" },
 	{ 0, NULL, NULL, NULL, NULL }
 };
@@ -66,6 +72,9 @@ static const struct rc_command commands[] = {
 	{ "probe", 0, 0, "duration rate", "[-d SECS] [-r RATE]",
 	  "writes and reads on every master: a row a second, availability, writes lost",
 	  NULL, cmd_probe },
+	{ "watch", 0, 0, "duration until-ok", "[-d SECS] [--until-ok]",
+	  "every node's own view, polled: PFAIL, FAIL, epochs, roles, slots, state as they change",
+	  NULL, cmd_watch },
 	{ NULL, 0, 0, NULL, NULL, NULL, NULL, NULL }
 };
 
@@ -86,7 +95,6 @@ main(int argc, char **argv)
 	rc_init(argv[0]);
 	memset(&f, 0, sizeof f);
 	f.wait_s = 60;
-	f.duration_s = 10;
 	f.rate = 200;
 	rc_opts_init(&f.o);
 	return rc_main(&tool, &f.o, &f, argc, argv);

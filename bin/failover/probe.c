@@ -245,6 +245,8 @@ cmd_probe(void *ctx, int argc, char **argv)
 	(void)argv;
 	memset(&p, 0, sizeof p);
 	p.f = f;
+	if (f->duration_s == 0)
+		f->duration_s = 10;
 	if (f->o.timeout_ms > PROBE_TIMEOUT_MS)
 		f->o.timeout_ms = PROBE_TIMEOUT_MS;
 	fo_open(f, &p.cl);

@@ -126,6 +126,27 @@ ok "status under auth" rc-failover status -T
 RA=$(awk -F'\t' '$2 == "replica" { print $3; exit }' <<<"$OUT")
 ok "promote under auth" rc-failover promote "$RA"
 like "$OUT" 'agreed' "it is agreed"
+
+# watch while a master is killed: PFAIL, FAIL, the replica's promotion, and
+# it stops by itself once all is well again.
+ok "status before the kill" rc-failover status -T
+WM=$(awk -F'\t' -v x="$RA" '$2 == "master" && $3 != x { print $3; exit }' <<<"$OUT")
+WR=$(awk -F'\t' -v m="$WM" '$2 == "replica" && $4 == m { print $3; exit }' <<<"$OUT")
+export RC_CLUSTER=$RA
+wstart=$SECONDS
+rc-failover watch -H -d 60 --until-ok >"$T/watch.out" 2>"$T/watch.err" &
+wpid=$!
+sleep 1
+cluster_cmd kill "${WM##*:}" >/dev/null 2>&1
+wait "$wpid"
+is "$?" 0 "watch --until-ok exits 0"
+ok "by itself, before its 60 s ($((SECONDS - wstart)) s)" test $((SECONDS - wstart)) -lt 50
+W=$(<"$T/watch.out")
+like "$(head -n1 <<<"$W")" $'^#ms\tobserver\tevent\tsubject\tdetail$' "watch's header"
+like "$W" $'\tpfail\t'"$WM" "someone saw $WM as PFAIL"
+like "$W" $'\tfail\t'"$WM" "FAIL was agreed on $WM"
+like "$W" $'\trole\t'"$WR"$'\tmaster' "$WR became master"
+like "$W" $'\tstate\t-\tfail -> ok' "cluster_state came back"
 RC_AUTH=wrong exit_is 3 "a wrong password exits 3" rc-failover status
 like "$OUT" 'RC_AUTH' "and names where the password comes from"
 unset RC_AUTH
