@@ -793,4 +793,84 @@ int rc_joined(struct rc_cluster *cl, redisContext *x, const char *who, const cha
  * master_of[i] is -1 for a master, else its master's index.  Pure. */
 void rc_place(const char *const *host, int n, int nmasters, int *master_of);
 
+/* ---- failover.c: replicas, their lag, promotion, a probe ------------------- */
+
+/* A hash tag (digits, without the braces) whose slot master owns, into buf;
+ * -1 when the master owns no slot. */
+int rc_fo_tag(struct rc_cluster *cl, const struct rc_node *master, char *buf, size_t n);
+
+/* status writes this key ("rc-failover:hb:{TAG}", TAG from rc_fo_tag) on
+ * every master, with a TTL, and reads it back from each replica. */
+#define RC_FO_HB_PREFIX "rc-failover:hb:"
+#define RC_FO_HB_TTL_MS 60000
+
+/* One node as status sees it. */
+struct rc_fo_row {
+	struct rc_node *node;
+	struct rc_node *master;     /* a replica's master, else NULL */
+	int reachable;
+	int link_up;                /* replicas: 1 up, 0 down, -1 unknown */
+	long long lag_bytes;        /* replicas: master offset - own; -1 unknown */
+	double lag_ms;              /* replicas: heartbeat seen after; -1 not seen */
+	long long age_ms;           /* replicas: data age as the election counts it */
+	long long max_age_ms;       /* the limit on it; -1 none or unknown */
+	int can;                    /* replicas: could fail over now */
+	char why[320];              /* why not (or, for a master, no replica can) */
+};
+
+struct rc_fo_status {
+	struct rc_fo_row *rows;     /* each master, then its replicas */
+	int n;
+	int orphans;                /* masters with slots and no replica able */
+};
+
+/* Reads every node's replication state, measures each replica's lag with
+ * the heartbeat (waiting at most hb_wait_ms for it), and decides who could
+ * take over.  0, or -1 with err. */
+int rc_fo_status(struct rc_cluster *cl, int hb_wait_ms, struct rc_fo_status *st,
+    char *err, size_t errlen);
+void rc_fo_status_free(struct rc_fo_status *st);
+
+enum { RC_FO_DEFAULT, RC_FO_FORCE, RC_FO_TAKEOVER };
+
+/* A point of a promotion's timeline: "requested", "caught-up", "promoted",
+ * "agreed"; ms since CLUSTER FAILOVER was sent. */
+struct rc_fo_event {
+	const char *what;
+	double ms;
+	const char *detail;
+};
+
+/* CLUSTER FAILOVER [FORCE|TAKEOVER] on replica r, then waits (wait_ms) until
+ * r is a master with its old master's slots in every reachable node's own
+ * view, calling on() at each step.  RC_EX_OK when agreed; RC_EX_NO when not
+ * in time (err names who disagrees); RC_EX_CLUSTER when refused, when r
+ * cannot be reached, or when the default mode finds the master down. */
+int rc_fo_promote(struct rc_cluster *cl, struct rc_node *r, int mode, int wait_ms,
+    void (*on)(void *ud, const struct rc_fo_event *ev), void *ud,
+    char *err, size_t errlen);
+
+/* What one node sees at a moment, for watch: its CLUSTER INFO state and
+ * epoch, and its own CLUSTER NODES. */
+struct rc_fo_sight {
+	int up;                     /* it answered */
+	char state[16];             /* cluster_state: "ok", "fail" */
+	long long epoch;            /* cluster_current_epoch */
+	struct rc_node *view;       /* its CLUSTER NODES, parsed */
+	int nview;
+};
+/* 0, or -1 with s->up 0 (n->err says why). */
+int rc_fo_sight(struct rc_cluster *cl, struct rc_node *n, struct rc_fo_sight *s);
+void rc_fo_sight_free(struct rc_fo_sight *s);
+
+/* The probe's operations, routed, with the cluster handle's retries:
+ * SET key seq PX ttl_ms, and GET key into *seq (-1 when missing).  The
+ * kind of the outcome (RC_K_OK or an error kind), its text in err. */
+int rc_fo_probe_set(struct rc_cluster *cl, const char *key, long long seq,
+    long long ttl_ms, char *err, size_t errlen);
+int rc_fo_probe_get(struct rc_cluster *cl, const char *key, long long *seq,
+    char *err, size_t errlen);
+/* DEL key, routed; the kind. */
+int rc_fo_probe_del(struct rc_cluster *cl, const char *key);
+
 #endif

@@ -1,0 +1,271 @@
+/*
+ * probe.c - rc-failover probe: writes and reads at a steady rate on keys
+ * spread over every master, a row a second, then availability, the windows
+ * when a master's slots did not answer, and acknowledged writes lost.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "failover.h"
+
+#define KEYS_PER_MASTER 16
+#define PROBE_TIMEOUT_MS 300    /* a probe op that takes longer has failed */
+
+struct group {
+	char master[300];           /* who served the keys when the probe began */
+	char tag[32];
+	double down_since;          /* ms, -1 while answering */
+	char first_err[200];
+};
+
+struct window {
+	double start, end;
+	int group;
+	char err[200];
+};
+
+struct probe {
+	struct fo *f;
+	struct rc_cluster cl;
+	struct group *g;
+	int ng, nkeys;
+	unsigned char *acked;       /* by sequence number */
+	long long maxseq;
+	struct window *w;
+	int nw;
+	uint64_t t0;
+	long long ops, errors;
+	/* the current second */
+	long sec_ok, sec_err;
+	struct rc_hist hist;
+};
+
+/* Key k of nkeys: group k / KEYS_PER_MASTER.  Sequence number s goes to
+ * key s % nkeys, so which writes a key saw needs no record. */
+static void
+key_at(const struct probe *p, int k, char *buf, size_t n)
+{
+	snprintf(buf, n, "rc-failover:probe:{%s}:%d", p->g[k / KEYS_PER_MASTER].tag,
+	    k % KEYS_PER_MASTER);
+}
+
+/* One key group per master that serves slots, on a tag it owns. */
+static void
+make_groups(struct probe *p)
+{
+	int i;
+
+	for (i = 0; i < p->cl.nnodes; i++) {
+		struct rc_node *m = p->cl.nodes[i];
+		struct group *g;
+		if (!rc_node_is_master(m) || m->nslots == 0)
+			continue;
+		p->g = rc_realloc(p->g, (size_t)(p->ng + 1) * sizeof *p->g);
+		g = &p->g[p->ng];
+		memset(g, 0, sizeof *g);
+		if (rc_fo_tag(&p->cl, m, g->tag, sizeof g->tag) < 0)
+			continue;
+		rc_node_addr(m, g->master, sizeof g->master);
+		g->down_since = -1;
+		p->ng++;
+	}
+	if (p->ng == 0)
+		rc_die(RC_EX_CLUSTER, "no master serves slots: nothing to probe");
+	p->nkeys = p->ng * KEYS_PER_MASTER;
+}
+
+static double
+ms_now(const struct probe *p)
+{
+	return (double)(rc_now_us() - p->t0) / 1000.0;
+}
+
+static void
+close_window(struct probe *p, int gi, double end)
+{
+	struct group *g = &p->g[gi];
+
+	if (g->down_since < 0)
+		return;
+	p->w = rc_realloc(p->w, (size_t)(p->nw + 1) * sizeof *p->w);
+	p->w[p->nw].start = g->down_since;
+	p->w[p->nw].end = end;
+	p->w[p->nw].group = gi;
+	snprintf(p->w[p->nw].err, sizeof p->w[0].err, "%s", g->first_err);
+	p->nw++;
+	g->down_since = -1;
+}
+
+/* An operation's outcome for its group: a failure opens a window, the next
+ * success closes it. */
+static void
+account(struct probe *p, int gi, double start, int kind, const char *err)
+{
+	struct group *g = &p->g[gi];
+
+	p->ops++;
+	if (kind != RC_K_OK) {
+		p->errors++;
+		p->sec_err++;
+		if (g->down_since < 0) {
+			g->down_since = start;
+			snprintf(g->first_err, sizeof g->first_err, "%s", err);
+		}
+		return;
+	}
+	p->sec_ok++;
+	close_window(p, gi, start);
+}
+
+static void
+one_op(struct probe *p, long long i)
+{
+	long long seq = i / 2 + 1;
+	char key[128], err[512] = "";
+	double start = ms_now(p);
+	uint64_t us = rc_now_us();
+	int kind, gi = (int)(seq % p->nkeys) / KEYS_PER_MASTER;
+
+	key_at(p, (int)(seq % p->nkeys), key, sizeof key);
+	if (i % 2 == 0) {
+		long long ttl = (long long)(p->f->duration_s + 600) * 1000;
+		kind = rc_fo_probe_set(&p->cl, key, seq, ttl, err, sizeof err);
+		if (kind == RC_K_OK)
+			p->acked[seq] = 1;
+	} else {
+		long long v;
+		kind = rc_fo_probe_get(&p->cl, key, &v, err, sizeof err);
+	}
+	rc_hist_add(&p->hist, rc_now_us() - us);
+	account(p, gi, start, kind, err);
+}
+
+static void
+second_row(struct probe *p, long sec)
+{
+	rc_putf("%ld\t%ld\t%ld\t%.1f\n", sec, p->sec_ok, p->sec_err,
+	    p->hist.count ? (double)rc_hist_pct(&p->hist, 99) / 1000.0 : 0.0);
+	rc_flush();
+	p->sec_ok = p->sec_err = 0;
+	rc_hist_init(&p->hist);
+}
+
+/* The steady part: operation i is due at i/rate seconds; one that is late
+ * by more than a second (a timeout) moves the schedule, never a burst. */
+static void
+run_load(struct probe *p)
+{
+	uint64_t step = 1000000 / (uint64_t)p->f->rate, due, end;
+	long long i;
+	long sec = 0;
+
+	p->t0 = rc_now_us();
+	due = p->t0;
+	end = p->t0 + (uint64_t)p->f->duration_s * 1000000;
+	rc_hist_init(&p->hist);
+	for (i = 0; i < 2 * p->maxseq - 2; i++) {
+		uint64_t now = rc_now_us();
+		if (now >= end)
+			break;
+		while ((long)((now - p->t0) / 1000000) > sec)
+			second_row(p, sec++);
+		if (now < due)
+			rc_sleep_ms((int)((due - now) / 1000));
+		else if (now > due + 1000000)
+			due = now;
+		one_op(p, i);
+		due += step;
+	}
+	while (sec < p->f->duration_s)
+		second_row(p, sec++);
+}
+
+/* Every key read back through a patient connection: an acknowledged
+ * sequence number above what its key holds now is a write lost. */
+static void
+read_back(struct probe *p, long long *lost, long long *unread, long long *acked)
+{
+	long long *final = rc_calloc((size_t)p->nkeys, sizeof *final), s, v;
+	char key[128], err[512];
+	int k;
+
+	rc_cluster_close(&p->cl);
+	fo_open(p->f, &p->cl);
+	for (k = 0; k < p->nkeys; k++) {
+		key_at(p, k, key, sizeof key);
+		final[k] = rc_fo_probe_get(&p->cl, key, &v, err, sizeof err) == RC_K_OK ?
+		    v : -2;
+		rc_fo_probe_del(&p->cl, key);
+	}
+	*lost = *unread = *acked = 0;
+	for (s = 1; s < p->maxseq; s++) {
+		long long f = final[s % p->nkeys];
+		if (!p->acked[s])
+			continue;
+		(*acked)++;
+		if (f == -2)
+			(*unread)++;
+		else if (f < s)
+			(*lost)++;
+	}
+	free(final);
+}
+
+static void
+summary(struct probe *p, long long lost, long long unread, long long acked)
+{
+	int i;
+
+	rc_putf("ops\t%lld\n", p->ops);
+	rc_putf("errors\t%lld\n", p->errors);
+	rc_putf("availability\t%.3f\n",
+	    p->ops ? 100.0 * (double)(p->ops - p->errors) / (double)p->ops : 0.0);
+	for (i = 0; i < p->nw; i++) {
+		rc_putf("window\t%.0f\t%.0f\t%.0f\t%s\t", p->w[i].start, p->w[i].end,
+		    p->w[i].end - p->w[i].start, p->g[p->w[i].group].master);
+		rc_put_field(p->w[i].err, strlen(p->w[i].err), 0);
+		rc_putc('\n');
+	}
+	rc_putf("acked\t%lld\n", acked);
+	rc_putf("lost\t%lld\n", lost);
+	rc_putf("unread\t%lld\n", unread);
+}
+
+int
+cmd_probe(void *ctx, int argc, char **argv)
+{
+	struct fo *f = ctx;
+	struct probe p;
+	struct rc_opts patient = f->o;
+	long long lost, unread, acked;
+	int i;
+
+	(void)argc;
+	(void)argv;
+	memset(&p, 0, sizeof p);
+	p.f = f;
+	if (f->duration_s == 0)
+		f->duration_s = 10;
+	if (f->o.timeout_ms > PROBE_TIMEOUT_MS)
+		f->o.timeout_ms = PROBE_TIMEOUT_MS;
+	fo_open(f, &p.cl);
+	p.cl.max_retries = 2;
+	make_groups(&p);
+	p.maxseq = (long long)f->rate * f->duration_s / 2 + 2;
+	p.acked = rc_calloc((size_t)p.maxseq + 1, 1);
+	if (f->o.header)
+		rc_puts("#second\tok\terrors\tp99_ms\n");
+	run_load(&p);
+	/* Windows still open end now, before the patient read-back. */
+	for (i = 0; i < p.ng; i++)
+		close_window(&p, i, ms_now(&p));
+	f->o = patient;
+	read_back(&p, &lost, &unread, &acked);
+	summary(&p, lost, unread, acked);
+	rc_cluster_close(&p.cl);
+	free(p.acked);
+	free(p.g);
+	free(p.w);
+	return lost > 0 ? RC_EX_NO : RC_EX_OK;
+}

@@ -1,0 +1,47 @@
+/*
+ * promote.c - rc-failover promote: CLUSTER FAILOVER on a replica, then a
+ * timeline in milliseconds until every reachable node agrees.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "failover.h"
+
+static void
+on_event(void *ud, const struct rc_fo_event *ev)
+{
+	(void)ud;
+	rc_putf("%.1f\t%s\t", ev->ms, ev->what);
+	rc_put_field(ev->detail, strlen(ev->detail), 0);
+	rc_putc('\n');
+	rc_flush();
+}
+
+int
+cmd_promote(void *ctx, int argc, char **argv)
+{
+	struct fo *f = ctx;
+	struct rc_cluster cl;
+	struct rc_node *n;
+	char err[1200], a[300];
+	int rc;
+
+	(void)argc;
+	fo_open(f, &cl);
+	if ((n = rc_cluster_find(&cl, argv[0])) == NULL)
+		rc_die(RC_EX_USAGE, "%s: not a node of this cluster (give host:port or a "
+		    "unique id prefix of 4 or more characters)", argv[0]);
+	if (rc_node_is_master(n)) {
+		rc_warn("%s is already a master (%d slots): nothing to do",
+		    rc_node_addr(n, a, sizeof a), n->nslots);
+		rc_cluster_close(&cl);
+		return RC_EX_OK;
+	}
+	if (f->o.header)
+		rc_puts("#ms\tevent\tdetail\n");
+	rc = rc_fo_promote(&cl, n, f->mode, f->wait_s * 1000, on_event, f, err, sizeof err);
+	rc_cluster_close(&cl);
+	if (rc != RC_EX_OK)
+		rc_die(rc, "%s", err);
+	return RC_EX_OK;
+}
