@@ -6,10 +6,8 @@
 # completion/generic.KIND plus that table per tool.  So the completion offers
 # what the tool accepts, nothing it refuses.
 #
-# A tool that does not answer --rc-spec yet keeps its hand-written part,
-# PARTS/NAME.KIND, with PARTS/00-common.KIND that such parts use; a part of
-# a program that is not a TOOL here (rc-cluster, a shell script) is always
-# added.
+# PARTS/NAME.KIND is the hand-written part of a program that is not a TOOL
+# (rc-cluster, a shell script); every part there is added.
 set -eu
 kind=$1 parts=$2
 shift 2
@@ -17,33 +15,27 @@ here=$(dirname "$0")
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rc-completion.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-# The tools with a table, and those that fall back to their part.
-tabled="" fallback="" names=""
+# Every tool answers --rc-spec; one that does not is a build error.
+tabled="" names=""
 for t in "$@"; do
 	n=$(basename "$t")
 	names="$names $n"
 	# A sanitized build must not fail here over a leak report at exit.
-	if ASAN_OPTIONS=detect_leaks=0 "$t" --rc-spec >"$tmp/$n" 2>/dev/null &&
-		head -n 1 "$tmp/$n" | grep -q '^tool	'; then
-		tabled="$tabled $n"
-	elif [ -f "$parts/$n.$kind" ]; then
-		fallback="$fallback $parts/$n.$kind"
-	else
-		echo "completion.sh: $t has no --rc-spec and no $parts/$n.$kind" >&2
+	if ! ASAN_OPTIONS=detect_leaks=0 "$t" --rc-spec >"$tmp/$n" 2>/dev/null ||
+		! head -n 1 "$tmp/$n" | grep -q '^tool	'; then
+		echo "completion.sh: $t does not print its table (--rc-spec)" >&2
 		exit 1
 	fi
+	tabled="$tabled $n"
 done
-others=""
+handwritten=""
 for f in "$parts"/rc-*."$kind"; do
 	[ -f "$f" ] || continue
 	case " $names " in
 	*" $(basename "$f" ".$kind") "*) ;;
-	*) others="$others $f" ;;
+	*) handwritten="$handwritten $f" ;;
 	esac
 done
-handwritten=$fallback$others
-[ -n "$fallback" ] && [ -f "$parts/00-common.$kind" ] &&
-	handwritten="$parts/00-common.$kind$handwritten"
 
 # spec_var NAME: the variable holding a tool's table.
 spec_var() {
@@ -93,7 +85,7 @@ for n in $tabled; do
 	dispatch="$dispatch$n) _rc_tools $(spec_var "$n") ;;
 "
 done
-for f in $fallback $others; do
+for f in $handwritten; do
 	n=$(basename "$f" .zsh)
 	also=$(sed -n 's/^# compdef-also: *//p' "$f")
 	compdef="$compdef $n${also:+ $also}"

@@ -143,7 +143,7 @@ static const struct rc_optdef options[] = {
 	{ 'y', "yes", NULL, NULL, "yes to destructive actions (needed off a terminal)" },
 	{ O_REPLICA, "replica", NULL, NULL, "add-node: as a replica of the master with fewest" },
 	{ O_REPLICA_OF, "replica-of", "NODE", "@node", "add-node: as a replica of this master" },
-	{ O_FROM, "from", "NODE", "@node", "move: the source master, or all" },
+	{ O_FROM, "from", "NODE", "@node all", "move: the source master, or all" },
 	{ O_TO, "to", "NODE", "@node", "move: the target master" },
 	{ O_SLOTS, "slots", "N", NULL, "move: how many slots" },
 	{ O_WEIGHT, "weight", "NODE=W", "@node", "rebalance: a master's weight (1), again for more" },
