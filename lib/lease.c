@@ -273,22 +273,23 @@ keeper(void *arg)
 	}
 }
 
-struct rc_lease *
-rc_lease_take(struct rc_cluster *cl, const char *what, double wait_s, char *err,
-    size_t errlen)
+int
+rc_lease_take(struct rc_cluster *cl, const char *what, double wait_s,
+    struct rc_lease **out, char *err, size_t errlen)
 {
 	struct rc_lease *l = rc_calloc(1, sizeof *l);
 	struct rc_node **m;
 	double deadline = rc_now() + wait_s;
 	int i, rc, extra = 0;
 
+	*out = NULL;
 	l->opts = cl->opts;
 	l->n = lease_masters(cl, &m);
 	if (l->n == 0) {
 		snprintf(err, errlen, "no master to take the lease on");
 		free(m);
 		free(l);
-		return NULL;
+		return -1;
 	}
 	l->addr = rc_calloc((size_t)l->n, sizeof *l->addr);
 	l->ctx = rc_calloc((size_t)l->n, sizeof *l->ctx);
@@ -311,11 +312,12 @@ rc_lease_take(struct rc_cluster *cl, const char *what, double wait_s, char *err,
 		free(l->addr);
 		free(l->ctx);
 		free(l);
-		return NULL;
+		return rc;
 	}
 	pthread_mutex_init(&l->mu, NULL);
 	l->started = pthread_create(&l->keeper, NULL, keeper, l) == 0;
-	return l;
+	*out = l;
+	return 0;
 }
 
 void

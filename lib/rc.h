@@ -688,12 +688,14 @@ int rc_plan_rebalance(struct rc_cluster *cl, const struct rc_plan_opts *po,
  * to every master named "rc-lease/HOST/PID/SINCE/WHAT" (CLIENT SETNAME),
  * nothing in the keyspace; it ends when its holder's process does.  Taken
  * when registered on more than half of the masters with no other lease on
- * any of them.  rc_lease_take tries for wait_s seconds (0: once); NULL with
- * err naming the holder ("rebalance by pid 42 on host h, since ...") or why
- * it could not be taken.  A keeper thread holds the connections open. */
+ * any of them.  rc_lease_take tries for wait_s seconds (0: as long as two
+ * takers that met need to settle it).  0: *out holds it; 1: another holds
+ * it, err names the holder ("rebalance by pid 42 on host h, since ...");
+ * -1: it could not be taken (most masters did not answer, or refused: err
+ * says why).  A keeper thread holds the connections open. */
 struct rc_lease;
-struct rc_lease *rc_lease_take(struct rc_cluster *cl, const char *what, double wait_s,
-    char *err, size_t errlen);
+int rc_lease_take(struct rc_cluster *cl, const char *what, double wait_s,
+    struct rc_lease **out, char *err, size_t errlen);
 void rc_lease_release(struct rc_lease *l);
 /* The leases held on the masters: how many (out describes the first), or -1
  * with err when no master could be asked.  rc_lease_break also ends them

@@ -134,8 +134,103 @@ set_option(void *ctx, int id, const char *arg)
 		c->wait_s = (int)rc_arg_long("--wait", arg, 1, 3600);
 		c->wait_given = 1;
 		break;
+	case O_WAIT_LOCK:
+		c->wait_lock = (double)rc_arg_long("--wait-lock", arg, 0, 86400);
+		break;
+	case O_BREAK_LEASE:
+		c->break_lease = 1;
+		break;
 	}
 	return 0;
+}
+
+/* ---- one operator at a time -------------------------------------------------- */
+
+/* fix --break-lease: ends the lease of a holder that is frozen or cut off
+ * (a holder that died has none: its connections closed with it). */
+static void
+break_lease(struct ctx *c, struct rc_cluster *cl)
+{
+	char who[600] = "", err[600] = "";
+	int n = rc_lease_break(cl, who, sizeof who, err, sizeof err);
+
+	if (n < 0)
+		rc_die(RC_EX_CLUSTER, "--break-lease: %s", err);
+	if (n == 0)
+		rc_warn("--break-lease: no lease was held");
+	else
+		rc_warn("--break-lease: ended the lease of %s", who);
+	(void)c;
+}
+
+/*
+ * A command that changes the cluster holds the lease while it runs
+ * (lib/lease.c), so a second operator is told who is at work instead of
+ * racing it: two moves of the same slots at once lose keys.  A dry run
+ * changes nothing and takes none.  The lease is released when the command
+ * returns, and by the kernel when the process dies however it dies.
+ */
+static int
+leased(struct ctx *c, const char *what, int (*run)(void *, int, char **), int argc,
+    char **argv)
+{
+	struct rc_cluster cl;
+	struct rc_lease *l;
+	char err[800];
+	int rc;
+
+	if (c->dry_run)
+		return run(c, argc, argv);
+	open_cluster(c, &cl);
+	if (c->break_lease)
+		break_lease(c, &cl);
+	rc = rc_lease_take(&cl, what, c->wait_lock, &l, err, sizeof err);
+	rc_cluster_close(&cl);
+	if (rc == 1)
+		rc_die(RC_EX_NO, "%s: another operator is changing the cluster: %s; nothing "
+		    "done (--wait-lock SECS waits for it; if that process is stuck or cut "
+		    "off, 'rc-reshard -y fix --break-lease' ends its lease)", what, err);
+	if (rc < 0)
+		rc_die(RC_EX_CLUSTER, "%s: cannot take the change lease: %s", what, err);
+	rc = run(c, argc, argv);
+	rc_lease_release(l);
+	return rc;
+}
+
+static int
+run_fix(void *ctx, int argc, char **argv)
+{
+	return leased(ctx, "fix", cmd_fix, argc, argv);
+}
+
+static int
+run_add_node(void *ctx, int argc, char **argv)
+{
+	return leased(ctx, "add-node", cmd_add_node, argc, argv);
+}
+
+static int
+run_del_node(void *ctx, int argc, char **argv)
+{
+	return leased(ctx, "del-node", cmd_del_node, argc, argv);
+}
+
+static int
+run_apply(void *ctx, int argc, char **argv)
+{
+	return leased(ctx, "apply", cmd_apply, argc, argv);
+}
+
+static int
+run_move(void *ctx, int argc, char **argv)
+{
+	return leased(ctx, "move", cmd_move, argc, argv);
+}
+
+static int
+run_rebalance(void *ctx, int argc, char **argv)
+{
+	return leased(ctx, "rebalance", cmd_rebalance, argc, argv);
 }
 
 static const struct rc_optdef options[] = {
@@ -157,10 +252,14 @@ static const struct rc_optdef options[] = {
 	{ O_CHUNK, "chunk", "N", NULL, "slots open at once per source and target (32)" },
 	{ O_MTIMEOUT, "migrate-timeout", "MS", NULL, "MIGRATE's own timeout (10000)" },
 	{ O_WAIT, "wait", "SECS", NULL, "how long to wait for the nodes to agree (60)" },
+	{ O_WAIT_LOCK, "wait-lock", "SECS", NULL,
+	  "wait this long for another operator's change to end (0: do not wait)" },
+	{ O_BREAK_LEASE, "break-lease", NULL, NULL,
+	  "fix: end the change lease of an operator that is stuck or cut off" },
 	{ 0, NULL, NULL, NULL, NULL }
 };
 
-#define ENGINE "replace batch parallel chunk migrate-timeout wait"
+#define ENGINE "replace batch parallel chunk migrate-timeout wait wait-lock"
 #define REBALANCE "weight use-empty threshold by"
 
 static const struct rc_command commands[] = {
@@ -170,25 +269,26 @@ static const struct rc_command commands[] = {
 	{ "check settled", 0, 0, "wait", "[--wait SECS]",
 	  "print the map when every node agrees on it, reports ok, serves every replica "
 	  "and none is failing (exit 1 if not; --wait: until then)", NULL, cmd_check_settled },
-	{ "fix", 0, 0, "yes dry-run " ENGINE, "[-y] [--dry-run]",
-	  "finish or roll back open slots, cover slots", NULL, cmd_fix },
-	{ "add-node", 1, 1, "replica replica-of wait", "NEW [--replica | --replica-of NODE]",
-	  "join an empty node, as a master or a replica", "@host", cmd_add_node },
+	{ "fix", 0, 0, "yes dry-run break-lease " ENGINE, "[-y] [--dry-run] [--break-lease]",
+	  "finish or roll back open slots, cover slots", NULL, run_fix },
+	{ "add-node", 1, 1, "replica replica-of wait wait-lock",
+	  "NEW [--replica | --replica-of NODE]",
+	  "join an empty node, as a master or a replica", "@host", run_add_node },
 	{ "del-node", 1, 1, "yes dry-run " ENGINE, "[-y] [--dry-run] NODE",
-	  "drain, re-home replicas, forget, reset", "@node", cmd_del_node },
+	  "drain, re-home replicas, forget, reset", "@node", run_del_node },
 	{ "plan move", 0, 0, "from to slots", "--from NODE|all --to NODE --slots N",
 	  "print a plan to move N slots", NULL, cmd_plan_move },
 	{ "plan rebalance", 0, 0, REBALANCE,
 	  "[--weight NODE=W ...] [--use-empty] [--threshold PCT] [--by slots|keys]",
 	  "print a plan to even out the masters", NULL, cmd_plan_rebalance },
 	{ "apply", 0, 0, "yes dry-run " ENGINE, "[--dry-run] < PLAN",
-	  "carry out a plan read on stdin", NULL, cmd_apply },
+	  "carry out a plan read on stdin", NULL, run_apply },
 	{ "move", 0, 0, "yes from to slots dry-run " ENGINE,
 	  "--from NODE|all --to NODE --slots N [--dry-run]",
-	  "plan and apply in one (--dry-run: plan only)", NULL, cmd_move },
+	  "plan and apply in one (--dry-run: plan only)", NULL, run_move },
 	{ "rebalance", 0, 0, "yes dry-run " REBALANCE " " ENGINE,
 	  "[--weight NODE=W ...] [--use-empty] [--threshold PCT] [--by slots|keys] [--dry-run]",
-	  "plan and apply in one (--dry-run: plan only)", NULL, cmd_rebalance },
+	  "plan and apply in one (--dry-run: plan only)", NULL, run_rebalance },
 	{ NULL, 0, 0, NULL, NULL, NULL, NULL, NULL }
 };
 

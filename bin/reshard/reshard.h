@@ -25,13 +25,16 @@ struct ctx {
 	struct rc_progress prog;
 	long slots_done, keys_done, slots_failed;
 	int fix_rows;                   /* rows in fix's form */
+	/* the change lease (main.c) */
+	double wait_lock;               /* --wait-lock: wait for another operator */
+	int break_lease;                /* fix --break-lease */
 };
 
 /* Option ids without a short form. */
 enum {
 	O_REPLICA = RC_OPT_TOOL, O_REPLICA_OF, O_FROM, O_TO, O_SLOTS, O_WEIGHT,
 	O_USE_EMPTY, O_THRESHOLD, O_BY, O_DRY_RUN, O_REPLACE, O_BATCH, O_PARALLEL,
-	O_CHUNK, O_MTIMEOUT, O_WAIT
+	O_CHUNK, O_MTIMEOUT, O_WAIT, O_WAIT_LOCK, O_BREAK_LEASE
 };
 
 /* main.c: helpers */

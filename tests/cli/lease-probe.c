@@ -30,8 +30,12 @@ main(int argc, char **argv)
 		rc_die(RC_EX_USAGE, "bad address %s", argv[1]);
 	if (rc_cluster_open(&cl, &o) < 0)
 		rc_die(RC_EX_CLUSTER, "%s", cl.err);
-	if ((l = rc_lease_take(&cl, argv[2], atof(argv[3]), err, sizeof err)) == NULL)
+	switch (rc_lease_take(&cl, argv[2], atof(argv[3]), &l, err, sizeof err)) {
+	case 1:
 		rc_die(RC_EX_NO, "%s", err);
+	case -1:
+		rc_die(RC_EX_CLUSTER, "%s", err);
+	}
 	printf("held\n");
 	fflush(stdout);
 	while (fgets(buf, sizeof buf, stdin) != NULL)
