@@ -380,16 +380,6 @@ refusals(void)
 	ok(n == -1 && strstr(err, "weights are for masters") != NULL,
 	    "a weight on a replica: %s", err);
 	w[0].node = &node[0];
-	/* 16384 * 2/5 and 1/5: the remainder goes to the largest fractions. */
-	make(4, 0);
-	layout((const int[]){ 4096, 4096, 4096, 4096 }, 4);
-	rebalance(&po, &mv, cnt, "weight 2 of 5");
-	counts_are(cnt, (const int[]){ 6553, 3277, 3277, 3277 }, 4,
-	    "weight 2 over an odd total");
-	free(mv);
-
-	make(3, 0);
-	layout(even, 3);
 	w[0].w = 0;
 	w[1].node = &node[1];
 	w[1].w = 0;
