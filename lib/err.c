@@ -37,6 +37,9 @@ finish(void)
 	}
 }
 
+static void vwarn(const char *prefix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 vwarn(const char *prefix, const char *fmt, va_list ap)
 {

@@ -1,7 +1,8 @@
 /* migrate.c - moving slots between masters: the migration engine (many slots
- * at once, one set of connections per worker thread), open-slot discovery and
- * the move and rebalance plans. */
+ * at once, one set of connections per worker thread) and open-slot discovery.
+ * Which slots move where is plan.c's. */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,8 @@ source_lock(struct engine *e, const char *id)
 /* Where one slot of a job stands. */
 enum { S_ACTIVE, S_KEYSDONE, S_DONE, S_FAILED };
 
-struct sl {
+/* One slot of a job. */
+struct slot_state {
 	int slot;
 	int state;
 	int importing, migrating;   /* we set them (to undo on failure) */
@@ -65,6 +67,31 @@ struct sl {
 	int tries;
 	uint64_t t0;
 	char err[400];
+};
+
+/* A job being run by a worker: the source and target nodes, our connections
+ * to them (from, to), the lock that lets one MIGRATE at a time run on the
+ * source, and the job's slots. */
+struct run {
+	struct engine *e;
+	struct rc_cluster *cl;
+	const struct job *j;
+	struct rc_node *src, *dst;
+	redisContext *from, *to;
+	pthread_mutex_t *src_lock;
+	struct slot_state *sl;
+	int n;
+	redisReply **rep;           /* the replies of one pipelined round */
+	char why[400];              /* why a node was lost */
+};
+
+/* The MIGRATE of one slot's keys: a head that stays (target, timeout,
+ * REPLACE, AUTH, KEYS), then the keys. */
+struct margv {
+	const char **argv;
+	size_t *len;
+	int head, argc, cap;
+	char port[16], tmo[16];
 };
 
 static void
@@ -92,7 +119,7 @@ engine_abort(struct engine *e, const char *msg)
 }
 
 static void
-report(struct engine *e, const struct job *j, struct sl *s)
+report(struct engine *e, const struct job *j, struct slot_state *s)
 {
 	struct rc_mig_slot r;
 
@@ -139,24 +166,13 @@ rtext(const redisReply *r)
 	return "unexpected reply";
 }
 
-/* A transient failure worth another try.  MIGRATE passes on the target's
- * own error wrapped: "ERR Target instance replied with error: CLUSTERDOWN
- * ..." (a target that just joined or restarted), so the code is looked
- * for there too. */
+/* A MIGRATE reply worth another try, as kind.c decides for everyone (the
+ * target's own CLUSTERDOWN, wrapped by MIGRATE, included).  An IOERR is not
+ * asked about here: it is handled before, key by key (judge_migrate). */
 static int
 transient(const redisReply *r)
 {
-	static const char wrap[] = "replied with error: ";
-	const char *code, *w;
-
-	if (r == NULL || r->type != REDIS_REPLY_ERROR)
-		return 0;
-	code = r->str;
-	if ((w = strstr(r->str, wrap)) != NULL)
-		code = w + sizeof wrap - 1;
-	return strncmp(code, "IOERR", 5) == 0 || strncmp(code, "TRYAGAIN", 8) == 0 ||
-	    strncmp(code, "CLUSTERDOWN", 11) == 0 || strncmp(code, "LOADING", 7) == 0 ||
-	    strstr(r->str, "timeout") != NULL;
+	return rc_reply_kind(r) == RC_K_TRANSIENT;
 }
 
 /* After a MIGRATE failed with an I/O error (the source could not reach the
@@ -165,14 +181,14 @@ transient(const redisReply *r)
  * answers; -1 with why when it does not (a refused connection, a reset, a
  * timeout): no retry will do better, and the reason names the target. */
 static int
-target_down(redisContext *D, const struct rc_node *dst, const struct rc_opts *o,
+target_down(redisContext *to, const struct rc_node *dst, const struct rc_opts *o,
     char *why, size_t whylen)
 {
 	redisReply *r;
 	redisContext *c;
 	char err[300];
 
-	if (D != NULL && (r = redisCommand(D, "PING")) != NULL) {
+	if (to != NULL && (r = redisCommand(to, "PING")) != NULL) {
 		freeReplyObject(r);
 		return 0;
 	}
@@ -180,7 +196,7 @@ target_down(redisContext *D, const struct rc_node *dst, const struct rc_opts *o,
 	if ((c = rc_connect(&dst->addr, o, err, sizeof err)) != NULL) {
 		redisFree(c);
 		snprintf(err, sizeof err, "%.200s:%d: %.80s", dst->addr.host,
-		    dst->addr.port, D != NULL ? D->errstr : "no connection");
+		    dst->addr.port, to != NULL ? to->errstr : "no connection");
 	}
 	snprintf(why, whylen, "the target %.280s (it does not answer)", err);
 	return -1;
@@ -216,16 +232,39 @@ free_replies(redisReply **rep, int n)
 		}
 }
 
+static void fail(struct slot_state *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static void
-fail(struct sl *s, const char *fmt, const char *a, const char *b)
+fail(struct slot_state *s, const char *fmt, ...)
 {
+	va_list ap;
+
 	s->state = S_FAILED;
-	snprintf(s->err, sizeof s->err, fmt, a, b);
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof s->err, fmt, ap);
+	va_end(ap);
+}
+
+static void
+keeps_failing(struct slot_state *s, const redisReply *r)
+{
+	fail(s, "MIGRATE keeps failing (%s): a key too large for the timeout? "
+	    "raise --migrate-timeout or lower --batch", rtext(r));
+}
+
+/* Adds a remark to a slot's error. */
+static void
+add_note(struct slot_state *s, const char *note)
+{
+	size_t l = strlen(s->err);
+
+	snprintf(s->err + l, sizeof s->err - l, "%s", note);
 }
 
 /* CLUSTER SETSLOT s <sub> [id] for each slot in state `want`, one round trip. */
 static int
-setslot_all(redisContext *c, struct sl *sl, int n, int want, const char *sub,
+setslot_all(redisContext *c, struct slot_state *sl, int n, int want, const char *sub,
     const char *id, redisReply **rep)
 {
 	int i, k = 0;
@@ -244,14 +283,12 @@ setslot_all(redisContext *c, struct sl *sl, int n, int want, const char *sub,
 
 /* Undoes what we opened for a slot that failed before any key moved. */
 static void
-roll_back(redisContext *S, redisContext *D, struct sl *s)
+roll_back(redisContext *from, redisContext *to, struct slot_state *s)
 {
 	redisReply *r;
 
 	if (s->keys > 0) {
-		size_t l = strlen(s->err);
-		snprintf(s->err + l, sizeof s->err - l,
-		    " (slot left open with keys on both sides: run rc-reshard fix)");
+		add_note(s, " (slot left open with keys on both sides: run rc-reshard fix)");
 		return;
 	}
 	/* A MIGRATE whose reply was lost may still have landed keys on the
@@ -260,51 +297,111 @@ roll_back(redisContext *S, redisContext *D, struct sl *s)
 	 * says it holds none, the slot stays open for fix to finish. */
 	if (s->importing) {
 		long long n = -1;
-		if (D != NULL && (r = redisCommand(D, "CLUSTER COUNTKEYSINSLOT %d", s->slot)) != NULL) {
+		if (to != NULL && (r = redisCommand(to, "CLUSTER COUNTKEYSINSLOT %d", s->slot)) != NULL) {
 			if (r->type == REDIS_REPLY_INTEGER)
 				n = r->integer;
 			freeReplyObject(r);
 		}
 		if (n != 0) {
-			size_t l = strlen(s->err);
-			snprintf(s->err + l, sizeof s->err - l,
-			    " (slot left open, the target may hold its keys: run rc-reshard fix)");
+			add_note(s, " (slot left open, the target may hold its keys: run rc-reshard fix)");
 			return;
 		}
 	}
-	if (s->migrating && S != NULL && (r = redisCommand(S, "CLUSTER SETSLOT %d STABLE", s->slot)) != NULL)
+	if (s->migrating && from != NULL &&
+	    (r = redisCommand(from, "CLUSTER SETSLOT %d STABLE", s->slot)) != NULL)
 		freeReplyObject(r);
-	if (s->importing && D != NULL && (r = redisCommand(D, "CLUSTER SETSLOT %d STABLE", s->slot)) != NULL)
+	if (s->importing && to != NULL &&
+	    (r = redisCommand(to, "CLUSTER SETSLOT %d STABLE", s->slot)) != NULL)
 		freeReplyObject(r);
 	s->migrating = s->importing = 0;
 }
 
-/* MIGRATE of one key with REPLACE.  argv is the last MIGRATE: MIGRATE host
- * port "" 0 timeout [REPLACE] [AUTH ...] KEYS ...; a0 is the index after KEYS. */
-static int
-migrate_replace(redisContext *S, const char **argv, size_t *argvlen, int a0,
-    const char *key, size_t klen)
+/* ---- the MIGRATE command ---------------------------------------------------- */
+
+static void
+margv_init(struct margv *a, const struct engine *e, const struct rc_node *dst)
 {
-	const char **av = rc_calloc((size_t)a0 + 3, sizeof *av);
-	size_t *al = rc_calloc((size_t)a0 + 3, sizeof *al);
+	const struct rc_opts *o = e->o;
+	int i;
+
+	memset(a, 0, sizeof *a);
+	snprintf(a->port, sizeof a->port, "%d", dst->addr.port);
+	snprintf(a->tmo, sizeof a->tmo, "%d", e->m->timeout_ms);
+	a->cap = 16;
+	a->argv = rc_calloc((size_t)a->cap, sizeof *a->argv);
+	a->len = rc_calloc((size_t)a->cap, sizeof *a->len);
+	a->argv[a->head++] = "MIGRATE";
+	a->argv[a->head++] = dst->addr.host;
+	a->argv[a->head++] = a->port;
+	a->argv[a->head++] = "";
+	a->argv[a->head++] = "0";
+	a->argv[a->head++] = a->tmo;
+	if (e->m->replace)
+		a->argv[a->head++] = "REPLACE";
+	if (o->pass != NULL && o->user != NULL) {
+		a->argv[a->head++] = "AUTH2";
+		a->argv[a->head++] = o->user;
+		a->argv[a->head++] = o->pass;
+	} else if (o->pass != NULL) {
+		a->argv[a->head++] = "AUTH";
+		a->argv[a->head++] = o->pass;
+	}
+	a->argv[a->head++] = "KEYS";
+	for (i = 0; i < a->head; i++)
+		a->len[i] = strlen(a->argv[i]);
+	a->argc = a->head;
+}
+
+/* The keys of a GETKEYSINSLOT reply after the head. */
+static void
+margv_keys(struct margv *a, const redisReply *g)
+{
+	size_t j;
+
+	if (a->cap < a->head + (int)g->elements) {
+		a->cap = a->head + (int)g->elements;
+		a->argv = rc_realloc(a->argv, (size_t)a->cap * sizeof *a->argv);
+		a->len = rc_realloc(a->len, (size_t)a->cap * sizeof *a->len);
+	}
+	a->argc = a->head;
+	for (j = 0; j < g->elements; j++) {
+		a->argv[a->argc] = g->element[j]->str;
+		a->len[a->argc++] = g->element[j]->len;
+	}
+}
+
+static void
+margv_free(struct margv *a)
+{
+	free(a->argv);
+	free(a->len);
+}
+
+/* MIGRATE of one key with REPLACE, on the head of a. */
+static int
+migrate_replace(redisContext *from, const struct margv *a, const char *key,
+    size_t klen)
+{
+	const char **av = rc_calloc((size_t)a->head + 3, sizeof *av);
+	size_t *al = rc_calloc((size_t)a->head + 3, sizeof *al);
 	redisReply *r;
 	int i, k = 0, ok;
 
 	for (i = 0; i < 6; i++) {
-		av[k] = argv[i];
-		al[k++] = argvlen[i];
+		av[k] = a->argv[i];
+		al[k++] = a->len[i];
 	}
 	av[k] = "REPLACE";
 	al[k++] = 7;
-	for (i = 6; i < a0; i++) {
-		if (i == 6 && argvlen[i] == 7 && memcmp(argv[i], "REPLACE", 7) == 0)
+	for (i = 6; i < a->head; i++) {
+		if (i == 6 && a->len[i] == 7 && memcmp(a->argv[i], "REPLACE", 7) == 0)
 			continue;
-		av[k] = argv[i];
-		al[k++] = argvlen[i];
+		av[k] = a->argv[i];
+		al[k++] = a->len[i];
 	}
 	av[k] = key;
 	al[k++] = klen;
-	r = redisCommandArgv(S, k, av, al);
+	r = redisCommandArgv(from, k, av, al);
 	ok = is_ok(r);
 	if (r != NULL)
 		freeReplyObject(r);
@@ -322,24 +419,24 @@ migrate_replace(redisContext *S, const char **argv, size_t *argvlen, int a0,
  * MIGRATE REPLACE.  A different value is a real conflict, left alone.
  * Returns 1 when the key is now on the target only. */
 static int
-finish_copy(redisContext *S, redisContext *D, const char **argv, size_t *argvlen,
-    int a0, const char *key, size_t klen)
+finish_copy(redisContext *from, redisContext *to, const struct margv *a,
+    const char *key, size_t klen)
 {
-	redisReply *a = NULL, *b, *ask, *r;
+	redisReply *mine = NULL, *theirs, *ask, *r;
 	int done = 0;
 
-	if (D == NULL)
+	if (to == NULL)
 		return 0;
 	/* The target does not own the slot yet: ASKING lets it answer. */
-	if ((ask = redisCommand(D, "ASKING")) != NULL)
+	if ((ask = redisCommand(to, "ASKING")) != NULL)
 		freeReplyObject(ask);
-	b = redisCommand(D, "DUMP %b", key, klen);
-	if (b == NULL || b->type != REDIS_REPLY_STRING)
+	theirs = redisCommand(to, "DUMP %b", key, klen);
+	if (theirs == NULL || theirs->type != REDIS_REPLY_STRING)
 		goto out;
 	/* lib/lua/migrate_same_del.lua: delete the source's copy if it is
 	 * still what the target holds, in one step. */
-	r = redisCommand(S, "EVAL %s 1 %b %b", rc_lua("migrate_same_del"), key, klen,
-	    b->str, b->len);
+	r = redisCommand(from, "EVAL %s 1 %b %b", rc_lua("migrate_same_del"), key, klen,
+	    theirs->str, theirs->len);
 	if (r != NULL && r->type == REDIS_REPLY_INTEGER) {
 		done = r->integer == 1;
 		freeReplyObject(r);
@@ -347,94 +444,125 @@ finish_copy(redisContext *S, redisContext *D, const char **argv, size_t *argvlen
 	}
 	if (r != NULL)
 		freeReplyObject(r);
-	a = redisCommand(S, "DUMP %b", key, klen);
-	if (a != NULL && a->type == REDIS_REPLY_STRING && a->len == b->len &&
-	    memcmp(a->str, b->str, a->len) == 0)
-		done = migrate_replace(S, argv, argvlen, a0, key, klen);
+	mine = redisCommand(from, "DUMP %b", key, klen);
+	if (mine != NULL && mine->type == REDIS_REPLY_STRING && mine->len == theirs->len &&
+	    memcmp(mine->str, theirs->str, mine->len) == 0)
+		done = migrate_replace(from, a, key, klen);
 out:
-	if (a != NULL)
-		freeReplyObject(a);
-	if (b != NULL)
-		freeReplyObject(b);
+	if (mine != NULL)
+		freeReplyObject(mine);
+	if (theirs != NULL)
+		freeReplyObject(theirs);
 	return done;
+}
+
+/* ---- moving one slot's keys key by key ------------------------------------- */
+
+/* A key as a message shows it: escaped (free it). */
+static char *
+key_text(const redisReply *k, size_t *len)
+{
+	char *t = rc_malloc(2 * k->len + 1);
+
+	*len = rc_tsv_escape(t, k->str, k->len, 0);
+	return t;
+}
+
+/* A key whose own MIGRATE timed out: tried again next round (the target
+ * may store it meanwhile); named if nothing moves. */
+static void
+key_timed_out(struct run *r, struct slot_state *s, const redisReply *key)
+{
+	size_t kl;
+	char *k = key_text(key, &kl);
+
+	snprintf(s->err, sizeof s->err, "MIGRATE of key '%.*s' timed out after %d ms "
+	    "(to %.200s:%d): raise --migrate-timeout", (int)(kl < 200 ? kl : 200), k,
+	    r->e->m->timeout_ms,
+	    r->dst->addr.host, r->dst->addr.port);
+	free(k);
+}
+
+static void
+key_busy(struct run *r, struct slot_state *s, const redisReply *key)
+{
+	size_t kl;
+	char *k = key_text(key, &kl);
+
+	pthread_mutex_lock(&r->e->mu);
+	rc_warn("slot %d: key '%.*s' already exists on %s:%d: not overwritten "
+	    "(delete it there, or use --replace)", s->slot, (int)kl, k,
+	    r->dst->addr.host, r->dst->addr.port);
+	pthread_mutex_unlock(&r->e->mu);
+	free(k);
+}
+
+/* One round of busy_keys over the keys in g: how many moved; the busy and
+ * timed-out ones counted in *busy and *tmo. */
+static long
+keys_one_by_one(struct run *r, struct slot_state *s, struct margv *a,
+    const redisReply *g, long *busy, long *tmo)
+{
+	redisReply **rep = rc_calloc(g->elements, sizeof *rep);
+	long moved = 0;
+	size_t j;
+
+	/* One at a time, as in move_keys. */
+	for (j = 0; j < g->elements; j++) {
+		a->argv[a->head] = g->element[j]->str;
+		a->len[a->head] = g->element[j]->len;
+		pthread_mutex_lock(r->src_lock);
+		rep[j] = redisCommandArgv(r->from, a->head + 1, a->argv, a->len);
+		pthread_mutex_unlock(r->src_lock);
+		if (rep[j] == NULL)
+			break;
+	}
+	*busy = *tmo = 0;
+	for (j = 0; j < g->elements; j++) {
+		const redisReply *key = g->element[j];
+
+		if (is_ok(rep[j]))
+			moved++;
+		else if ((err_has(rep[j], "BUSYKEY") || err_has(rep[j], "IOERR")) &&
+		    finish_copy(r->from, r->to, a, key->str, key->len))
+			moved++;
+		else if (err_has(rep[j], "IOERR")) {
+			(*tmo)++;
+			key_timed_out(r, s, key);
+		} else if (err_has(rep[j], "BUSYKEY")) {
+			(*busy)++;
+			key_busy(r, s, key);
+		}
+	}
+	free_replies(rep, (int)g->elements);
+	free(rep);
+	return moved;
 }
 
 /* After a BUSYKEY or a MIGRATE that timed out: moves the slot's keys one at
  * a time, so that each key that exists on the target, or is too big for
  * the timeout, is named (and left where it is).  Returns how many are busy;
- * a key that keeps timing out fails the slot with its own message. */
+ * a key that keeps timing out fails the slot with its own message.  a holds
+ * the head of the last MIGRATE. */
 static long
-busy_keys(struct engine *e, redisContext *S, redisContext *D,
-    const struct rc_node *dst, struct sl *s, const char **argv, size_t *argvlen,
-    pthread_mutex_t *smu)
+busy_keys(struct run *r, struct slot_state *s, struct margv *a)
 {
-	long busy = 0, moved = 0, tmo = 0;
-	int a0 = 0, round;
-	size_t j;
+	long busy = 0, moved = 0, tmo = 0, newly;
+	int round;
 
-	/* argv holds the last MIGRATE: keep its head up to KEYS. */
-	while (strcmp(argv[a0], "KEYS") != 0)
-		a0++;
-	a0++;
 	for (round = 0; round < 1000; round++) {
-		redisReply *g, **rep;
-		long newly = 0;
+		redisReply *g;
 
-		g = redisCommand(S, "CLUSTER GETKEYSINSLOT %d %d", s->slot, e->m->batch);
+		g = redisCommand(r->from, "CLUSTER GETKEYSINSLOT %d %d", s->slot,
+		    r->e->m->batch);
 		if (g == NULL || g->type != REDIS_REPLY_ARRAY || g->elements == 0 ||
 		    (long)g->elements <= busy + tmo) {
 			if (g != NULL)
 				freeReplyObject(g);
 			break;
 		}
-		rep = rc_calloc(g->elements, sizeof *rep);
-		/* One at a time, as in move_keys. */
-		for (j = 0; j < g->elements; j++) {
-			argv[a0] = g->element[j]->str;
-			argvlen[a0] = g->element[j]->len;
-			pthread_mutex_lock(smu);
-			rep[j] = redisCommandArgv(S, a0 + 1, argv, argvlen);
-			pthread_mutex_unlock(smu);
-			if (rep[j] == NULL)
-				break;
-		}
-		busy = tmo = 0;
-		for (j = 0; j < g->elements; j++) {
-			if (is_ok(rep[j])) {
-				moved++;
-				newly++;
-			} else if ((err_has(rep[j], "BUSYKEY") || err_has(rep[j], "IOERR")) &&
-			    finish_copy(S, D, argv, argvlen, a0, g->element[j]->str,
-			    g->element[j]->len)) {
-				moved++;
-				newly++;
-			} else if (err_has(rep[j], "IOERR")) {
-				/* Timed out: tried again next round (the target may
-				 * store it meanwhile); named if nothing moves. */
-				char *k = rc_malloc(2 * g->element[j]->len + 1);
-				size_t kl = rc_tsv_escape(k, g->element[j]->str,
-				    g->element[j]->len, 0);
-				tmo++;
-				snprintf(s->err, sizeof s->err, "MIGRATE of key '%.*s' timed out "
-				    "after %d ms (to %.200s:%d): raise --migrate-timeout",
-				    (int)(kl < 200 ? kl : 200), k, e->m->timeout_ms,
-				    dst->addr.host, dst->addr.port);
-				free(k);
-			} else if (err_has(rep[j], "BUSYKEY")) {
-				char *k = rc_malloc(2 * g->element[j]->len + 1);
-				size_t kl = rc_tsv_escape(k, g->element[j]->str,
-				    g->element[j]->len, 0);
-				busy++;
-				pthread_mutex_lock(&e->mu);
-				rc_warn("slot %d: key '%.*s' already exists on %s:%d: not "
-				    "overwritten (delete it there, or use --replace)",
-				    s->slot, (int)kl, k, dst->addr.host, dst->addr.port);
-				pthread_mutex_unlock(&e->mu);
-				free(k);
-			}
-		}
-		free_replies(rep, (int)g->elements);
-		free(rep);
+		newly = keys_one_by_one(r, s, a, g, &busy, &tmo);
+		moved += newly;
 		freeReplyObject(g);
 		if (newly == 0)
 			break;
@@ -446,372 +574,441 @@ busy_keys(struct engine *e, redisContext *S, redisContext *D,
 	return busy;
 }
 
+/* ---- moving the keys of a job's slots ---------------------------------------- */
+
+/* GETKEYSINSLOT for every active slot, in one round trip: how many were
+ * asked (their replies in rep), 0 when no slot is active, -1 when the
+ * source failed (r->why says how). */
+static int
+ask_keys(struct run *r, redisReply **rep)
+{
+	int i, k = 0;
+
+	for (i = 0; i < r->n; i++)
+		if (r->sl[i].state == S_ACTIVE) {
+			redisAppendCommand(r->from, "CLUSTER GETKEYSINSLOT %d %d",
+			    r->sl[i].slot, r->e->m->batch);
+			k++;
+		}
+	if (k == 0)
+		return 0;
+	if (read_replies(r->from, k, rep) < 0) {
+		snprintf(r->why, sizeof r->why, "%s", r->from->errstr);
+		free_replies(rep, k);
+		return -1;
+	}
+	return k;
+}
+
+/* Runs one MIGRATE, its reply in *out.  One at a time, and one per source
+ * across the workers: the source runs each to the end, blocking, so a hung
+ * target costs it one --migrate-timeout, not one per MIGRATE queued behind.
+ * 0; -1 when the source failed; -2 when the target does not answer or the
+ * engine stopped (r->why says which). */
+static int
+send_migrate(struct run *r, struct margv *a, redisReply **out)
+{
+	struct engine *e = r->e;
+	int rc = 0;
+
+	pthread_mutex_lock(r->src_lock);
+	if (e->abort)
+		rc = -3;
+	else if ((*out = redisCommandArgv(r->from, a->argc, a->argv, a->len)) == NULL) {
+		snprintf(r->why, sizeof r->why, "%s", r->from->errstr);
+		rc = -1;
+	} else if ((*out)->type == REDIS_REPLY_ERROR &&
+	    strncmp((*out)->str, "IOERR", 5) == 0 &&
+	    target_down(r->to, r->dst, e->o, r->why, sizeof r->why) < 0) {
+		/* The source could not talk to the target, and neither can
+		 * we: every MIGRATE would fail so.  Said before the source is
+		 * let go, so that no other worker sends it one more. */
+		engine_error(e, 1, r->why);
+		rc = -2;
+	}
+	pthread_mutex_unlock(r->src_lock);
+	if (rc == -3) {
+		pthread_mutex_lock(&e->mu);
+		snprintf(r->why, sizeof r->why, "stopped: %.300s", e->err);
+		pthread_mutex_unlock(&e->mu);
+		rc = -2;
+	}
+	return rc;
+}
+
+/* One MIGRATE per active slot that has keys (keys[k]: the GETKEYSINSLOT
+ * replies in slot order), replies in mrep, their count in *nsent.  nk[i]:
+ * how many keys slot i sent (0 none, -1 its GETKEYSINSLOT failed).  0, or
+ * what send_migrate says. */
+static int
+send_migrates(struct run *r, struct margv *a, redisReply **keys, long *nk,
+    redisReply **mrep, int *nsent)
+{
+	int i, k = 0, rc;
+
+	*nsent = 0;
+	for (i = 0; i < r->n; i++) {
+		struct slot_state *s = &r->sl[i];
+		const redisReply *g;
+
+		if (s->state != S_ACTIVE)
+			continue;
+		g = keys[k++];
+		nk[i] = -1;
+		if (g == NULL || g->type != REDIS_REPLY_ARRAY) {
+			fail(s, "GETKEYSINSLOT: %s", rtext(g));
+			continue;
+		}
+		nk[i] = (long)g->elements;
+		if (g->elements == 0) {
+			s->state = S_KEYSDONE;
+			continue;
+		}
+		margv_keys(a, g);
+		rc = send_migrate(r, a, &mrep[(*nsent)++]);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* What a slot's MIGRATE reply m means for it (nk keys sent); a transient
+ * error asks for a pause of at least *nap ms before the next round. */
+static void
+judge_migrate(struct run *r, struct margv *a, struct slot_state *s, long nk,
+    const redisReply *m, int *nap)
+{
+	const struct rc_mig_opts *mo = r->e->m;
+
+	if (is_ok(m)) {
+		s->keys += nk;
+		if (nk < mo->batch)
+			s->state = S_KEYSDONE;
+	} else if (err_has(m, "IOERR") && ++s->tries > mo->retries) {
+		keeps_failing(s, m);
+	} else if (err_has(m, "BUSYKEY") || err_has(m, "IOERR")) {
+		/* IOERR with the target answering: a MIGRATE that timed out
+		 * (a big key); key by key finds which. */
+		long nb = busy_keys(r, s, a);
+		if (nb > 0)
+			fail(s, "%ld key(s) of the slot already exist on the target; "
+			    "not overwritten: remove them there or use --replace", nb);
+	} else if (transient(m) && ++s->tries <= mo->retries) {
+		if (*nap < 50 * s->tries)
+			*nap = 50 * s->tries;
+	} else if (transient(m)) {
+		keeps_failing(s, m);
+	} else
+		fail(s, "MIGRATE: %s", rtext(m));
+}
+
 /* Moves the keys of every active slot; slots whose GETKEYSINSLOT comes back
  * short are done once their MIGRATE succeeded (a migrating source takes no
  * new keys in the slot, so none can appear behind us).  Returns 0; -1 when
- * the source failed (why says how); -2 when the target does not answer
- * (why names it). */
+ * the source failed (r->why says how); -2 when the target does not answer
+ * (r->why names it). */
 static int
-move_keys(struct engine *e, redisContext *S, redisContext *D,
-    const struct rc_node *dst, struct sl *sl, int n, pthread_mutex_t *smu,
-    char *why, size_t whylen)
+move_keys(struct run *r)
 {
-	const struct rc_mig_opts *m = e->m;
-	const struct rc_opts *o = e->o;
-	redisReply **rep = rc_calloc((size_t)n, sizeof *rep);
-	redisReply **mrep = rc_calloc((size_t)n, sizeof *mrep);
-	long *nk = rc_calloc((size_t)n, sizeof *nk);
-	const char **argv = NULL;
-	size_t *argvlen = NULL;
-	int cap = 0, i, k, rc = 0, pending, ng, nap;
-	char port[16], tmo[16];
+	redisReply **keys = rc_calloc((size_t)r->n, sizeof *keys);
+	redisReply **mrep = rc_calloc((size_t)r->n, sizeof *mrep);
+	long *nk = rc_calloc((size_t)r->n, sizeof *nk);
+	struct margv a;
+	int i, k, rc = 0, ng, nsent, nap;
 
-	snprintf(port, sizeof port, "%d", dst->addr.port);
-	snprintf(tmo, sizeof tmo, "%d", m->timeout_ms);
-	for (;;) {
-		pending = 0;
-		for (i = 0; i < n; i++)
-			if (sl[i].state == S_ACTIVE) {
-				redisAppendCommand(S, "CLUSTER GETKEYSINSLOT %d %d", sl[i].slot, m->batch);
-				pending++;
-			}
-		if (pending == 0)
-			break;
-		ng = pending;
-		if (read_replies(S, pending, rep) < 0) {
-			snprintf(why, whylen, "%s", S->errstr);
-			free_replies(rep, pending);
-			rc = -1;
-			break;
-		}
-		/* One MIGRATE per slot that has keys. */
-		k = 0;
-		pending = 0;
-		for (i = 0; i < n; i++) {
-			redisReply *r;
-			int a = 0;
-			size_t j;
-
-			if (sl[i].state != S_ACTIVE)
-				continue;
-			r = rep[k++];
-			nk[i] = -1;
-			if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
-				fail(&sl[i], "GETKEYSINSLOT: %s%s", rtext(r), "");
-				continue;
-			}
-			nk[i] = (long)r->elements;
-			if (r->elements == 0) {
-				sl[i].state = S_KEYSDONE;
-				continue;
-			}
-			if (cap < (int)r->elements + 16) {
-				cap = (int)r->elements + 16;
-				argv = rc_realloc(argv, (size_t)cap * sizeof *argv);
-				argvlen = rc_realloc(argvlen, (size_t)cap * sizeof *argvlen);
-			}
-			argv[a++] = "MIGRATE";
-			argv[a++] = dst->addr.host;
-			argv[a++] = port;
-			argv[a++] = "";
-			argv[a++] = "0";
-			argv[a++] = tmo;
-			if (m->replace)
-				argv[a++] = "REPLACE";
-			if (o->pass != NULL && o->user != NULL) {
-				argv[a++] = "AUTH2";
-				argv[a++] = o->user;
-				argv[a++] = o->pass;
-			} else if (o->pass != NULL) {
-				argv[a++] = "AUTH";
-				argv[a++] = o->pass;
-			}
-			argv[a++] = "KEYS";
-			for (j = 0; j < (size_t)a; j++)
-				argvlen[j] = strlen(argv[j]);
-			for (j = 0; j < r->elements; j++) {
-				argv[a] = r->element[j]->str;
-				argvlen[a++] = r->element[j]->len;
-			}
-			/* One MIGRATE at a time, and one per source across the
-			 * workers: the source runs each to the end, blocking, so
-			 * a hung target costs it one --migrate-timeout, not one
-			 * per MIGRATE queued behind. */
-			rc = 0;
-			pthread_mutex_lock(smu);
-			if (e->abort)
-				rc = -3;
-			else if ((mrep[pending] = redisCommandArgv(S, a, argv, argvlen)) == NULL) {
-				snprintf(why, whylen, "%s", S->errstr);
-				rc = -1;
-			} else if (mrep[pending]->type == REDIS_REPLY_ERROR &&
-			    strncmp(mrep[pending]->str, "IOERR", 5) == 0 &&
-			    target_down(D, dst, o, why, whylen) < 0) {
-				/* The source could not talk to the target, and
-				 * neither can we: every MIGRATE would fail so.
-				 * Said before the source is let go, so that no
-				 * other worker sends it one more. */
-				engine_error(e, 1, why);
-				rc = -2;
-			}
-			pthread_mutex_unlock(smu);
-			pending++;
-			if (rc < 0)
-				break;
-		}
-		if (rc < 0) {
-			if (rc == -3) {
-				pthread_mutex_lock(&e->mu);
-				snprintf(why, whylen, "stopped: %.300s", e->err);
-				pthread_mutex_unlock(&e->mu);
-				rc = -2;
-			}
-			free_replies(mrep, pending);
-			free_replies(rep, ng);
-			break;
-		}
-		k = 0;
+	margv_init(&a, r->e, r->dst);
+	while ((ng = ask_keys(r, keys)) > 0) {
+		rc = send_migrates(r, &a, keys, nk, mrep, &nsent);
 		nap = 0;
-		for (i = 0; i < n; i++) {
-			redisReply *r;
-
-			if (sl[i].state != S_ACTIVE || nk[i] <= 0)
-				continue;
-			r = mrep[k++];
-			if (is_ok(r)) {
-				sl[i].keys += nk[i];
-				if (nk[i] < m->batch)
-					sl[i].state = S_KEYSDONE;
-			} else if (err_has(r, "IOERR") && ++sl[i].tries > m->retries) {
-				fail(&sl[i], "MIGRATE keeps failing (%s): a key too large for the "
-				    "timeout? raise --migrate-timeout or lower --batch%s", rtext(r), "");
-			} else if (err_has(r, "BUSYKEY") || err_has(r, "IOERR")) {
-				/* IOERR with the target answering: a MIGRATE that
-				 * timed out (a big key); key by key finds which. */
-				long nb = busy_keys(e, S, D, dst, &sl[i], argv, argvlen, smu);
-				char nbs[32];
-				snprintf(nbs, sizeof nbs, "%ld", nb);
-				if (nb > 0)
-					fail(&sl[i], "%s key(s) of the slot already exist on the target; "
-					    "not overwritten: remove them there or use --replace%s", nbs, "");
-			} else if (transient(r) && ++sl[i].tries <= m->retries) {
-				if (nap < 50 * sl[i].tries)
-					nap = 50 * sl[i].tries;
-			} else if (transient(r)) {
-				fail(&sl[i], "MIGRATE keeps failing (%s): a key too large for the "
-				    "timeout? raise --migrate-timeout or lower --batch%s", rtext(r), "");
-			} else
-				fail(&sl[i], "MIGRATE: %s%s", rtext(r), "");
-		}
-		free_replies(mrep, pending);
-		free_replies(rep, ng);
+		for (i = 0, k = 0; rc == 0 && i < r->n; i++)
+			if (r->sl[i].state == S_ACTIVE && nk[i] > 0)
+				judge_migrate(r, &a, &r->sl[i], nk[i], mrep[k++], &nap);
+		free_replies(mrep, nsent);
+		free_replies(keys, ng);
+		if (rc < 0)
+			break;
 		/* One pause for the round, not one per slot: the bound is on
 		 * the whole job (20 tries: about 10 s in all). */
 		if (nap > 0)
 			rc_sleep_ms(nap);
 	}
-	free(rep);
+	if (ng < 0)
+		rc = -1;
+	margv_free(&a);
+	free(keys);
 	free(mrep);
 	free(nk);
-	free(argv);
-	free(argvlen);
 	return rc;
 }
+
+/* ---- running a job ------------------------------------------------------------ */
 
 /* Tells every other master who owns the slots now.  A master that does not
  * answer learns it from gossip; a warning is enough. */
 static void
-tell_others(struct engine *e, struct rc_cluster *cl, const struct rc_node *src,
-    const struct rc_node *dst, struct sl *sl, int n)
+tell_others(struct run *r)
 {
-	redisReply **rep = rc_calloc((size_t)n, sizeof *rep);
+	struct rc_cluster *cl = r->cl;
 	int i, k, j;
 
 	for (j = 0; j < cl->nnodes; j++) {
 		struct rc_node *x = cl->nodes[j];
 		redisContext *c;
 
-		if (!rc_node_is_master(x) || x == src || x == dst ||
+		if (!rc_node_is_master(x) || x == r->src || x == r->dst ||
 		    (x->flags & (RC_NF_FAIL | RC_NF_HANDSHAKE | RC_NF_NOADDR)))
 			continue;
 		if ((c = rc_node_ctx(cl, x)) == NULL)
 			continue;
-		for (i = 0, k = 0; i < n; i++)
-			if (sl[i].state == S_DONE) {
-				redisAppendCommand(c, "CLUSTER SETSLOT %d NODE %s", sl[i].slot, dst->id);
+		for (i = 0, k = 0; i < r->n; i++)
+			if (r->sl[i].state == S_DONE) {
+				redisAppendCommand(c, "CLUSTER SETSLOT %d NODE %s",
+				    r->sl[i].slot, r->dst->id);
 				k++;
 			}
-		if (read_replies(c, k, rep) < 0)
+		if (read_replies(c, k, r->rep) < 0)
 			rc_node_drop(x, c->errstr);
-		free_replies(rep, k);
+		free_replies(r->rep, k);
 	}
-	(void)e;
-	free(rep);
+}
+
+/* The source stopped answering: what it has is out of reach; close the
+ * target side of slots that moved nothing yet.  Returns -1. */
+static int
+lost_source(struct run *r)
+{
+	int i;
+
+	engine_error(r->e, 1, r->why);
+	rc_node_drop(r->src, r->why);
+	r->from = NULL;
+	for (i = 0; i < r->n; i++)
+		if (r->sl[i].state == S_ACTIVE || r->sl[i].state == S_KEYSDONE) {
+			fail(&r->sl[i], "%s", r->why);
+			roll_back(NULL, r->to, &r->sl[i]);
+		}
+	free_replies(r->rep, r->n);
+	return -1;
+}
+
+/* The target stopped answering: the source side of slots that moved
+ * nothing yet is closed (over a new connection if need be).  Returns -1. */
+static int
+lost_target(struct run *r)
+{
+	int i;
+
+	engine_error(r->e, 1, r->why);
+	rc_node_drop(r->dst, r->why);
+	r->to = NULL;
+	for (i = 0; i < r->n; i++)
+		if (r->sl[i].state == S_ACTIVE || r->sl[i].state == S_KEYSDONE) {
+			fail(&r->sl[i], "%s", r->why);
+			roll_back(rc_node_ctx(r->cl, r->src), NULL, &r->sl[i]);
+		}
+	free_replies(r->rep, r->n);
+	return -1;
+}
+
+/* r->why: "WHAT host:port: reason" (reason may be r->why itself). */
+static void
+node_why(struct run *r, const char *what, const struct rc_node *x, const char *reason)
+{
+	char w[200];
+
+	snprintf(w, sizeof w, "%.150s", reason);
+	snprintf(r->why, sizeof r->why, "%.20s%.200s:%d: %.150s", what, x->addr.host,
+	    x->addr.port, w);
+}
+
+/* Both nodes in the cluster and connected.  0, or -1 with every slot failed. */
+static int
+connect_pair(struct run *r)
+{
+	const char *msg;
+	int i, ms;
+	struct timeval tv;
+
+	if (r->src == NULL || r->dst == NULL) {
+		for (i = 0; i < r->n; i++)
+			fail(&r->sl[i], "node %.40s is not in the cluster",
+			    r->src == NULL ? r->j->from : r->j->to);
+		return -1;
+	}
+	if ((r->from = rc_node_ctx(r->cl, r->src)) == NULL ||
+	    (r->to = rc_node_ctx(r->cl, r->dst)) == NULL) {
+		msg = r->from == NULL ? r->src->err : r->dst->err;
+		for (i = 0; i < r->n; i++)
+			fail(&r->sl[i], "%s", msg);
+		engine_error(r->e, 1, msg);
+		return -1;
+	}
+	/* The source may work on a MIGRATE for a while. */
+	ms = r->e->m->timeout_ms * 2 > r->e->o->timeout_ms ? r->e->m->timeout_ms * 2 :
+	    r->e->o->timeout_ms;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	redisSetTimeout(r->from, tv);
+	return 0;
+}
+
+/* IMPORTING on the target first, so that an ASK always lands on a node that
+ * accepts it; then MIGRATING on the source.  0, or -1 when a node was lost. */
+static int
+open_pair(struct run *r)
+{
+	int i, k;
+
+	if (setslot_all(r->to, r->sl, r->n, S_ACTIVE, "IMPORTING", r->src->id, r->rep) < 0) {
+		node_why(r, "the target ", r->dst, r->to->errstr);
+		return lost_target(r);
+	}
+	for (i = 0, k = 0; i < r->n; i++) {
+		if (r->sl[i].state != S_ACTIVE)
+			continue;
+		if (is_ok(r->rep[k]))
+			r->sl[i].importing = 1;
+		else if (!err_has(r->rep[k], "already the owner")) {
+			fail(&r->sl[i], "target refused IMPORTING: %s", rtext(r->rep[k]));
+			/* A replica, say: no other slot will fare better. */
+			if (err_has(r->rep[k], "only with masters"))
+				engine_abort(r->e, r->sl[i].err);
+		}
+		k++;
+	}
+	free_replies(r->rep, k);
+	if (setslot_all(r->from, r->sl, r->n, S_ACTIVE, "MIGRATING", r->dst->id, r->rep) < 0) {
+		node_why(r, "", r->src, r->from->errstr);
+		return lost_source(r);
+	}
+	for (i = 0, k = 0; i < r->n; i++) {
+		if (r->sl[i].state != S_ACTIVE)
+			continue;
+		if (is_ok(r->rep[k]))
+			r->sl[i].migrating = 1;
+		else if (!err_has(r->rep[k], "not the owner")) {
+			fail(&r->sl[i], "source refused MIGRATING: %s", rtext(r->rep[k]));
+			roll_back(r->from, r->to, &r->sl[i]);
+		}
+		k++;
+	}
+	free_replies(r->rep, k);
+	return 0;
+}
+
+/* SETSLOT NODE on the target for the slots whose keys are done.  0, or -1
+ * when the target was lost. */
+static int
+close_on_target(struct run *r)
+{
+	int i, k;
+
+	if (setslot_all(r->to, r->sl, r->n, S_KEYSDONE, "NODE", r->dst->id, r->rep) < 0) {
+		node_why(r, "the target ", r->dst, r->to->errstr);
+		return lost_target(r);
+	}
+	for (i = 0, k = 0; i < r->n; i++) {
+		if (r->sl[i].state != S_KEYSDONE)
+			continue;
+		if (!is_ok(r->rep[k]))
+			fail(&r->sl[i], "target refused SETSLOT NODE: %s", rtext(r->rep[k]));
+		k++;
+	}
+	free_replies(r->rep, k);
+	return 0;
+}
+
+/* Then on the source, which refuses while it still holds keys of the slot.
+ * 1 when some slot must go back to moving keys, 0 when none, -1 when the
+ * source was lost. */
+static int
+close_on_source(struct run *r)
+{
+	int i, k, again = 0;
+
+	if (setslot_all(r->from, r->sl, r->n, S_KEYSDONE, "NODE", r->dst->id, r->rep) < 0) {
+		node_why(r, "", r->src, r->from->errstr);
+		return lost_source(r);
+	}
+	for (i = 0, k = 0; i < r->n; i++) {
+		const redisReply *x;
+
+		if (r->sl[i].state != S_KEYSDONE)
+			continue;
+		x = r->rep[k++];
+		/* A master whose last slot went away may have turned itself
+		 * into a replica of the target already (Redis 7's replica
+		 * migration): its keys had all moved, the slot is the
+		 * target's. */
+		if (is_ok(x) || err_has(x, "only with masters"))
+			r->sl[i].state = S_DONE;
+		else if (err_has(x, "still hold keys") || err_has(x, "still holds keys")) {
+			r->sl[i].state = S_ACTIVE;
+			again = 1;
+		} else
+			fail(&r->sl[i], "source refused SETSLOT NODE: %s", rtext(x));
+	}
+	free_replies(r->rep, k);
+	return again;
+}
+
+/* Keys moved, then the slots closed on both sides; a slot whose source
+ * still holds keys goes round again, at most five times.  0, or -1 when a
+ * node was lost. */
+static int
+move_and_close(struct run *r)
+{
+	int round, mk, again;
+
+	for (round = 0; round < 5; round++) {
+		if ((mk = move_keys(r)) == -2)
+			return lost_target(r);
+		if (mk < 0) {
+			node_why(r, "", r->src, r->why);
+			return lost_source(r);
+		}
+		if (close_on_target(r) < 0 || (again = close_on_source(r)) < 0)
+			return -1;
+		if (!again)
+			break;
+	}
+	return 0;
 }
 
 static void
 run_job(struct engine *e, struct rc_cluster *cl, const struct job *j)
 {
-	struct sl *sl = rc_calloc((size_t)j->n, sizeof *sl);
-	redisReply **rep = rc_calloc((size_t)j->n, sizeof *rep);
-	struct rc_node *src = rc_cluster_by_id(cl, j->from);
-	struct rc_node *dst = rc_cluster_by_id(cl, j->to);
-	redisContext *S = NULL, *D = NULL;
-	char why[400] = "";
-	int i, k, round;
-	struct timeval tv;
+	struct run r;
+	int i;
 
+	memset(&r, 0, sizeof r);
+	r.e = e;
+	r.cl = cl;
+	r.j = j;
+	r.n = j->n;
+	r.src = rc_cluster_by_id(cl, j->from);
+	r.dst = rc_cluster_by_id(cl, j->to);
+	r.src_lock = source_lock(e, j->from);
+	r.sl = rc_calloc((size_t)j->n, sizeof *r.sl);
+	r.rep = rc_calloc((size_t)j->n, sizeof *r.rep);
 	for (i = 0; i < j->n; i++) {
-		sl[i].slot = j->slots[i];
-		sl[i].state = S_ACTIVE;
-		sl[i].t0 = rc_now_us();
+		r.sl[i].slot = j->slots[i];
+		r.sl[i].state = S_ACTIVE;
+		r.sl[i].t0 = rc_now_us();
 	}
-	if (src == NULL || dst == NULL) {
-		for (i = 0; i < j->n; i++)
-			fail(&sl[i], "node %.40s is not in the cluster%s",
-			    src == NULL ? j->from : j->to, "");
-		goto out;
-	}
-	if ((S = rc_node_ctx(cl, src)) == NULL || (D = rc_node_ctx(cl, dst)) == NULL) {
-		const char *msg = S == NULL ? src->err : dst->err;
-		for (i = 0; i < j->n; i++)
-			fail(&sl[i], "%s%s", msg, "");
-		engine_error(e, 1, msg);
-		goto out;
-	}
-	/* The source may work on a MIGRATE for a while. */
-	{
-		int ms = e->m->timeout_ms * 2 > e->o->timeout_ms ? e->m->timeout_ms * 2 :
-		    e->o->timeout_ms;
-		tv.tv_sec = ms / 1000;
-		tv.tv_usec = (ms % 1000) * 1000;
-		redisSetTimeout(S, tv);
-	}
-
-	/* IMPORTING on the target first, so that an ASK always lands on a node
-	 * that accepts it. */
-	if (setslot_all(D, sl, j->n, S_ACTIVE, "IMPORTING", src->id, rep) < 0) {
-		snprintf(why, sizeof why, "the target %.200s:%d: %.150s", dst->addr.host, dst->addr.port, D->errstr);
-		goto io_dst;
-	}
-	for (i = 0, k = 0; i < j->n; i++) {
-		if (sl[i].state != S_ACTIVE)
-			continue;
-		if (is_ok(rep[k]))
-			sl[i].importing = 1;
-		else if (!err_has(rep[k], "already the owner")) {
-			fail(&sl[i], "target refused IMPORTING: %s%s", rtext(rep[k]), "");
-			/* A replica, say: no other slot will fare better. */
-			if (err_has(rep[k], "only with masters"))
-				engine_abort(e, sl[i].err);
+	if (connect_pair(&r) == 0 && open_pair(&r) == 0 && move_and_close(&r) == 0) {
+		for (i = 0; i < j->n; i++) {
+			if (r.sl[i].state == S_ACTIVE || r.sl[i].state == S_KEYSDONE)
+				fail(&r.sl[i], "keys keep appearing in the slot on the source");
+			if (r.sl[i].state == S_FAILED)
+				roll_back(r.from, r.to, &r.sl[i]);
 		}
-		k++;
+		tell_others(&r);
 	}
-	free_replies(rep, k);
-	if (setslot_all(S, sl, j->n, S_ACTIVE, "MIGRATING", dst->id, rep) < 0) {
-		snprintf(why, sizeof why, "%.200s:%d: %.150s", src->addr.host, src->addr.port, S->errstr);
-		goto io_src;
-	}
-	for (i = 0, k = 0; i < j->n; i++) {
-		if (sl[i].state != S_ACTIVE)
-			continue;
-		if (is_ok(rep[k]))
-			sl[i].migrating = 1;
-		else if (!err_has(rep[k], "not the owner")) {
-			fail(&sl[i], "source refused MIGRATING: %s%s", rtext(rep[k]), "");
-			roll_back(S, D, &sl[i]);
-		}
-		k++;
-	}
-	free_replies(rep, k);
-
-	for (round = 0; round < 5; round++) {
-		int again = 0;
-
-		int mk = move_keys(e, S, D, dst, sl, j->n, source_lock(e, j->from), why, sizeof why);
-
-		if (mk == -2)
-			goto io_dst;
-		if (mk < 0) {
-			char w2[200];
-			snprintf(w2, sizeof w2, "%.150s", why);
-			snprintf(why, sizeof why, "%.200s:%d: %.150s", src->addr.host, src->addr.port, w2);
-			goto io_src;
-		}
-		/* SETSLOT NODE: the target, then the source (which refuses while
-		 * it still holds keys of the slot: back to moving keys then). */
-		if (setslot_all(D, sl, j->n, S_KEYSDONE, "NODE", dst->id, rep) < 0) {
-			snprintf(why, sizeof why, "the target %.200s:%d: %.150s", dst->addr.host, dst->addr.port, D->errstr);
-			goto io_dst;
-		}
-		for (i = 0, k = 0; i < j->n; i++) {
-			if (sl[i].state != S_KEYSDONE)
-				continue;
-			if (!is_ok(rep[k]))
-				fail(&sl[i], "target refused SETSLOT NODE: %s%s", rtext(rep[k]), "");
-			k++;
-		}
-		free_replies(rep, k);
-		if (setslot_all(S, sl, j->n, S_KEYSDONE, "NODE", dst->id, rep) < 0) {
-			snprintf(why, sizeof why, "%.200s:%d: %.150s", src->addr.host, src->addr.port, S->errstr);
-			goto io_src;
-		}
-		for (i = 0, k = 0; i < j->n; i++) {
-			if (sl[i].state != S_KEYSDONE)
-				continue;
-			/* A master whose last slot went away may have turned itself
-			 * into a replica of the target already (Redis 7's replica
-			 * migration): its keys had all moved, the slot is the
-			 * target's. */
-			if (is_ok(rep[k]) || err_has(rep[k], "only with masters"))
-				sl[i].state = S_DONE;
-			else if (err_has(rep[k], "still hold keys") ||
-			    err_has(rep[k], "still holds keys")) {
-				sl[i].state = S_ACTIVE;
-				again = 1;
-			} else
-				fail(&sl[i], "source refused SETSLOT NODE: %s%s", rtext(rep[k]), "");
-			k++;
-		}
-		free_replies(rep, k);
-		if (!again)
-			break;
-	}
-	for (i = 0; i < j->n; i++) {
-		if (sl[i].state == S_ACTIVE || sl[i].state == S_KEYSDONE)
-			fail(&sl[i], "keys keep appearing in the slot on the source%s%s", "", "");
-		if (sl[i].state == S_FAILED)
-			roll_back(S, D, &sl[i]);
-	}
-	tell_others(e, cl, src, dst, sl, j->n);
-	goto out;
-
-io_src:
-	/* The source stopped answering: what it has is out of reach; close
-	 * the target side of slots that moved nothing yet. */
-	engine_error(e, 1, why);
-	rc_node_drop(src, why);
 	for (i = 0; i < j->n; i++)
-		if (sl[i].state == S_ACTIVE || sl[i].state == S_KEYSDONE) {
-			fail(&sl[i], "%s%s", why, "");
-			roll_back(NULL, D, &sl[i]);
-		}
-	free_replies(rep, j->n);
-	goto out;
-io_dst:
-	engine_error(e, 1, why);
-	rc_node_drop(dst, why);
-	for (i = 0; i < j->n; i++)
-		if (sl[i].state == S_ACTIVE || sl[i].state == S_KEYSDONE) {
-			fail(&sl[i], "%s%s", why, "");
-			roll_back(rc_node_ctx(cl, src), NULL, &sl[i]);
-		}
-	free_replies(rep, j->n);
-out:
-	for (i = 0; i < j->n; i++)
-		report(e, j, &sl[i]);
-	free(rep);
-	free(sl);
+		report(e, j, &r.sl[i]);
+	free(r.rep);
+	free(r.sl);
 }
 
 static void *
@@ -848,7 +1045,7 @@ make_jobs(const struct rc_move *mv, int n, int chunk, struct job **out)
 {
 	int *done = rc_calloc((size_t)n + 1, sizeof *done);
 	struct job *jobs = NULL;
-	int njobs = 0, i, k, npairs = 0, *pair = rc_calloc((size_t)n + 1, sizeof *pair);
+	int njobs = 0, i, k, *pair = rc_calloc((size_t)n + 1, sizeof *pair);
 	int round, any;
 
 	/* pair[i]: index of the first move with the same from/to. */
@@ -860,7 +1057,6 @@ make_jobs(const struct rc_move *mv, int n, int chunk, struct job **out)
 				pair[i] = k;
 				break;
 			}
-		npairs += pair[i] == i;
 	}
 	for (round = 0, any = 1; any; round++) {
 		any = 0;
@@ -890,7 +1086,6 @@ make_jobs(const struct rc_move *mv, int n, int chunk, struct job **out)
 			any = 1;
 		}
 	}
-	(void)npairs;
 	free(done);
 	free(pair);
 	*out = jobs;
@@ -951,11 +1146,40 @@ rc_migrate(const struct rc_opts *o, const struct rc_move *mv, int n,
 
 /* ---- open slots ------------------------------------------------------------ */
 
+/* One open slot as master n's own view has it, merged into op: a slot that
+ * is migrating on its source and importing on its target is one entry. */
+static struct rc_open *
+merge_open(struct rc_open *op, int *nop, const struct rc_node *n,
+    const struct rc_open_slot *os)
+{
+	const char *src = os->importing ? os->peer : n->id;
+	const char *dst = os->importing ? n->id : os->peer;
+	int q;
+
+	for (q = 0; q < *nop && op[q].slot != os->slot; q++)
+		;
+	if (q == *nop) {
+		op = rc_realloc(op, (size_t)(*nop + 1) * sizeof *op);
+		memset(&op[q], 0, sizeof *op);
+		op[q].slot = os->slot;
+		snprintf(op[q].src, sizeof op[q].src, "%s", src);
+		snprintf(op[q].dst, sizeof op[q].dst, "%s", dst);
+		(*nop)++;
+	}
+	if (os->importing)
+		op[q].importing = 1;
+	else
+		op[q].migrating = 1;
+	return op;
+}
+
+/* Only a node's own line in its own view (rc_node_view) carries its open
+ * slots: every master is asked. */
 int
 rc_open_slots(struct rc_cluster *cl, struct rc_open **out, char *err, size_t errlen)
 {
 	struct rc_open *op = NULL;
-	int nop = 0, i, j, k, q;
+	int nop = 0, i, j, k;
 
 	*out = NULL;
 	for (i = 0; i < cl->nnodes; i++) {
@@ -969,363 +1193,11 @@ rc_open_slots(struct rc_cluster *cl, struct rc_open **out, char *err, size_t err
 			free(op);
 			return -1;
 		}
-		for (j = 0; j < nv; j++) {
-			if (!(v[j].flags & RC_NF_MYSELF))
-				continue;
-			for (k = 0; k < v[j].nopen; k++) {
-				const struct rc_open_slot *os = &v[j].open[k];
-				const char *src = os->importing ? os->peer : n->id;
-				const char *dst = os->importing ? n->id : os->peer;
-
-				for (q = 0; q < nop && op[q].slot != os->slot; q++)
-					;
-				if (q == nop) {
-					op = rc_realloc(op, (size_t)(nop + 1) * sizeof *op);
-					memset(&op[nop], 0, sizeof *op);
-					op[nop].slot = os->slot;
-					snprintf(op[nop].src, sizeof op[nop].src, "%s", src);
-					snprintf(op[nop].dst, sizeof op[nop].dst, "%s", dst);
-					nop++;
-				}
-				if (os->importing)
-					op[q].importing = 1;
-				else
-					op[q].migrating = 1;
-			}
-		}
+		for (j = 0; j < nv; j++)
+			for (k = 0; (v[j].flags & RC_NF_MYSELF) && k < v[j].nopen; k++)
+				op = merge_open(op, &nop, n, &v[j].open[k]);
 		rc_nodes_free(v, nv);
 	}
 	*out = op;
 	return nop;
-}
-
-/* ---- plans ----------------------------------------------------------------- */
-
-static void
-add_move(struct rc_move **mv, int *n, int slot, const struct rc_node *from,
-    const struct rc_node *to)
-{
-	*mv = rc_realloc(*mv, (size_t)(*n + 1) * sizeof **mv);
-	(*mv)[*n].slot = slot;
-	snprintf((*mv)[*n].from, sizeof (*mv)[*n].from, "%s", from->id);
-	snprintf((*mv)[*n].to, sizeof (*mv)[*n].to, "%s", to->id);
-	(*n)++;
-}
-
-/* The lowest k slots of n (in slot order) go to `to`. */
-static void
-take_slots(struct rc_cluster *cl, struct rc_node *from, struct rc_node *to, int k,
-    struct rc_move **mv, int *n)
-{
-	int s;
-
-	for (s = 0; s < RC_NSLOTS && k > 0; s++)
-		if (cl->owner[s] == from) {
-			add_move(mv, n, s, from, to);
-			k--;
-		}
-}
-
-int
-rc_plan_move(struct rc_cluster *cl, struct rc_node *from, struct rc_node *to,
-    int nslots, struct rc_move **out, char *err, size_t errlen)
-{
-	struct rc_move *mv = NULL;
-	char a[300];
-	int n = 0, i, total = 0, given = 0;
-
-	*out = NULL;
-	if (!rc_node_is_master(to)) {
-		snprintf(err, errlen, "%s (%.12s) is a replica: the target must be a master",
-		    rc_node_addr(to, a, sizeof a), to->id);
-		return -1;
-	}
-	if (from != NULL) {
-		if (from == to) {
-			snprintf(err, errlen, "source and target are the same node");
-			return -1;
-		}
-		if (!rc_node_is_master(from)) {
-			snprintf(err, errlen, "%s (%.12s) is a replica: it holds no slots",
-			    rc_node_addr(from, a, sizeof a), from->id);
-			return -1;
-		}
-		if (nslots > from->nslots) {
-			snprintf(err, errlen, "%s holds %d slots, cannot move %d",
-			    rc_node_addr(from, a, sizeof a), from->nslots, nslots);
-			return -1;
-		}
-		take_slots(cl, from, to, nslots, &mv, &n);
-		*out = mv;
-		return n;
-	}
-	/* From all: each other master gives in proportion to what it holds. */
-	for (i = 0; i < cl->nnodes; i++)
-		if (rc_node_is_master(cl->nodes[i]) && cl->nodes[i] != to)
-			total += cl->nodes[i]->nslots;
-	if (nslots > total) {
-		snprintf(err, errlen, "the other masters hold %d slots, cannot move %d",
-		    total, nslots);
-		return -1;
-	}
-	for (i = 0; i < cl->nnodes && given < nslots; i++) {
-		struct rc_node *x = cl->nodes[i];
-		int k;
-
-		if (!rc_node_is_master(x) || x == to || x->nslots == 0)
-			continue;
-		k = (int)((long long)nslots * x->nslots / total);
-		if (k > nslots - given)
-			k = nslots - given;
-		take_slots(cl, x, to, k, &mv, &n);
-		given += k;
-	}
-	/* What rounding left over, from the largest holders. */
-	while (given < nslots) {
-		struct rc_node *best = NULL;
-		int s, left = 0;
-
-		for (i = 0; i < cl->nnodes; i++) {
-			struct rc_node *x = cl->nodes[i];
-			int l = 0;
-			if (!rc_node_is_master(x) || x == to)
-				continue;
-			for (s = 0; s < RC_NSLOTS; s++)
-				l += cl->owner[s] == x;
-			for (s = 0; s < n; s++)
-				l -= strcmp(mv[s].from, x->id) == 0;
-			if (l > left) {
-				left = l;
-				best = x;
-			}
-		}
-		if (best == NULL)
-			break;
-		for (s = 0; s < RC_NSLOTS; s++) {
-			int q, taken = 0;
-			if (cl->owner[s] != best)
-				continue;
-			for (q = 0; q < n && !taken; q++)
-				taken = mv[q].slot == s;
-			if (!taken) {
-				add_move(&mv, &n, s, best, to);
-				given++;
-				break;
-			}
-		}
-	}
-	*out = mv;
-	return n;
-}
-
-struct part {
-	struct rc_node *node;
-	double w;
-	long long cur, target;
-};
-
-static double
-weight_of(const struct rc_plan_opts *po, const struct rc_node *n, int *named)
-{
-	int i;
-
-	for (i = 0; i < po->nweights; i++)
-		if (po->weights[i].node == n) {
-			*named = 1;
-			return po->weights[i].w;
-		}
-	*named = 0;
-	return 1.0;
-}
-
-/* Integer targets summing to total, in proportion to the weights: floors,
- * then the remainder one each to the largest fractions. */
-static void
-set_targets(struct part *p, int np, long long total)
-{
-	double W = 0;
-	long long sum = 0;
-	int i;
-
-	for (i = 0; i < np; i++)
-		W += p[i].w;
-	for (i = 0; i < np; i++) {
-		p[i].target = W > 0 ? (long long)((double)total * p[i].w / W) : 0;
-		sum += p[i].target;
-	}
-	while (sum < total) {
-		double bestf = -1;
-		int best = -1;
-		for (i = 0; i < np; i++) {
-			double f;
-			if (p[i].w <= 0)
-				continue;
-			f = (double)total * p[i].w / W - (double)p[i].target;
-			if (f > bestf) {
-				bestf = f;
-				best = i;
-			}
-		}
-		if (best < 0)
-			break;
-		p[best].target++;
-		sum++;
-		/* A node that got its extra one is not picked again first. */
-		p[best].w -= 1e-9;
-	}
-}
-
-static int
-keys_per_slot(struct rc_cluster *cl, long long *keys, char *err, size_t errlen)
-{
-	struct rc_pipe *p = rc_pipe_new(cl);
-	int s, rc = 0;
-
-	for (s = 0; s < RC_NSLOTS; s++) {
-		struct rc_node *o = cl->owner[s];
-		if (o == NULL)
-			rc_pipe_node_cmd(p, cl->seed, "PING");
-		else
-			rc_pipe_node_cmd(p, o, "CLUSTER COUNTKEYSINSLOT %d", s);
-	}
-	rc_pipe_exec(p);
-	for (s = 0; s < RC_NSLOTS; s++) {
-		redisReply *r = rc_pipe_reply(p, (size_t)s);
-		if (cl->owner[s] == NULL) {
-			keys[s] = 0;
-			continue;
-		}
-		if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
-			snprintf(err, errlen, "CLUSTER COUNTKEYSINSLOT %d: %s", s, rtext(r));
-			rc = -1;
-			break;
-		}
-		keys[s] = r->integer;
-	}
-	rc_pipe_free(p);
-	return rc;
-}
-
-int
-rc_plan_rebalance(struct rc_cluster *cl, const struct rc_plan_opts *po,
-    struct rc_move **out, char *err, size_t errlen)
-{
-	struct part *p = rc_calloc((size_t)cl->nnodes + 1, sizeof *p);
-	struct rc_move *mv = NULL;
-	long long *keys = NULL, total = 0;
-	int np = 0, n = 0, i, s, need = 0;
-
-	*out = NULL;
-	for (i = 0; i < po->nweights; i++)
-		if (!rc_node_is_master(po->weights[i].node)) {
-			char a[300];
-			snprintf(err, errlen, "%s (%.12s) is a replica: weights are for masters",
-			    rc_node_addr(po->weights[i].node, a, sizeof a),
-			    po->weights[i].node->id);
-			free(p);
-			return -1;
-		}
-	if (po->by_keys) {
-		keys = rc_calloc(RC_NSLOTS, sizeof *keys);
-		if (keys_per_slot(cl, keys, err, errlen) < 0) {
-			free(keys);
-			free(p);
-			return -1;
-		}
-	}
-	for (i = 0; i < cl->nnodes; i++) {
-		struct rc_node *x = cl->nodes[i];
-		int named;
-		double w;
-
-		if (!rc_node_is_master(x) || (x->flags & (RC_NF_FAIL | RC_NF_NOADDR)))
-			continue;
-		w = weight_of(po, x, &named);
-		if (x->nslots == 0 && !po->use_empty && !named)
-			continue;
-		p[np].node = x;
-		p[np].w = w;
-		for (s = 0; s < RC_NSLOTS; s++)
-			if (cl->owner[s] == x)
-				p[np].cur += keys != NULL ? keys[s] : 1;
-		total += p[np].cur;
-		np++;
-	}
-	{
-		double W = 0;
-		for (i = 0; i < np; i++)
-			W += p[i].w;
-		if (np == 0 || W <= 0) {
-			snprintf(err, errlen, "no master has a weight above 0");
-			free(keys);
-			free(p);
-			return -1;
-		}
-	}
-	set_targets(p, np, total);
-	/* Anything to do?  A drained node always; else any node off its
-	 * target by more than the threshold. */
-	for (i = 0; i < np; i++) {
-		long long d = p[i].cur - p[i].target;
-		if (d < 0)
-			d = -d;
-		if ((p[i].w <= 0 && p[i].cur > 0) ||
-		    (double)d > (double)p[i].target * po->threshold / 100.0 ||
-		    (p[i].target == 0 && p[i].cur > 0))
-			need = 1;
-	}
-	if (!need)
-		goto done;
-	/* Donors give slots in slot order (by keys: fullest slots first) to the
-	 * receiver that lacks the most. */
-	for (i = 0; i < np; i++) {
-		struct part *d = &p[i];
-		int *mine = NULL, nm = 0, q;
-
-		if (d->cur <= d->target && !(d->w <= 0 && d->cur > 0))
-			continue;
-		for (s = 0; s < RC_NSLOTS; s++)
-			if (cl->owner[s] == d->node) {
-				mine = rc_realloc(mine, (size_t)(nm + 1) * sizeof *mine);
-				mine[nm++] = s;
-			}
-		if (keys != NULL) {
-			/* Fullest first: a few big steps, then small ones. */
-			int a, b;
-			for (a = 1; a < nm; a++)
-				for (b = a; b > 0 && keys[mine[b]] > keys[mine[b - 1]]; b--) {
-					int t = mine[b];
-					mine[b] = mine[b - 1];
-					mine[b - 1] = t;
-				}
-		}
-		for (q = 0; q < nm; q++) {
-			long long amount = keys != NULL ? keys[mine[q]] : 1;
-			struct part *r = NULL;
-			int k;
-
-			if (d->w > 0 && d->cur <= d->target)
-				break;
-			for (k = 0; k < np; k++)
-				if (&p[k] != d && p[k].w > 0 &&
-				    (r == NULL || p[k].target - p[k].cur > r->target - r->cur))
-					r = &p[k];
-			if (r == NULL)
-				break;
-			if (d->w > 0 && (amount > d->cur - d->target ||
-			    amount > r->target - r->cur || r->cur >= r->target))
-				continue;   /* would overshoot: try a smaller slot */
-			if (d->w > 0 && keys != NULL && amount == 0)
-				continue;
-			add_move(&mv, &n, mine[q], d->node, r->node);
-			d->cur -= amount;
-			r->cur += amount;
-		}
-		free(mine);
-	}
-done:
-	free(keys);
-	free(p);
-	*out = mv;
-	return n;
 }

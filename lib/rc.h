@@ -665,7 +665,13 @@ struct rc_open {
 int rc_open_slots(struct rc_cluster *cl, struct rc_open **out, char *err,
     size_t errlen);
 
-/* Plans: arrays of moves in *out (free it); the count, or -1 with err. */
+/* ---- plan.c: which slots go where (pure but for rebalancing by keys) ----- */
+
+/* Plans read the handle's slot table (owner[]) and its masters.  Each returns
+ * an array of moves in *out (free it) that leaves every slot with exactly
+ * one owner, and the count, or -1 with err.
+ * rc_plan_move: nslots slots to master `to`, the lowest of from, or with
+ * from NULL from every other master in proportion to what it holds. */
 int rc_plan_move(struct rc_cluster *cl, struct rc_node *from, struct rc_node *to,
     int nslots, struct rc_move **out, char *err, size_t errlen);
 struct rc_weight {
@@ -679,6 +685,9 @@ struct rc_plan_opts {
 	double threshold;           /* percent off target before anything moves */
 	int by_keys;                /* balance key counts instead of slot counts */
 };
+/* Every master that takes part to its weighted share (a master with weight
+ * 0 gives all it has); nothing moves when every master is within the
+ * threshold of its share. */
 int rc_plan_rebalance(struct rc_cluster *cl, const struct rc_plan_opts *po,
     struct rc_move **out, char *err, size_t errlen);
 

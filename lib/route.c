@@ -249,13 +249,6 @@ redirect(struct rc_cluster *cl, const redisReply *r, int *slot)
 	return node_at(cl, sp2 + 1, (size_t)(end - sp2 - 1));
 }
 
-static int
-transient(const redisReply *r)
-{
-	return rc_reply_is_err(r, "TRYAGAIN") || rc_reply_is_err(r, "CLUSTERDOWN") ||
-	    rc_reply_is_err(r, "LOADING") || rc_reply_is_err(r, "MASTERDOWN");
-}
-
 static void
 set_last(struct pcmd *c, redisReply *r)
 {
@@ -280,19 +273,36 @@ peer_gone(redisContext *c)
 	    errno != EINTR);
 }
 
-/* One round: every pending command goes to its node; all nodes get their
- * whole batch before any reply is read, so they work at the same time.
- * Returns how many commands want another round, and whether a backoff is
- * due (transient errors) in *wait. */
-static size_t
-round_trip(struct rc_pipe *p, size_t lo, size_t hi, int *wait)
-{
-	struct rc_cluster *cl = p->cl;
-	struct rc_node **targets = NULL;
-	size_t i, again = 0, nt = 0, t;
+/* One round of a pipeline's window [lo, hi): the nodes it goes to, and what
+ * the round found. */
+struct round {
+	struct rc_pipe *p;
+	size_t lo, hi;
+	struct rc_node **targets;
+	size_t nt;
+	size_t again;           /* commands that want another round */
+	int wait;               /* a backoff is due (transient errors) */
+};
 
-	for (i = lo; i < hi; i++) {
-		struct pcmd *c = &p->c[i];
+/* A command that was not sent this round and may be tried again: why. */
+static void
+retry_later(struct round *rd, struct pcmd *c, redisReply *why)
+{
+	set_last(c, why);
+	rd->p->cl->stale = 1;
+	rd->wait = 1;
+	rd->again++;
+}
+
+/* Where each pending command goes this round, and the distinct nodes. */
+static void
+pick_targets(struct round *rd)
+{
+	struct rc_cluster *cl = rd->p->cl;
+	size_t i, t;
+
+	for (i = rd->lo; i < rd->hi; i++) {
+		struct pcmd *c = &rd->p->c[i];
 		if (c->reply != NULL)
 			continue;
 		c->sent = 0;
@@ -305,127 +315,178 @@ round_trip(struct rc_pipe *p, size_t lo, size_t hi, int *wait)
 		else
 			c->target = any_master(cl);
 		if (c->target == NULL) {
-			set_last(c, rc_reply_error("CLUSTERDOWN Hash slot %d is not served by any master",
-			    c->slot));
-			cl->stale = 1;
-			*wait = 1;
-			again++;
+			retry_later(rd, c, rc_reply_error("CLUSTERDOWN Hash slot %d is "
+			    "not served by any master", c->slot));
 			continue;
 		}
-		for (t = 0; t < nt && targets[t] != c->target; t++)
+		for (t = 0; t < rd->nt && rd->targets[t] != c->target; t++)
 			;
-		if (t == nt) {
-			targets = rc_realloc(targets, (nt + 1) * sizeof *targets);
-			targets[nt++] = c->target;
+		if (t == rd->nt) {
+			rd->targets = rc_realloc(rd->targets, (rd->nt + 1) * sizeof *rd->targets);
+			rd->targets[rd->nt++] = c->target;
 		}
 	}
+}
 
-	/* Queue every command on its node's connection. */
-	for (t = 0; t < nt; t++) {
-		struct rc_node *n = targets[t];
-		redisContext *ctx;
+/* Queues every command of the round that goes to n on n's connection. */
+static void
+queue_on(struct round *rd, struct rc_node *n)
+{
+	struct rc_cluster *cl = rd->p->cl;
+	redisContext *ctx;
+	size_t i;
 
-		if (n->ctx != NULL && peer_gone(n->ctx))
-			rc_node_drop(n, "connection closed by the node");
-		ctx = rc_node_ctx(cl, n);
-		for (i = lo; i < hi; i++) {
-			struct pcmd *c = &p->c[i];
-			if (c->reply != NULL || c->target != n)
-				continue;
-			if (ctx == NULL) {
-				/* Never sent: safe to try again after a refresh. */
-				set_last(c, rc_reply_error("CONNERR %s", n->err));
-				rc_cluster_trace(cl, RC_EV_CONN, c->slot, n, n->err);
-				cl->stale = 1;
-				*wait = 1;
-				again++;
-				continue;
-			}
-			if (c->ask != NULL)
-				redisAppendCommand(ctx, "ASKING");
-			redisAppendFormattedCommand(ctx, c->buf, c->len);
-			c->sent = 1;
-			rc_cluster_trace(cl, RC_EV_SEND, c->slot, n, NULL);
+	if (n->ctx != NULL && peer_gone(n->ctx))
+		rc_node_drop(n, "connection closed by the node");
+	ctx = rc_node_ctx(cl, n);
+	for (i = rd->lo; i < rd->hi; i++) {
+		struct pcmd *c = &rd->p->c[i];
+		if (c->reply != NULL || c->target != n)
+			continue;
+		if (ctx == NULL) {
+			/* Never sent: safe to try again after a refresh. */
+			retry_later(rd, c, rc_reply_error("CONNERR %s", n->err));
+			rc_cluster_trace(cl, RC_EV_CONN, c->slot, n, n->err);
+			continue;
 		}
+		if (c->ask != NULL)
+			redisAppendCommand(ctx, "ASKING");
+		redisAppendFormattedCommand(ctx, c->buf, c->len);
+		c->sent = 1;
+		rc_cluster_trace(cl, RC_EV_SEND, c->slot, n, NULL);
 	}
-	/* Write everything out to every node before reading anything. */
-	for (t = 0; t < nt; t++) {
-		redisContext *ctx = targets[t]->ctx;
+}
+
+/* Writes everything out to every node before anything is read. */
+static void
+write_all(struct round *rd)
+{
+	size_t t;
+
+	for (t = 0; t < rd->nt; t++) {
+		redisContext *ctx = rd->targets[t]->ctx;
 		int done = 0;
 		while (ctx != NULL && !done)
 			if (redisBufferWrite(ctx, &done) != REDIS_OK)
 				break;
 	}
-	/* Then collect, node by node, in the order sent. */
-	for (t = 0; t < nt; t++) {
-		struct rc_node *n = targets[t];
-		for (i = lo; i < hi; i++) {
-			struct pcmd *c = &p->c[i];
-			void *rv = NULL;
-			redisReply *r;
-			int s;
+}
 
-			if (c->reply != NULL || c->target != n || !c->sent)
-				continue;
-			if (n->ctx != NULL && c->ask != NULL) {
-				if (redisGetReply(n->ctx, &rv) == REDIS_OK && rv != NULL)
-					freeReplyObject(rv);
-				rv = NULL;
-			}
-			if (n->ctx == NULL || redisGetReply(n->ctx, &rv) != REDIS_OK ||
-			    rv == NULL) {
-				char a[300];
-				if (n->ctx != NULL)
-					rc_node_drop(n, n->ctx->errstr[0] ? n->ctx->errstr :
-					    "connection lost");
-				/* It may have run: never sent twice. */
-				c->reply = rc_reply_error("IOERR %s (the command may or may not have run)",
-				    n->err[0] ? n->err : rc_node_addr(n, a, sizeof a));
-				rc_cluster_trace(cl, RC_EV_CONN, c->slot, n, n->err);
-				cl->stale = 1;
-				continue;
-			}
-			r = rv;
-			c->ask = NULL;
-			if (c->node == NULL && rc_reply_is_err(r, "MOVED")) {
-				struct rc_node *to = redirect(cl, r, &s);
-				cl->nmoved++;
-				rc_cluster_trace(cl, RC_EV_MOVED, c->slot, to, r->str);
-				if (to != NULL) {
-					cl->owner[s] = to;
-					cl->stale = 1;
-					p->mv = rc_realloc(p->mv, (p->nmv + 1) * sizeof *p->mv);
-					p->mv[p->nmv].slot = s;
-					p->mv[p->nmv++].to = to;
-					set_last(c, r);
-					again++;
-					continue;
-				}
-			} else if (c->node == NULL && rc_reply_is_err(r, "ASK")) {
-				struct rc_node *to = redirect(cl, r, &s);
-				cl->nask++;
-				rc_cluster_trace(cl, RC_EV_ASK, c->slot, to, r->str);
-				if (to != NULL) {
-					c->ask = to;
-					set_last(c, r);
-					again++;
-					continue;
-				}
-			} else if (transient(r)) {
-				cl->nretry++;
-				rc_cluster_trace(cl, RC_EV_RETRY, c->slot, n, r->str);
-				if (rc_reply_is_err(r, "CLUSTERDOWN"))
-					cl->stale = 1;
-				set_last(c, r);
-				*wait = 1;
-				again++;
-				continue;
-			}
-			c->reply = r;
-		}
+/* A MOVED or ASK for c: 1 when it goes round again (to the node named). */
+static int
+redirected(struct round *rd, struct pcmd *c, redisReply *r, int kind)
+{
+	struct rc_pipe *p = rd->p;
+	struct rc_cluster *cl = p->cl;
+	struct rc_node *to;
+	int s;
+
+	to = redirect(cl, r, &s);
+	if (kind == RC_K_MOVED) {
+		cl->nmoved++;
+		rc_cluster_trace(cl, RC_EV_MOVED, c->slot, to, r->str);
+		if (to == NULL)
+			return 0;
+		cl->owner[s] = to;
+		cl->stale = 1;
+		p->mv = rc_realloc(p->mv, (p->nmv + 1) * sizeof *p->mv);
+		p->mv[p->nmv].slot = s;
+		p->mv[p->nmv++].to = to;
+	} else {
+		cl->nask++;
+		rc_cluster_trace(cl, RC_EV_ASK, c->slot, to, r->str);
+		if (to == NULL)
+			return 0;
+		c->ask = to;
 	}
-	free(targets);
-	return again;
+	set_last(c, r);
+	rd->again++;
+	return 1;
+}
+
+/* What n's reply r means for c: redirected, retried, or c's reply. */
+static void
+take_reply(struct round *rd, struct pcmd *c, struct rc_node *n, redisReply *r)
+{
+	struct rc_cluster *cl = rd->p->cl;
+	int kind = rc_reply_kind(r);
+
+	c->ask = NULL;
+	if (c->node == NULL && (kind == RC_K_MOVED || kind == RC_K_ASK)) {
+		if (redirected(rd, c, r, kind))
+			return;
+	} else if (kind == RC_K_TRANSIENT) {
+		cl->nretry++;
+		rc_cluster_trace(cl, RC_EV_RETRY, c->slot, n, r->str);
+		/* The slot table may be what is wrong: a node that says the
+		 * cluster is down, or that it is a replica now (READONLY). */
+		if (rc_reply_is_err(r, "CLUSTERDOWN") || rc_reply_is_err(r, "READONLY"))
+			cl->stale = 1;
+		set_last(c, r);
+		rd->wait = 1;
+		rd->again++;
+		return;
+	}
+	c->reply = r;
+}
+
+/* Collects n's replies in the order sent. */
+static void
+collect_from(struct round *rd, struct rc_node *n)
+{
+	struct rc_cluster *cl = rd->p->cl;
+	size_t i;
+
+	for (i = rd->lo; i < rd->hi; i++) {
+		struct pcmd *c = &rd->p->c[i];
+		void *rv = NULL;
+		char a[300];
+
+		if (c->reply != NULL || c->target != n || !c->sent)
+			continue;
+		if (n->ctx != NULL && c->ask != NULL) {
+			if (redisGetReply(n->ctx, &rv) == REDIS_OK && rv != NULL)
+				freeReplyObject(rv);
+			rv = NULL;
+		}
+		if (n->ctx != NULL && redisGetReply(n->ctx, &rv) == REDIS_OK && rv != NULL) {
+			take_reply(rd, c, n, rv);
+			continue;
+		}
+		if (n->ctx != NULL)
+			rc_node_drop(n, n->ctx->errstr[0] ? n->ctx->errstr : "connection lost");
+		/* It may have run: never sent twice. */
+		c->reply = rc_reply_error("IOERR %s (the command may or may not have run)",
+		    n->err[0] ? n->err : rc_node_addr(n, a, sizeof a));
+		rc_cluster_trace(cl, RC_EV_CONN, c->slot, n, n->err);
+		cl->stale = 1;
+	}
+}
+
+/* One round: every pending command goes to its node; all nodes get their
+ * whole batch before any reply is read, so they work at the same time.
+ * Returns how many commands want another round, and whether a backoff is
+ * due (transient errors) in *wait. */
+static size_t
+round_trip(struct rc_pipe *p, size_t lo, size_t hi, int *wait)
+{
+	struct round rd;
+	size_t t;
+
+	memset(&rd, 0, sizeof rd);
+	rd.p = p;
+	rd.lo = lo;
+	rd.hi = hi;
+	pick_targets(&rd);
+	for (t = 0; t < rd.nt; t++)
+		queue_on(&rd, rd.targets[t]);
+	write_all(&rd);
+	for (t = 0; t < rd.nt; t++)
+		collect_from(&rd, rd.targets[t]);
+	free(rd.targets);
+	if (rd.wait)
+		*wait = 1;
+	return rd.again;
 }
 
 /* Commands go out in windows so neither side buffers without bound. */
