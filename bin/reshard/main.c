@@ -266,7 +266,7 @@ static const struct rc_command commands[] = {
 	{ "create", 1, -1, "replicas wait", "[-r N] HOST:PORT ...",
 	  "make a cluster of empty nodes", "@host", cmd_create },
 	{ "check", 0, 0, NULL, "", "list every problem (exit 1 if any)", NULL, cmd_check },
-	{ "check settled", 0, 0, "wait", "[--wait SECS]",
+	{ "settled", 0, 0, "wait", "[--wait SECS]",
 	  "print the map when every node agrees on it, reports ok, serves every replica "
 	  "and none is failing (exit 1 if not; --wait: until then)", NULL, cmd_check_settled },
 	{ "fix", 0, 0, "yes dry-run break-lease " ENGINE, "[-y] [--dry-run] [--break-lease]",

@@ -64,10 +64,10 @@ is "$(complete_words rc-dist - | LC_ALL=C sort | tr '\n' ' ')" \
 	"rc-dist -<TAB>: the options"
 is "$(complete_words rc-dist keys - | grep -cx -e - -e -m -e --count)" 3 "rc-dist keys -<TAB>: stdin and the options"
 is "$(complete_words rc-reshard '' | tr '\n' ' ')" \
-	"add-node apply check create del-node fix move plan rebalance " "rc-reshard <TAB>: its commands"
+	"add-node apply check create del-node fix move plan rebalance settled " "rc-reshard <TAB>: its commands"
 is "$(complete_words rc-reshard plan '' | tr '\n' ' ')" "move rebalance " "rc-reshard plan <TAB>"
 is "$(complete_words rc-reshard --wait 5 '' | tr '\n' ' ')" \
-	"add-node apply check create del-node fix move plan rebalance " "rc-reshard --wait 5 <TAB>: 5 is the option's value"
+	"add-node apply check create del-node fix move plan rebalance settled " "rc-reshard --wait 5 <TAB>: 5 is the option's value"
 like "$(complete_words rc-seats '' | tr '\n' ' ')" "^audit availability cancel confirm create-event events load reserve seat-map " \
 	"rc-seats <TAB>: its commands"
 like "$(complete_words rc-seats reserve --s | tr '\n' ' ')" "--seats" "rc-seats reserve --s<TAB>"

@@ -20,7 +20,7 @@ ok "rc-tools(7) is installed" test -f "$d/usr/share/man/man7/rc-tools.7"
 ok "the zsh completion is installed" test -f "$d/usr/share/zsh/site-functions/_rc-tools"
 is "$(echo foo | "$d/usr/bin/rc-slot")" "$(printf 'foo\t12182')" "the installed rc-slot works"
 # The installed rc-cluster finds the installed rc-reshard beside it.
-like "$(sed -n '/^reshard_cmd()/,/^}/p' "$d/usr/bin/rc-cluster")" 'here/rc-reshard' "rc-cluster looks for rc-reshard beside itself"
+like "$(sed -n '/^reshard_bin()/,/^}/p' "$d/usr/bin/rc-cluster")" 'here/rc-reshard' "rc-cluster looks for rc-reshard beside itself"
 ok "make uninstall" make -s -C "$ROOT" uninstall PREFIX=/usr DESTDIR="$d"
 is "$(find "$d" -type f | wc -l | tr -d ' ')" 0 "nothing is left behind"
 done_testing
