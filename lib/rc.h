@@ -429,6 +429,12 @@ void rc_pipe_cmd(struct rc_pipe *p, int slot, const char *fmt, ...);
 void rc_pipe_node_cmd(struct rc_pipe *p, struct rc_node *n, const char *fmt, ...);
 void rc_pipe_node_argv(struct rc_pipe *p, struct rc_node *n, int argc,
     const char **argv, const size_t *argvlen);
+/* The same with the command as its words, NULL-terminated (at most
+ * RC_CMDV_MAX): rc_pipe_cmdv(p, slot, "HGET", key, "field", NULL). */
+void rc_pipe_cmdv(struct rc_pipe *p, int slot, const char *arg, ...)
+    __attribute__((sentinel));
+void rc_pipe_node_cmdv(struct rc_pipe *p, struct rc_node *n, const char *arg, ...)
+    __attribute__((sentinel));
 size_t rc_pipe_len(const struct rc_pipe *p);
 /* Sends everything, following redirects; afterwards every command has a
  * reply (an error object where it failed).  Returns the number of replies

@@ -117,6 +117,44 @@ rc_pipe_node_cmd(struct rc_pipe *p, struct rc_node *n, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The words of a NULL-terminated list, queued as one command. */
+static void
+vpushv(struct rc_pipe *p, int slot, struct rc_node *n, const char *arg, va_list ap)
+{
+	const char *argv[RC_CMDV_MAX];
+	size_t argvlen[RC_CMDV_MAX];
+	const char *s;
+	char *buf = NULL;
+	int argc = 0, len;
+
+	for (s = arg; s != NULL && argc < RC_CMDV_MAX; s = va_arg(ap, const char *)) {
+		argv[argc] = s;
+		argvlen[argc++] = strlen(s);
+	}
+	len = redisFormatCommandArgv(&buf, argc, argv, argvlen);
+	push(p, slot, n, buf, len);
+}
+
+void
+rc_pipe_cmdv(struct rc_pipe *p, int slot, const char *arg, ...)
+{
+	va_list ap;
+
+	va_start(ap, arg);
+	vpushv(p, slot, NULL, arg, ap);
+	va_end(ap);
+}
+
+void
+rc_pipe_node_cmdv(struct rc_pipe *p, struct rc_node *n, const char *arg, ...)
+{
+	va_list ap;
+
+	va_start(ap, arg);
+	vpushv(p, -1, n, arg, ap);
+	va_end(ap);
+}
+
 size_t
 rc_pipe_len(const struct rc_pipe *p)
 {
