@@ -10,7 +10,7 @@ CC       ?= cc
 # The flags the code needs; CFLAGS from the user add to them.
 RC_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -g \
 	-Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings \
-	-Wshadow -Wpointer-arith -Wformat=2 -Wno-format-nonliteral \
+	-Wshadow -Wpointer-arith -Wformat=2 \
 	-Wno-missing-field-initializers -Ilib
 ifeq ($(WERROR),1)
 RC_CFLAGS += -Werror

@@ -212,7 +212,7 @@ arg_ms(const struct rc_args *a, int i, int secs)
 		return -1;
 	if (secs)
 		v *= 1000;
-	return v > LONG_MAX / 2 ? LONG_MAX / 2 : (long)(v + 0.999);
+	return v > (double)(LONG_MAX / 2) ? LONG_MAX / 2 : (long)(v + 0.999);
 }
 
 /* How long a blocking command may wait, by its own timeout argument, in

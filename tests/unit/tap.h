@@ -17,7 +17,7 @@ plan(int n)
 	printf("1..%d\n", n);
 }
 
-static TAP_UNUSED int
+static TAP_UNUSED int __attribute__((format(printf, 2, 0)))
 tap_vok(int cond, const char *fmt, va_list ap)
 {
 	tap_n++;
