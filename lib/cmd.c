@@ -467,107 +467,168 @@ def_by_id(const struct rc_tool *t, int id, int *shared)
 	return NULL;
 }
 
-int
-rc_main(const struct rc_tool *t, struct rc_opts *o, void *ctx, int argc, char **argv)
+/* What the command line said, once getopt has read it. */
+struct parsed {
+	struct given *given;    /* the tool's own options, in order */
+	int ngiven;
+	int help, check_only, spec;
+	int argc;               /* the operands, command words first */
+	char **argv;
+};
+
+_Noreturn static void
+bad_option(const struct rc_tool *t, int ch, char **argv)
+{
+	const char *what = ch == ':' ? "a value is needed after" : "unknown option";
+
+	if (optopt != 0 && is_short(optopt))
+		rc_warn("%s -%c", what, optopt);
+	else
+		rc_warn("%s '%s'", what, argv[optind - 1]);
+	usage_all(stderr, t);
+	exit(RC_EX_USAGE);
+}
+
+/* Reads every option (before or after the command words): the shared ones
+ * into o, the tool's into pa->given for later. */
+static void
+parse_options(const struct rc_tool *t, struct rc_opts *o, int argc, char **argv,
+    struct parsed *pa)
 {
 	char shortopts[128];
-	struct option *lo;
-	struct given *given;
-	const struct rc_command *c;
-	int ngiven = 0, ch, i, used, help = 0, check_only = 0;
+	struct option *lo = long_table(t, shortopts, sizeof shortopts);
+	int ch;
 
-	check_table(t);
-	lo = long_table(t, shortopts, sizeof shortopts);
-	given = rc_calloc((size_t)argc + 1, sizeof *given);
+	memset(pa, 0, sizeof *pa);
+	pa->given = rc_calloc((size_t)argc + 1, sizeof *pa->given);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, shortopts, lo, NULL)) != -1) {
 		const struct rc_optdef *d;
 		int shared;
 
-		if (ch == '?' || ch == ':') {
-			const char *what = ch == ':' ? "a value is needed after" :
-			    "unknown option";
-			if (optopt != 0 && is_short(optopt))
-				rc_warn("%s -%c", what, optopt);
-			else
-				rc_warn("%s '%s'", what, argv[optind - 1]);
-			usage_all(stderr, t);
-			exit(RC_EX_USAGE);
-		}
-		if (ch == OPT_SPEC) {
-			free(lo);
-			free(given);
-			return print_spec(t);
-		}
-		if (ch == OPT_CHECK) {
-			check_only = 1;
+		if (ch == '?' || ch == ':')
+			bad_option(t, ch, argv);
+		if (ch == OPT_SPEC || ch == OPT_CHECK) {
+			pa->spec |= ch == OPT_SPEC;
+			pa->check_only |= ch == OPT_CHECK;
 			continue;
 		}
 		if ((d = def_by_id(t, ch, &shared)) == NULL)
 			continue;
-		if (ch == 'h') {
-			help = 1;
-		} else if (ch == 'V') {
+		if (ch == 'h')
+			pa->help = 1;
+		else if (ch == 'V')
 			rc_version();
-		} else if (shared) {
+		else if (shared)
 			rc_opts_parse(o, ch, optarg);
-		} else {
-			given[ngiven].def = d;
-			given[ngiven++].arg = optarg;
+		else {
+			pa->given[pa->ngiven].def = d;
+			pa->given[pa->ngiven++].arg = optarg;
 		}
 	}
-	argc -= optind;
-	argv += optind;
 	free(lo);
-	c = find_command(t, argc, argv, &used);
-	if (help) {
+	pa->argc = argc - optind;
+	pa->argv = argv + optind;
+}
+
+/* The command named, or usage (help: exit 0; none or unknown: exit 2). */
+static const struct rc_command *
+command_of(const struct rc_tool *t, struct parsed *pa)
+{
+	const struct rc_command *c;
+	int used;
+
+	c = find_command(t, pa->argc, pa->argv, &used);
+	if (pa->help) {
 		if (c != NULL && (used > 0 || t->cmds[0].name == NULL))
 			usage_cmd(stdout, t, c);
 		else
 			usage_all(stdout, t);
 		exit(RC_EX_OK);
 	}
-	if (c == NULL && argc == 0) {
+	if (c == NULL && pa->argc == 0) {
 		rc_warn("no %s given", t->noun ? t->noun : "command");
 		usage_all(stderr, t);
 		exit(RC_EX_USAGE);
 	}
 	if (c == NULL)
-		unknown_command(t, argc, argv);
-	argc -= used;
-	argv += used;
-	/* An option the command does not take is refused, the first one given
-	 * named: "cancel --name x" must not look as if it did something. */
-	for (i = 0; i < ngiven; i++) {
-		char what[128];
-		if (takes(t, c, given[i].def))
+		unknown_command(t, pa->argc, pa->argv);
+	pa->argc -= used;
+	pa->argv += used;
+	return c;
+}
+
+/* An option the command does not take is refused, the first one given
+ * named: "cancel --name x" must not look as if it did something. */
+static void
+check_options(const struct rc_tool *t, const struct rc_command *c, const struct parsed *pa)
+{
+	char what[128];
+	int i;
+
+	for (i = 0; i < pa->ngiven; i++) {
+		if (takes(t, c, pa->given[i].def))
 			continue;
-		snprintf(what, sizeof what, " does not take --%s", given[i].def->name);
+		snprintf(what, sizeof what, " does not take --%s", pa->given[i].def->name);
 		die_cmd(t, c, what);
 	}
-	if (check_only) {
-		free(given);
+}
+
+static void
+check_operands(const struct rc_tool *t, const struct rc_command *c, const struct parsed *pa)
+{
+	char what[128];
+
+	if (pa->argc < c->min)
+		die_cmd(t, c, ": missing argument");
+	if (c->max >= 0 && pa->argc > c->max) {
+		snprintf(what, sizeof what, ": unexpected argument '%.60s'", pa->argv[c->max]);
+		die_cmd(t, c, what);
+	}
+}
+
+/* Hands the tool its options, in command-line order. */
+static void
+set_options(const struct rc_tool *t, const struct rc_command *c, const struct parsed *pa,
+    void *ctx)
+{
+	char what[160];
+	int i;
+
+	for (i = 0; i < pa->ngiven; i++) {
+		const struct rc_optdef *d = pa->given[i].def;
+		const char *arg = pa->given[i].arg;
+		if (t->set == NULL || t->set(ctx, d->id, arg) == 0)
+			continue;
+		snprintf(what, sizeof what, ": --%s: '%.60s' is not a valid %s", d->name,
+		    arg ? arg : "", d->arg ? d->arg : "value");
+		die_cmd(t, c, what);
+	}
+}
+
+int
+rc_main(const struct rc_tool *t, struct rc_opts *o, void *ctx, int argc, char **argv)
+{
+	const struct rc_command *c;
+	struct parsed pa;
+
+	check_table(t);
+	parse_options(t, o, argc, argv, &pa);
+	if (pa.spec) {
+		free(pa.given);
+		return print_spec(t);
+	}
+	c = command_of(t, &pa);
+	check_options(t, c, &pa);
+	if (pa.check_only) {
+		free(pa.given);
 		return RC_EX_OK;
 	}
-	if (argc < c->min)
-		die_cmd(t, c, ": missing argument");
-	if (c->max >= 0 && argc > c->max) {
-		char what[128];
-		snprintf(what, sizeof what, ": unexpected argument '%.60s'", argv[c->max]);
-		die_cmd(t, c, what);
-	}
-	for (i = 0; i < ngiven; i++) {
-		char what[160];
-		if (t->set == NULL || t->set(ctx, given[i].def->id, given[i].arg) == 0)
-			continue;
-		snprintf(what, sizeof what, ": --%s: '%.60s' is not a valid %s",
-		    given[i].def->name, given[i].arg ? given[i].arg : "",
-		    given[i].def->arg ? given[i].def->arg : "value");
-		die_cmd(t, c, what);
-	}
-	free(given);
+	check_operands(t, c, &pa);
+	set_options(t, c, &pa, ctx);
+	free(pa.given);
 	rc_opts_done(o);
-	return c->run(ctx, argc, argv);
+	return c->run(ctx, pa.argc, pa.argv);
 }
 
 long
