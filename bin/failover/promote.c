@@ -23,7 +23,7 @@ cmd_promote(void *ctx, int argc, char **argv)
 	struct fo *f = ctx;
 	struct rc_cluster cl;
 	struct rc_node *n;
-	char err[1200], a[300];
+	char err[1200], a[300], who[600];
 	int rc;
 
 	(void)argc;
@@ -37,6 +37,12 @@ cmd_promote(void *ctx, int argc, char **argv)
 		rc_cluster_close(&cl);
 		return RC_EX_OK;
 	}
+	/* A failover while rc-reshard moves slots changes a move's source or
+	 * target under it: say who is at work instead.  (The lease is not
+	 * taken here: TAKEOVER must work with most masters gone.) */
+	if (rc_lease_holder(&cl, who, sizeof who, err, sizeof err) > 0)
+		rc_die(RC_EX_NO, "another operator is changing the cluster: %s; promote "
+		    "when it is done", who);
 	if (f->o.header)
 		rc_puts("#ms\tevent\tdetail\n");
 	rc = rc_fo_promote(&cl, n, f->mode, f->wait_s * 1000, on_event, f, err, sizeof err);

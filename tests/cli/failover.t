@@ -60,6 +60,19 @@ exit_is 2 "an unknown id prefix exits 2" rc-failover promote ffffzzzz
 exit_is 0 "promoting a master is a no-op" rc-failover promote "$M1"
 like "$OUT" 'already a master.*nothing to do' "and says so"
 
+# While rc-reshard holds the change lease, promote says who is at work.
+PROBE=${RC_PROBES:-$ROOT/tests/cli}/lease-probe
+mkfifo "$T/lease.in"
+"$PROBE" "$RC_CLUSTER" rebalance 0 <"$T/lease.in" >"$T/lease.out" 2>&1 &
+LEASE=$!
+exec {LEASE_IN}>"$T/lease.in"
+ok "an operator holds the change lease" retry 10 grep -qx held "$T/lease.out"
+exit_is 1 "promote while it is held exits 1" rc-failover promote "$R1"
+like "$OUT" "another operator is changing the cluster: rebalance by pid $LEASE" "naming it"
+is "$(role "${R1##*:}")" slave "and $R1 is still a replica"
+exec {LEASE_IN}>&-
+wait "$LEASE"
+
 ok "promote $R1 (default mode)" rc-failover promote -H "$R1"
 P=$OUT
 is "$(awk -F'\t' '!/^#/ { print $2 }' <<<"$P" | grep -v caught-up | tr '\n' ' ')" "requested promoted agreed " "the timeline: requested, promoted, agreed"
