@@ -99,7 +99,8 @@ sorted_nodes(struct dist *d, int masters_only, int *np)
 const char *
 addr_of(const struct rc_node *n, char *buf, size_t len)
 {
-	if (n == NULL) {
+	/* A node without an address (noaddr) is ":0" in CLUSTER NODES. */
+	if (n == NULL || n->addr.host[0] == '\0') {
 		snprintf(buf, len, "-");
 		return buf;
 	}
@@ -121,8 +122,11 @@ health(const struct rc_node *n, int answered, char *buf, size_t len)
 	FLAG(n->flags & RC_NF_PFAIL, "pfail");
 	FLAG(n->flags & RC_NF_HANDSHAKE, "handshake");
 	FLAG(n->flags & RC_NF_NOADDR, "noaddr");
+	/* In handshake or without an address, no link is up by definition:
+	 * those flags say more. */
 	FLAG(!n->connected && !(n->flags & RC_NF_MYSELF) && answered &&
-	    !(n->flags & (RC_NF_FAIL | RC_NF_PFAIL)), "disconnected");
+	    !(n->flags & (RC_NF_FAIL | RC_NF_PFAIL | RC_NF_HANDSHAKE | RC_NF_NOADDR)),
+	    "disconnected");
 #undef FLAG
 	if (k == 0)
 		snprintf(buf, len, "ok");
