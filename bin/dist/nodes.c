@@ -250,7 +250,8 @@ role_of(const struct rc_node *n)
 	    n->flags & RC_NF_REPLICA ? "replica" : "-";
 }
 
-/* The nodes in handshake and those without an address, for info. */
+/* The nodes in handshake and those without an address: counted in not_ok,
+ * named in the summary (the TSV row keeps its columns). */
 struct gossiped {
 	int handshake, noaddr;
 };
@@ -283,8 +284,6 @@ summary_out(struct dist *d, const char *state, const struct nstat *ref,
 	cellf(d, 0, "%d", c[1]);
 	cellf(d, 0, "%d", c[2]);
 	cellf(d, 0, "%lld", keys);
-	cellf(d, 0, "%d", g->handshake);
-	cellf(d, 0, "%d", g->noaddr);
 	row_end(d);
 }
 
@@ -332,9 +331,8 @@ view_info(struct dist *d)
 	if (!d->o.pretty && d->o.header && d->round == 0)
 		rc_puts(d->watch > 0 ? "#ts\tstate\tslots_assigned\tslots_ok\t"
 		    "slots_pfail\tslots_fail\tknown_nodes\tsize\tmasters\treplicas\t"
-		    "not_ok\tkeys\thandshake\tnoaddr\n" : "#state\tslots_assigned\t"
-		    "slots_ok\tslots_pfail\tslots_fail\tknown_nodes\tsize\tmasters\t"
-		    "replicas\tnot_ok\tkeys\thandshake\tnoaddr\n");
+		    "not_ok\tkeys\n" : "#state\tslots_assigned\tslots_ok\tslots_pfail\t"
+		    "slots_fail\tknown_nodes\tsize\tmasters\treplicas\tnot_ok\tkeys\n");
 	nodes_summary(d, st, nst);
 	free_nstat(st, nst);
 	free(v);

@@ -25,24 +25,29 @@ exit_is 0 "keys - takes the escapes it knows" sh -c "rc-dist keys - <'$T/good'"
 
 # --- a node in handshake ---------------------------------------------------------------
 
-# shown VIEW WORD: a CLUSTER MEET of a port where nothing listens (again, in
-# case the last one timed out), then VIEW once; its output and exit status are
-# kept in SHOWN and SHOWN_RC, and it passes when WORD is in the output.
+# shown WORD ARGS...: a CLUSTER MEET of a port where nothing listens (again,
+# in case the last one timed out), then rc-dist ARGS once; its output and exit
+# status are kept in SHOWN and SHOWN_RC, and it passes when WORD is in the
+# output.
 shown() {
+	local want=$1
+	shift
 	rcli $((BASE + 1)) CLUSTER MEET 127.0.0.1 "$DEAD" >/dev/null || return 1
 	SHOWN_RC=0
-	SHOWN=$(rc-dist -T "$1" 2>&1) || SHOWN_RC=$?
-	[[ $SHOWN == *"$2"* ]]
+	SHOWN=$(rc-dist "$@" 2>&1) || SHOWN_RC=$?
+	[[ $SHOWN == *"$want"* ]]
 }
-ok "nodes shows a node in handshake" retry 30 shown nodes $'\thandshake'
+ok "nodes shows a node in handshake" retry 30 shown $'\thandshake' -T nodes
 like "$SHOWN" "127\.0\.0\.1:$DEAD	[0-9a-f]{40}	-	-	0	-	-	-	-	-	-	handshake" \
 	"its row: address, id, no role, its flags"
 like "$SHOWN" "127\.0\.0\.1:$DEAD \([0-9a-f]{12}\) is in handshake" "and it is named on stderr"
 is "$SHOWN_RC" 1 "nodes exits 1"
-ok "info counts it" retry 30 shown info $'\t1\t0\n'
-like "$SHOWN" $'^ok\t16384\t16384\t0\t0\t[0-9]+\t3\t3\t0\t1\t0\t1\t0\n' \
-	"info: one node not ok, one in handshake, none without an address"
+ok "info counts it" retry 30 shown 'in handshake' -T info
+like "$SHOWN" $'^ok\t16384\t16384\t0\t0\t[0-9]+\t3\t3\t0\t1\t0\n' \
+	"info: one node not ok"
 is "$SHOWN_RC" 1 "info exits 1"
+ok "info on a terminal names it" retry 30 shown '1 in handshake, 0 without address, 1 not ok' -p info
+
 forgotten() { ! rcli "$1" CLUSTER NODES | grep -q handshake; }
 ok "the handshake times out" retry 60 forgotten $((BASE + 1))
 
@@ -67,8 +72,8 @@ exit_is 1 "nodes exits 1" rc-dist -T nodes
 like "$OUT" $'(^|\n)-\t'"$old"$'\tmaster\t-\t0\t-\t-\t-\t-\t-\t-\t(fail,|pfail,)?noaddr\n' \
 	"its row: no address, not asked (no 'down'), flagged noaddr"
 like "$OUT" "node ${old:0:12} has no address" "it is named on stderr"
-exit_is 1 "info exits 1" rc-dist -T info
-like "$OUT" $'\t1\n' "info counts one node without an address"
+exit_is 1 "info exits 1" rc-dist -p info
+like "$OUT" '0 in handshake, 1 without address, 1 not ok' "info counts one node without an address"
 
 # --- TSV fields are never cut ------------------------------------------------------------
 
