@@ -99,7 +99,8 @@ sorted_nodes(struct dist *d, int masters_only, int *np)
 const char *
 addr_of(const struct rc_node *n, char *buf, size_t len)
 {
-	if (n == NULL) {
+	/* A node without an address (noaddr) is ":0" in CLUSTER NODES. */
+	if (n == NULL || n->addr.host[0] == '\0') {
 		snprintf(buf, len, "-");
 		return buf;
 	}
@@ -121,8 +122,11 @@ health(const struct rc_node *n, int answered, char *buf, size_t len)
 	FLAG(n->flags & RC_NF_PFAIL, "pfail");
 	FLAG(n->flags & RC_NF_HANDSHAKE, "handshake");
 	FLAG(n->flags & RC_NF_NOADDR, "noaddr");
+	/* In handshake or without an address, no link is up by definition:
+	 * those flags say more. */
 	FLAG(!n->connected && !(n->flags & RC_NF_MYSELF) && answered &&
-	    !(n->flags & (RC_NF_FAIL | RC_NF_PFAIL)), "disconnected");
+	    !(n->flags & (RC_NF_FAIL | RC_NF_PFAIL | RC_NF_HANDSHAKE | RC_NF_NOADDR)),
+	    "disconnected");
 #undef FLAG
 	if (k == 0)
 		snprintf(buf, len, "ok");
@@ -137,12 +141,25 @@ unhealthy(const char *flags)
 
 /* ---- what every view warns about ------------------------------------------- */
 
-/* Slots no master owns: named on stderr (the exit status says it too) as
- * ranges, which are left in buf; their count. */
+/* Ranges as "0-5460,5462", whole: room for the longest form of each
+ * ("16383-16383,"), so rc_ranges_fmt never has to cut it.  The caller
+ * frees it. */
+char *
+ranges_str(const struct rc_range *r, int n)
+{
+	size_t len = (size_t)n * 12 + 2;
+
+	return (char *)rc_ranges_fmt(r, n, rc_malloc(len), len);
+}
+
+/* Slots no master owns: named on stderr (the exit status says it too);
+ * their count, and their ranges, whole, in *ranges when asked for (the
+ * caller frees them). */
 int
-unassigned_note(struct dist *d, char *buf, size_t len)
+unassigned_note(struct dist *d, char **ranges)
 {
 	struct rc_range *r = NULL;
+	char shown[512];
 	int s, nr = 0, count = 0;
 
 	for (s = 0; s < RC_NSLOTS; s++) {
@@ -157,12 +174,15 @@ unassigned_note(struct dist *d, char *buf, size_t len)
 		r[nr].lo = r[nr].hi = s;
 		nr++;
 	}
-	rc_ranges_fmt(r, nr, buf, len);
-	free(r);
+	if (ranges != NULL)
+		*ranges = ranges_str(r, nr);
 	if (count > 0) {
 		d->bad = 1;
-		note(d, "%d slots are not assigned to any master: %s", count, buf);
+		/* A message may end in "...": the rows have them whole. */
+		note(d, "%d slots are not assigned to any master: %s", count,
+		    rc_ranges_fmt(r, nr, shown, sizeof shown));
 	}
+	free(r);
 	return count;
 }
 
@@ -215,31 +235,31 @@ peer_of(struct dist *d, const char *id, char *buf, size_t len)
 	return addr_of(n, buf, len);
 }
 
-/* A master's open slots as "5461>127.0.0.1:7002,6000<127.0.0.1:7003" (or
- * "-"), named on stderr when there are any. */
-const char *
+/* A master's open slots as "5461>127.0.0.1:7002,6000<127.0.0.1:7003", whole
+ * (the caller frees it), or NULL when there are none; named on stderr when
+ * there are any (the message may be cut). */
+char *
 open_note(struct dist *d, const struct rc_node *m, const struct rc_open *op,
-    int nop, char *buf, size_t len)
+    int nop)
 {
-	size_t k = 0;
+	struct rc_buf b = { NULL, 0, 0 };
+	char a[300], one[400];
 	int i;
-	char a[300];
 
-	buf[0] = '\0';
-	for (i = 0; i < nop && k + 1 < len; i++) {
-		if (op[i].migrating && strcmp(op[i].src, m->id) == 0)
-			k += (size_t)snprintf(buf + k, len - k, "%s%d>%s", k ? "," : "",
+	for (i = 0; i < nop; i++) {
+		if (op[i].migrating && strcmp(op[i].src, m->id) == 0) {
+			snprintf(one, sizeof one, "%s%d>%s", b.len ? "," : "",
 			    op[i].slot, peer_of(d, op[i].dst, a, sizeof a));
-		if (op[i].importing && strcmp(op[i].dst, m->id) == 0 && k + 1 < len)
-			k += (size_t)snprintf(buf + k, len - k, "%s%d<%s", k ? "," : "",
+			rc_buf_adds(&b, one);
+		}
+		if (op[i].importing && strcmp(op[i].dst, m->id) == 0) {
+			snprintf(one, sizeof one, "%s%d<%s", b.len ? "," : "",
 			    op[i].slot, peer_of(d, op[i].src, a, sizeof a));
+			rc_buf_adds(&b, one);
+		}
 	}
-	if (k >= len && len > 4)
-		strcpy(buf + len - 4, "...");
-	if (buf[0] == '\0')
-		snprintf(buf, len, "-");
-	else
+	if (b.len > 0)
 		note(d, "%s has open slots (a migration in progress or interrupted): "
-		    "%s", addr_of(m, a, sizeof a), buf);
-	return buf;
+		    "%.600s%s", addr_of(m, a, sizeof a), b.s, b.len > 600 ? "..." : "");
+	return b.s;
 }

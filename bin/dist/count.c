@@ -185,7 +185,6 @@ live_open(struct dist *d, struct live *l, int *ans)
 {
 	struct rc_node **v = rc_calloc((size_t)l->n + 1, sizeof *v);
 	struct rc_open *op;
-	char buf[2048];
 	int i;
 
 	for (i = 0; i < l->n; i++)
@@ -195,7 +194,7 @@ live_open(struct dist *d, struct live *l, int *ans)
 	l->side = rc_calloc((size_t)l->nop * 2 + 1, sizeof *l->side);
 	l->isopen = rc_calloc(RC_NSLOTS, 1);
 	for (i = 0; i < l->n; i++) {
-		open_note(d, v[i], op, l->nop, buf, sizeof buf);
+		free(open_note(d, v[i], op, l->nop));
 		l->mc[i].keys = ans[i] ? 0 : -1;
 	}
 	for (i = 0; i < l->nop; i++) {
@@ -472,6 +471,7 @@ count_stdin(struct dist *d)
 	struct rc_reader in, *r = &in;
 	struct rc_field f[3];
 	ssize_t len;
+	size_t bad;
 	char *line;
 	int s;
 
@@ -490,6 +490,12 @@ count_stdin(struct dist *d)
 			rc_die_at(r->name, r->lineno,
 			    "expected key<TAB>slot (rc-slot's rows), got no slot field: "
 			    "pipe the keys through rc-slot");
+		/* The key is not needed, but a malformed one is refused as
+		 * every TSV reader refuses it: the input is not what it says. */
+		if (rc_tsv_unescape(f[0].s, f[0].len, &bad) < 0)
+			rc_die_at(r->name, r->lineno, "malformed escape '\\%c' in the key "
+			    "(use \\t \\n \\r \\\\ \\#)",
+			    bad + 1 < f[0].len ? f[0].s[bad + 1] : ' ');
 		for (p = f[1].s; *p >= '0' && *p <= '9' && v < RC_NSLOTS; p++)
 			v = v * 10 + (*p - '0');
 		if (f[1].len == 0 || f[1].len > 5 || *p != '\0' || v >= RC_NSLOTS)

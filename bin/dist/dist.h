@@ -69,6 +69,7 @@ void note(struct dist *d, const char *fmt, ...) __attribute__((format(printf, 2,
 void show_warnings(struct dist *d);
 void row_begin(struct dist *d);
 void cell(struct dist *d, int first, const char *s);
+void long_cell(struct dist *d, const char *s);
 void cellf(struct dist *d, int first, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void llcell(struct dist *d, long long v);
@@ -85,11 +86,12 @@ const char *addr_of(const struct rc_node *n, char *buf, size_t len);
 void node_failed(struct dist *d, struct rc_node *n, const redisReply *r);
 const char *health(const struct rc_node *n, int answered, char *buf, size_t len);
 int unhealthy(const char *flags);
-int unassigned_note(struct dist *d, char *buf, size_t len);
+char *ranges_str(const struct rc_range *r, int n);
+int unassigned_note(struct dist *d, char **ranges);
 void flagged_note(struct dist *d, int all);
 int open_slots(struct dist *d, struct rc_node **v, int n, int *ans, struct rc_open **op);
-const char *open_note(struct dist *d, const struct rc_node *m, const struct rc_open *op,
-    int nop, char *buf, size_t len);
+char *open_note(struct dist *d, const struct rc_node *m, const struct rc_open *op,
+    int nop);
 
 /* count.c: keys per slot and per master. */
 struct mcount *count_keys(struct dist *d, int *np);

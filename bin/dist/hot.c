@@ -235,13 +235,11 @@ hot_sample(struct dist *d, const char *what)
 static void
 view_hot(struct dist *d)
 {
-	char ranges[4096];
-
 	if (d->nargs > 0)
 		hot_sample(d, d->args[0]);
 	else
 		hot_top(d);
-	unassigned_note(d, ranges, sizeof ranges);
+	unassigned_note(d, NULL);
 	flagged_note(d, 1);
 }
 

@@ -81,7 +81,6 @@ view_keys(struct dist *d)
 	long long total = 0, mtotal = 0;
 	double mean, worst = 0;
 	int n, i, owning = 0, unknown = 0;
-	char ranges[4096];
 
 	mc = count_keys(d, &n);
 	for (i = 0; i <= n; i++) {
@@ -109,7 +108,7 @@ view_keys(struct dist *d)
 	table_done(d);
 	if (d->o.pretty)
 		keys_summary(d, total, worst);
-	unassigned_note(d, ranges, sizeof ranges);
+	unassigned_note(d, NULL);
 	flagged_note(d, 0);
 	free(mc);
 }

@@ -11,7 +11,9 @@
 /* What a node told us about itself (INFO and CLUSTER INFO). */
 struct nstat {
 	struct rc_node *n;
+	struct rc_node *own;        /* n, when only gossip knows it (freed here) */
 	int ok;                     /* it answered */
+	int gossip;                 /* in handshake or without an address: not asked */
 	char *info;                 /* its INFO text (for the replication lines) */
 	char state[16];             /* cluster_state as it sees it */
 	long long keys, mem, ops;
@@ -52,57 +54,140 @@ info_ll(const char *info, const char *field, long long dflt)
 	return end == buf ? dflt : v;
 }
 
-/* INFO and CLUSTER INFO of every node, all nodes at once. */
+static void
+nstat_init(struct nstat *s, struct rc_node *n)
+{
+	memset(s, 0, sizeof *s);
+	s->n = n;
+	s->keys = s->mem = s->ops = -1;
+	s->master_off = s->replica_off = -1;
+	s->assigned = s->slots_ok = s->slots_pfail = s->slots_fail = -1;
+	s->known = s->size = -1;
+	snprintf(s->state, sizeof s->state, "-");
+}
+
+/* A node only gossip knows: in handshake (a CLUSTER MEET that has not
+ * completed) or without an address.  There is nothing to ask it; it is
+ * shown with its flags, named on stderr, and makes the exit status 1. */
+static int
+gossip_only(struct dist *d, const struct rc_node *n)
+{
+	char a[300];
+
+	if (!(n->flags & (RC_NF_HANDSHAKE | RC_NF_NOADDR)) && n->addr.host[0] != '\0')
+		return 0;
+	d->bad = 1;
+	if (n->flags & RC_NF_HANDSHAKE)
+		note(d, "%s (%.12s) is in handshake: a CLUSTER MEET that has not "
+		    "completed (nothing answers there, or not as a node of this "
+		    "cluster)", addr_of(n, a, sizeof a), n->id);
+	else
+		note(d, "node %.12s has no address (forgotten by some nodes while "
+		    "others still name it, or another node answers at its address)",
+		    n->id);
+	return 1;
+}
+
+/* The nodes a node's own CLUSTER NODES lists and the topology does not
+ * (CLUSTER SHARDS leaves out nodes in handshake): rows of their own. */
 static struct nstat *
-gather_nodes(struct dist *d, struct rc_node **v, int nv)
+add_unlisted(struct dist *d, struct nstat *st, int *nst, const redisReply *r)
+{
+	struct rc_node *g;
+	char e[200];
+	int ng, i, k;
+
+	if (r == NULL || r->type != REDIS_REPLY_STRING ||
+	    (ng = rc_parse_nodes(r->str, r->len, &g, e, sizeof e)) < 0)
+		return st;
+	for (i = 0; i < ng; i++) {
+		struct nstat *s;
+
+		if (rc_cluster_by_id(&d->cl, g[i].id) != NULL)
+			continue;
+		for (k = 0; k < *nst && strcmp(st[k].n->id, g[i].id) != 0; k++)
+			;
+		if (k < *nst)
+			continue;
+		st = rc_realloc(st, (size_t)(*nst + 1) * sizeof *st);
+		s = &st[(*nst)++];
+		nstat_init(s, rc_malloc(sizeof *s->n));
+		*s->n = g[i];
+		s->n->flags &= ~(unsigned)RC_NF_MYSELF;
+		s->n->ranges = NULL;
+		s->n->open = NULL;
+		s->n->nranges = s->n->nopen = s->n->nslots = 0;
+		s->own = s->n;
+		s->gossip = 1;
+		gossip_only(d, s->n);
+	}
+	rc_nodes_free(g, ng);
+	return st;
+}
+
+/* What one node said of itself: INFO in ri, CLUSTER INFO in rc. */
+static void
+read_stat(struct dist *d, struct nstat *s, const redisReply *ri, const redisReply *rc)
+{
+	const char *ci;
+	char db[256];
+
+	if (ri == NULL || ri->type != REDIS_REPLY_STRING) {
+		node_failed(d, s->n, ri);
+		return;
+	}
+	if (rc == NULL || rc->type != REDIS_REPLY_STRING) {
+		node_failed(d, s->n, rc);
+		return;
+	}
+	s->ok = 1;
+	s->info = rc_strdup(ri->str);
+	s->mem = info_ll(s->info, "used_memory", -1);
+	s->ops = info_ll(s->info, "instantaneous_ops_per_sec", -1);
+	s->master_off = info_ll(s->info, "master_repl_offset", -1);
+	s->replica_off = info_ll(s->info, "slave_repl_offset", -1);
+	s->keys = 0;
+	if (rc_info_field(s->info, "db0", db, sizeof db) != NULL &&
+	    strncmp(db, "keys=", 5) == 0)
+		s->keys = strtoll(db + 5, NULL, 10);
+	ci = rc->str;
+	if (rc_info_field(ci, "cluster_state", s->state, sizeof s->state) == NULL)
+		snprintf(s->state, sizeof s->state, "-");
+	s->assigned = info_ll(ci, "cluster_slots_assigned", -1);
+	s->slots_ok = info_ll(ci, "cluster_slots_ok", -1);
+	s->slots_pfail = info_ll(ci, "cluster_slots_pfail", -1);
+	s->slots_fail = info_ll(ci, "cluster_slots_fail", -1);
+	s->known = info_ll(ci, "cluster_known_nodes", -1);
+	s->size = info_ll(ci, "cluster_size", -1);
+}
+
+/* INFO, CLUSTER INFO and CLUSTER NODES of every node, all nodes at once;
+ * the nodes only some node's gossip knows follow v's, *nst in all. */
+static struct nstat *
+gather_nodes(struct dist *d, struct rc_node **v, int nv, int *nst)
 {
 	struct nstat *st = rc_calloc((size_t)nv + 1, sizeof *st);
 	struct rc_pipe *p = rc_pipe_new(&d->cl);
+	size_t k = 0;
 	int i;
 
 	for (i = 0; i < nv; i++) {
+		nstat_init(&st[i], v[i]);
+		if ((st[i].gossip = gossip_only(d, v[i])))
+			continue;
 		rc_pipe_node_cmd(p, v[i], "INFO");
 		rc_pipe_node_cmd(p, v[i], "CLUSTER INFO");
+		rc_pipe_node_cmd(p, v[i], "CLUSTER NODES");
 	}
 	rc_pipe_exec(p);
+	*nst = nv;
 	for (i = 0; i < nv; i++) {
-		redisReply *ri = rc_pipe_reply(p, 2 * (size_t)i);
-		redisReply *rc = rc_pipe_reply(p, 2 * (size_t)i + 1);
-		struct nstat *s = &st[i];
-		const char *ci;
-		char db[256];
-
-		s->n = v[i];
-		s->keys = s->mem = s->ops = -1;
-		s->master_off = s->replica_off = -1;
-		snprintf(s->state, sizeof s->state, "-");
-		if (ri == NULL || ri->type != REDIS_REPLY_STRING) {
-			node_failed(d, v[i], ri);
+		if (st[i].gossip)
 			continue;
-		}
-		if (rc == NULL || rc->type != REDIS_REPLY_STRING) {
-			node_failed(d, v[i], rc);
-			continue;
-		}
-		s->ok = 1;
-		s->info = rc_strdup(ri->str);
-		s->mem = info_ll(s->info, "used_memory", -1);
-		s->ops = info_ll(s->info, "instantaneous_ops_per_sec", -1);
-		s->master_off = info_ll(s->info, "master_repl_offset", -1);
-		s->replica_off = info_ll(s->info, "slave_repl_offset", -1);
-		s->keys = 0;
-		if (rc_info_field(s->info, "db0", db, sizeof db) != NULL &&
-		    strncmp(db, "keys=", 5) == 0)
-			s->keys = strtoll(db + 5, NULL, 10);
-		ci = rc->str;
-		if (rc_info_field(ci, "cluster_state", s->state, sizeof s->state) == NULL)
-			snprintf(s->state, sizeof s->state, "-");
-		s->assigned = info_ll(ci, "cluster_slots_assigned", -1);
-		s->slots_ok = info_ll(ci, "cluster_slots_ok", -1);
-		s->slots_pfail = info_ll(ci, "cluster_slots_pfail", -1);
-		s->slots_fail = info_ll(ci, "cluster_slots_fail", -1);
-		s->known = info_ll(ci, "cluster_known_nodes", -1);
-		s->size = info_ll(ci, "cluster_size", -1);
+		read_stat(d, &st[i], rc_pipe_reply(p, k), rc_pipe_reply(p, k + 1));
+		if (st[i].ok)
+			st = add_unlisted(d, st, nst, rc_pipe_reply(p, k + 2));
+		k += 3;
 	}
 	rc_pipe_free(p);
 	return st;
@@ -113,8 +198,10 @@ free_nstat(struct nstat *st, int n)
 {
 	int i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free(st[i].info);
+		free(st[i].own);
+	}
 	free(st);
 }
 
@@ -148,41 +235,41 @@ replica_lag_secs(const struct nstat *m, const struct rc_node *r)
 	return strtoll(l + 4, NULL, 10);
 }
 
-static void
-nodes_summary(struct dist *d, struct nstat *st, int n)
+/* Its flags as the rows show them: a node only gossip knows was not asked,
+ * so it is not "down" for not answering. */
+static const char *
+stat_flags(const struct nstat *s, char *buf, size_t len)
 {
-	int i, masters = 0, replicas = 0, down = 0, agree = 1;
-	long long keys = 0;
-	const struct nstat *ref = NULL;
-	const char *state;
+	return health(s->n, s->ok || s->gossip, buf, len);
+}
 
-	for (i = 0; i < n; i++) {
-		char fl[128];
-		masters += rc_node_is_master(st[i].n);
-		replicas += !rc_node_is_master(st[i].n);
-		down += unhealthy(health(st[i].n, st[i].ok, fl, sizeof fl));
-		if (!st[i].ok)
-			continue;
-		if (rc_node_is_master(st[i].n))
-			keys += st[i].keys;
-		if (ref == NULL || st[i].n == d->cl.seed)
-			ref = &st[i];
-		if (strcmp(st[i].state, "ok") != 0)
-			agree = 0;
-	}
-	state = ref == NULL ? "down" : agree ? "ok" : "fail";
-	if (strcmp(state, "ok") != 0 || down > 0)
-		d->bad = 1;
+static const char *
+role_of(const struct rc_node *n)
+{
+	return rc_node_is_master(n) ? "master" :
+	    n->flags & RC_NF_REPLICA ? "replica" : "-";
+}
+
+/* The nodes in handshake and those without an address: counted in not_ok,
+ * named in the summary (the TSV row keeps its columns). */
+struct gossiped {
+	int handshake, noaddr;
+};
+
+static void
+summary_out(struct dist *d, const char *state, const struct nstat *ref,
+    const int *c, const struct gossiped *g, long long keys)
+{
 	if (d->o.pretty) {
 		int good = strcmp(state, "ok") == 0;
 		rc_putf("cluster: %s%s%s, slots %lld assigned, %lld ok, %lld pfail, "
 		    "%lld fail; %lld known nodes (%d masters, %d replicas, "
-		    "%d not ok); size %lld; %lld keys\n",
-		    rc_color(&d->o, good ? RC_C_GREEN : RC_C_RED), state,
-		    rc_color(&d->o, RC_C_RESET), ref ? ref->assigned : -1, ref ? ref->slots_ok : -1,
-		    ref ? ref->slots_pfail : -1, ref ? ref->slots_fail : -1,
-		    ref ? ref->known : -1, masters, replicas, down,
-		    ref ? ref->size : -1, keys);
+		    "%d in handshake, %d without address, %d not ok); size %lld; "
+		    "%lld keys\n", rc_color(&d->o, good ? RC_C_GREEN : RC_C_RED),
+		    state, rc_color(&d->o, RC_C_RESET), ref ? ref->assigned : -1,
+		    ref ? ref->slots_ok : -1, ref ? ref->slots_pfail : -1,
+		    ref ? ref->slots_fail : -1, ref ? ref->known : -1, c[0], c[1],
+		    g->handshake, g->noaddr, c[2], ref ? ref->size : -1, keys);
 		return;
 	}
 	row_begin(d);
@@ -193,11 +280,42 @@ nodes_summary(struct dist *d, struct nstat *st, int n)
 	cellf(d, 0, "%lld", ref ? ref->slots_fail : -1);
 	cellf(d, 0, "%lld", ref ? ref->known : -1);
 	cellf(d, 0, "%lld", ref ? ref->size : -1);
-	cellf(d, 0, "%d", masters);
-	cellf(d, 0, "%d", replicas);
-	cellf(d, 0, "%d", down);
+	cellf(d, 0, "%d", c[0]);
+	cellf(d, 0, "%d", c[1]);
+	cellf(d, 0, "%d", c[2]);
 	cellf(d, 0, "%lld", keys);
 	row_end(d);
+}
+
+static void
+nodes_summary(struct dist *d, struct nstat *st, int n)
+{
+	struct gossiped g = { 0, 0 };
+	int i, c[3] = { 0, 0, 0 }, agree = 1;    /* masters, replicas, not ok */
+	long long keys = 0;
+	const struct nstat *ref = NULL;
+	const char *state;
+
+	for (i = 0; i < n; i++) {
+		char fl[128];
+		c[0] += rc_node_is_master(st[i].n);
+		c[1] += (st[i].n->flags & RC_NF_REPLICA) != 0;
+		c[2] += unhealthy(stat_flags(&st[i], fl, sizeof fl));
+		g.handshake += (st[i].n->flags & RC_NF_HANDSHAKE) != 0;
+		g.noaddr += !(st[i].n->flags & RC_NF_HANDSHAKE) && st[i].gossip;
+		if (!st[i].ok)
+			continue;
+		if (rc_node_is_master(st[i].n))
+			keys += st[i].keys;
+		if (ref == NULL || st[i].n == d->cl.seed)
+			ref = &st[i];
+		if (strcmp(st[i].state, "ok") != 0)
+			agree = 0;
+	}
+	state = ref == NULL ? "down" : agree ? "ok" : "fail";
+	if (strcmp(state, "ok") != 0 || c[2] > 0)
+		d->bad = 1;
+	summary_out(d, state, ref, c, &g, keys);
 }
 
 static void
@@ -205,18 +323,18 @@ view_info(struct dist *d)
 {
 	struct rc_node **v;
 	struct nstat *st;
-	int n;
+	int n, nst;
 
 	connect_cluster(d);
 	v = sorted_nodes(d, 0, &n);
-	st = gather_nodes(d, v, n);
+	st = gather_nodes(d, v, n, &nst);
 	if (!d->o.pretty && d->o.header && d->round == 0)
 		rc_puts(d->watch > 0 ? "#ts\tstate\tslots_assigned\tslots_ok\t"
 		    "slots_pfail\tslots_fail\tknown_nodes\tsize\tmasters\treplicas\t"
 		    "not_ok\tkeys\n" : "#state\tslots_assigned\tslots_ok\tslots_pfail\t"
 		    "slots_fail\tknown_nodes\tsize\tmasters\treplicas\tnot_ok\tkeys\n");
-	nodes_summary(d, st, n);
-	free_nstat(st, n);
+	nodes_summary(d, st, nst);
+	free_nstat(st, nst);
 	free(v);
 }
 
@@ -229,7 +347,7 @@ node_row(struct dist *d, struct nstat *st, int nst, struct nstat *s)
 	long long lag = -1, lag_s = -1;
 	int master = rc_node_is_master(n);
 
-	health(n, s->ok, fl, sizeof fl);
+	stat_flags(s, fl, sizeof fl);
 	if (!master && s->ok && m != NULL && m->ok && m->master_off >= 0 &&
 	    s->replica_off >= 0) {
 		lag = m->master_off - s->replica_off;
@@ -241,8 +359,8 @@ node_row(struct dist *d, struct nstat *st, int nst, struct nstat *s)
 	row_begin(d);
 	cell(d, 1, addr_of(n, a, sizeof a));
 	id_cell(d, n);
-	cell(d, 0, master ? "master" : "replica");
-	if (master)
+	cell(d, 0, role_of(n));
+	if (master || !(n->flags & RC_NF_REPLICA))
 		cell(d, 0, "-");
 	else if (n->master != NULL)
 		cell(d, 0, addr_of(n->master, a, sizeof a));
@@ -287,7 +405,7 @@ view_nodes(struct dist *d)
 		"SLOTS", "KEYS", "MEMORY", "OPS/S", "LAG", "LAG_S", "STATE", "FLAGS" };
 	struct rc_node **v, **order;
 	struct nstat *st;
-	int n, i, j, k = 0;
+	int n, nst, i, j, k = 0;
 
 	connect_cluster(d);
 	v = sorted_nodes(d, 0, &n);
@@ -307,23 +425,23 @@ view_nodes(struct dist *d)
 		if (j == k)
 			order[k++] = v[i];
 	}
-	st = gather_nodes(d, order, n);
+	st = gather_nodes(d, order, n, &nst);
 	header(d, "addr\tid\trole\tmaster\tslots\tkeys\tmemory\tops\tlag\tlag_s\t"
 	    "state\tflags", cols, 12);
-	for (i = 0; i < n; i++)
-		node_row(d, st, n, &st[i]);
+	for (i = 0; i < nst; i++)
+		node_row(d, st, nst, &st[i]);
 	table_done(d);
 	if (d->o.pretty)
-		nodes_summary(d, st, n);
+		nodes_summary(d, st, nst);
 	else {
 		/* The summary's verdict sets the exit status even without it. */
 		char fl[128];
-		for (i = 0; i < n; i++)
-			if (unhealthy(health(st[i].n, st[i].ok, fl, sizeof fl)) ||
+		for (i = 0; i < nst; i++)
+			if (unhealthy(stat_flags(&st[i], fl, sizeof fl)) ||
 			    (st[i].ok && strcmp(st[i].state, "ok") != 0))
 				d->bad = 1;
 	}
-	free_nstat(st, n);
+	free_nstat(st, nst);
 	free(order);
 	free(v);
 }

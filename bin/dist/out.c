@@ -9,6 +9,8 @@
 
 #include "dist.h"
 
+#define LONG_CELL_MAX 1000
+
 /* A warning of this round: collected, then shown as the mode allows. */
 void
 note(struct dist *d, const char *fmt, ...)
@@ -91,6 +93,24 @@ cell(struct dist *d, int first, const char *s)
 	if (!first)
 		rc_putc('\t');
 	rc_put_field(s, strlen(s), first && d->watch <= 0);
+}
+
+/* A list that can be long (slot ranges, open slots): whole in TSV, where
+ * no field is ever cut; cut with "..." in a table, which must fit a
+ * screen. */
+void
+long_cell(struct dist *d, const char *s)
+{
+	char cut[LONG_CELL_MAX + 4];
+	size_t n = strlen(s);
+
+	if (d->table == NULL || n <= LONG_CELL_MAX) {
+		cell(d, 0, s);
+		return;
+	}
+	memcpy(cut, s, LONG_CELL_MAX);
+	memcpy(cut + LONG_CELL_MAX, "...", 4);
+	rc_table_cell(d->table, cut);
 }
 
 void

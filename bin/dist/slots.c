@@ -14,7 +14,7 @@ view_slots(struct dist *d)
 		"RANGES", "OPEN", "FLAGS" };
 	struct rc_node **v;
 	struct rc_open *op;
-	char ranges[4096], open[2048], a[300], fl[128];
+	char *ranges, *open, a[300], fl[128];
 	int n, i, nun, nop, *ans;
 
 	connect_cluster(d);
@@ -27,7 +27,8 @@ view_slots(struct dist *d)
 
 		if (unhealthy(health(v[i], ans[i], fl, sizeof fl)))
 			d->bad = 1;
-		rc_ranges_fmt(v[i]->ranges, v[i]->nranges, ranges, sizeof ranges);
+		ranges = ranges_str(v[i]->ranges, v[i]->nranges);
+		open = open_note(d, v[i], op, nop);
 		row_begin(d);
 		cell(d, 1, addr_of(v[i], a, sizeof a));
 		id_cell(d, v[i]);
@@ -35,12 +36,14 @@ view_slots(struct dist *d)
 		cellf(d, 0, "%.1f", pct);
 		if (d->table != NULL)
 			bar_cell(d, pct / 100);
-		cell(d, 0, v[i]->nranges ? ranges : "-");
-		cell(d, 0, open_note(d, v[i], op, nop, open, sizeof open));
+		long_cell(d, v[i]->nranges ? ranges : "-");
+		long_cell(d, open != NULL ? open : "-");
 		cell(d, 0, fl);
 		row_end(d);
+		free(ranges);
+		free(open);
 	}
-	nun = unassigned_note(d, ranges, sizeof ranges);
+	nun = unassigned_note(d, &ranges);
 	if (nun > 0) {
 		row_begin(d);
 		cell(d, 1, "-");
@@ -49,11 +52,12 @@ view_slots(struct dist *d)
 		cellf(d, 0, "%.1f", 100.0 * nun / RC_NSLOTS);
 		if (d->table != NULL)
 			bar_cell(d, (double)nun / RC_NSLOTS);
-		cell(d, 0, ranges);
+		long_cell(d, ranges);
 		cell(d, 0, "-");
 		cell(d, 0, "unassigned");
 		row_end(d);
 	}
+	free(ranges);
 	table_done(d);
 	flagged_note(d, 0);
 	free(op);

@@ -154,10 +154,16 @@ cmd_create(void *ctx, int argc, char **argv)
 	double deadline;
 	int n = argc, nmasters = argc / (c->replicas + 1), i;
 
-	if (nmasters < 1)
-		rc_die(RC_EX_USAGE, "create: %d nodes cannot make masters with %d "
-		    "replicas each", n, c->replicas);
 	cn = open_nodes(c, n, argv);
+	/* Fewer than three masters cannot fail over: once one is gone, no
+	 * majority of masters is left to vote.  Refused after the nodes were
+	 * only read (so an unreachable or busy node is named first), before
+	 * any is changed, as redis-cli does. */
+	if (nmasters < 3)
+		rc_die(RC_EX_USAGE, "create: a cluster needs at least 3 masters (with "
+		    "fewer, no majority is left to fail over once one is gone); %d "
+		    "nodes with %d replicas each make %d: give at least %d nodes",
+		    n, c->replicas, nmasters, 3 * (c->replicas + 1));
 	place(cn, n, nmasters);
 	assign_slots(cn, n, nmasters);
 	deadline = rc_now() + c->wait_s;

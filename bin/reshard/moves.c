@@ -250,6 +250,32 @@ struct applying {
 	int n;
 };
 
+/* The slot of a plan row, checked with the row's shape: three fields
+ * exactly, no NUL byte (it would end a field early, unseen), a slot of
+ * digits only (strtol alone would take "+100" and " 100"). */
+static long
+plan_slot(struct applying *a, char *line, size_t len, struct rc_field *f)
+{
+	const char *nul = memchr(line, '\0', len);
+	long slot;
+	size_t i;
+	int nf;
+
+	if (nul != NULL)
+		rc_die_at(a->r.name, a->r.lineno, "a NUL byte in the row (byte %zu)",
+		    (size_t)(nul - line) + 1);
+	if ((nf = rc_tsv_split(line, len, f, 4)) != 3)
+		rc_die_at(a->r.name, a->r.lineno, "want slot<TAB>from<TAB>to, got "
+		    "%s fields", nf < 3 ? "fewer" : "more");
+	for (i = 0; i < f[0].len; i++)
+		if (f[0].s[i] < '0' || f[0].s[i] > '9')
+			break;
+	if (f[0].len == 0 || i < f[0].len || f[0].len > 5 ||
+	    rc_parse_long(f[0].s, 0, RC_NSLOTS - 1, &slot) < 0)
+		rc_die_at(a->r.name, a->r.lineno, "'%s' is not a slot (0-16383)", f[0].s);
+	return slot;
+}
+
 /* One row of the plan: slot, from, to (ids or addresses).  A row already
  * done (the slot is the target's and not open) is skipped, so the same plan
  * can be applied again after an interruption. */
@@ -261,10 +287,7 @@ apply_row(struct applying *a, char *line, size_t len)
 	long slot;
 	int i, open = 0;
 
-	if (rc_tsv_split(line, len, f, 4) < 3)
-		rc_die_at(a->r.name, a->r.lineno, "want slot<TAB>from<TAB>to");
-	if (rc_parse_long(f[0].s, 0, RC_NSLOTS - 1, &slot) < 0)
-		rc_die_at(a->r.name, a->r.lineno, "'%s' is not a slot (0-16383)", f[0].s);
+	slot = plan_slot(a, line, len, f);
 	if ((from = rc_cluster_find(&a->cl, f[1].s)) == NULL)
 		rc_die_at(a->r.name, a->r.lineno, "unknown node '%s'", f[1].s);
 	if ((to = rc_cluster_find(&a->cl, f[2].s)) == NULL)
