@@ -10,8 +10,9 @@
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_redis
+BASE=16400
 
-cluster_up 16400 3 1 2000 >"$T/up.log" 2>&1 || {
+cluster_up $BASE 3 1 2000 >"$T/up.log" 2>&1 || {
 	diag "$(<"$T/up.log")"
 	bail_file "no cluster on 16400"
 }
@@ -126,6 +127,22 @@ ok "price 10" rc-seats create-event --name p3 --rows 1 --seats 1 --price 10 --id
 is "$(rcli "$(port_of p1)" HGET '{event:p1}:meta' price)" 10.50 "10.5 is stored as 10.50"
 is "$(rcli "$(port_of p2)" HGET '{event:p2}:meta' price)" 10.50 "010.50 is stored as 10.50"
 is "$(rcli "$(port_of p3)" HGET '{event:p3}:meta' price)" 10.00 "10 is stored as 10.00"
+
+# --- TRYAGAIN is reported as TRYAGAIN ------------------------------------------------
+# The event's slot half migrated (meta on the importing node, the rest not):
+# every script of it gets ASK, then TRYAGAIN at the target.
+ok "create-event mig" rc-seats create-event --name M --rows 2 --seats 5 --price 1 --id mig
+mslot=$(rc-slot '{event:mig}:meta' | cut -f2)
+msp=$(port_of mig)
+mdp=$(for p in $(masters); do [[ $p != "$msp" ]] && echo "$p"; done | head -n1)
+rcli "$mdp" CLUSTER SETSLOT "$mslot" IMPORTING "$(id_of "$msp")" >/dev/null
+rcli "$msp" CLUSTER SETSLOT "$mslot" MIGRATING "$(id_of "$mdp")" >/dev/null
+rcli "$msp" MIGRATE 127.0.0.1 "$mdp" '{event:mig}:meta' 0 5000 >/dev/null
+exit_is 3 "reserve during a split migration gives up" rc-seats reserve --event mig --user u --seats A1 --retry 1
+like "$OUT" "^rc-seats: reserve: TRYAGAIN" "and reports TRYAGAIN, not ASK"
+rcli "$msp" MIGRATE 127.0.0.1 "$mdp" '' 0 5000 KEYS '{event:mig}:stats' >/dev/null
+rcli "$mdp" CLUSTER SETSLOT "$mslot" NODE "$(id_of "$mdp")" >/dev/null
+rcli "$msp" CLUSTER SETSLOT "$mslot" NODE "$(id_of "$mdp")" >/dev/null
 
 # --- events and sweep ride out a master killed with SIGKILL ------------------------
 # kill_master PORT: SIGKILL to the node on PORT
