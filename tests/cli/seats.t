@@ -42,7 +42,7 @@ is "$id" conf "create-event prints the id"
 is "$slot" "$(rc-slot '{event:conf}:meta' | cut -f2)" "and the slot of {event:conf}"
 like "$node" '^127\.0\.0\.1:157[0-9][0-9]$' "and the node"
 is "$(rc-slot -n '{event:conf}:meta' | cut -f3)" "$node" "the node is the slot's owner"
-for k in meta seats stats holds res wl wlinfo done; do
+for k in meta seats stats holds res wl wlinfo 'done'; do
 	is "$(rc-slot "{event:conf}:$k" | cut -f2)" "$slot" "key {event:conf}:$k is in the same slot"
 done
 
