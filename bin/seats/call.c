@@ -10,7 +10,7 @@
 
 static const char *const script_names[S_N] = {
 	"seats_create", "seats_reserve", "seats_confirm", "seats_cancel",
-	"seats_sweep", "seats_show", "seats_waitlist", "seats_audit"
+	"seats_sweep", "seats_show", "seats_waitlist", "seats_audit", "seats_audit_chunk"
 };
 
 /* Each script with seats_lib.lua before it, and the SHA-1 of that text. */
@@ -104,6 +104,7 @@ call_init(struct call *call, int script, const struct evkeys *k)
 	}
 	call->argc = NKEYS;
 	call->slot = k->slot;
+	call->once = 0;
 }
 
 void
@@ -146,6 +147,59 @@ worth_retry(const redisReply *r)
 		return rc_reply_is_err(r, "BUSY") || rc_reply_is_err(r, "ERR gave up");
 	}
 	return 0;
+}
+
+/* A reply that says the command timed out: the server may still be busy
+ * with it, so sending it again would stack a second one behind it. */
+static int
+timed_out(const redisReply *r)
+{
+	return r != NULL && r->type == REDIS_REPLY_ERROR &&
+	    (strstr(r->str, "temporarily unavailable") != NULL ||
+	    strstr(r->str, "imed out") != NULL);
+}
+
+/* The one retry path of every rc-seats command: 1 after a pause (growing
+ * from 50 ms to 1 s) when the failure in r is worth another try and the
+ * deadline (now + --retry, set by the caller) allows; 0 to give up. */
+int
+retry_wait(struct ctx *c, const redisReply *r, double deadline, int *backoff)
+{
+	if (!worth_retry(r) || rc_now() >= deadline)
+		return 0;
+	if (c->open && c->cl.stale)
+		rc_cluster_refresh(&c->cl);
+	rc_sleep_ms(*backoff);
+	*backoff = *backoff * 2 > 1000 ? 1000 : *backoff * 2;
+	return 1;
+}
+
+/* A pipeline that fill queues, run until no reply is a failure worth
+ * another try (then all of it again: these are reads), within --retry.
+ * Dies (exit 3, naming what) on one that is not; returns the pipe. */
+struct rc_pipe *
+pipe_retry(struct ctx *c, void (*fill)(struct rc_pipe *, void *), void *ud, const char *what)
+{
+	double deadline;
+	int backoff = 50;
+
+	cluster_open(c);
+	deadline = rc_now() + c->retry_s;
+	for (;;) {
+		struct rc_pipe *p = rc_pipe_new(&c->cl);
+		redisReply *bad = NULL;
+		size_t i;
+		fill(p, ud);
+		rc_pipe_exec(p);
+		for (i = 0; i < rc_pipe_len(p) && bad == NULL; i++)
+			if (rc_pipe_reply(p, i)->type == REDIS_REPLY_ERROR)
+				bad = rc_pipe_reply(p, i);
+		if (bad == NULL)
+			return p;
+		if (!retry_wait(c, bad, deadline, &backoff))
+			die_reply(bad, what);
+		rc_pipe_free(p);
+	}
 }
 
 void
@@ -236,7 +290,12 @@ run(struct ctx *c, const struct call *call, int durable, struct answer *an)
 		if (w != NULL && durable && settled(w)) {
 			if (durable_done(an, p, reroutes(&c->cl) == before, deadline))
 				break;
-		} else if (w != NULL || !worth_retry(r) || rc_now() >= deadline) {
+		} else if (w != NULL || !worth_retry(r) || rc_now() >= deadline ||
+		    (rc_reply_kind(r) == RC_K_IOERR && call->once)) {
+			/* A call that is not cheap or not safe to repeat is
+			 * never sent again after it may have run: a timeout
+			 * means the server may still be running it, and a
+			 * second copy would stack behind the first. */
 			if (w != NULL || an->p == NULL) {
 				keep(an, p);
 			} else {
@@ -283,6 +342,10 @@ elem(const redisReply *r, size_t i)
 _Noreturn void
 die_reply(const redisReply *r, const char *what)
 {
+	if (timed_out(r))
+		rc_die(RC_EX_CLUSTER, "%s: %s (no answer within --timeout; the server may "
+		    "still be busy with it: not sent again; a longer --timeout MS waits more)",
+		    what, r->str);
 	if (r != NULL && r->type == REDIS_REPLY_ERROR)
 		rc_die(RC_EX_CLUSTER, "%s: %s", what, r->str);
 	rc_die(RC_EX_CLUSTER, "%s: unexpected reply from the cluster", what);
@@ -294,9 +357,18 @@ die_noevent(const char *id)
 	rc_die(RC_EX_USAGE, "no event '%s' (rc-seats events lists them)", id);
 }
 
+/* No record of res; r is the script's NORES why retention. */
 _Noreturn void
-die_nores(const char *res)
+die_nores(const char *res, const redisReply *r)
 {
+	const char *why = elem(r, 1), *ret = elem(r, 2);
+
+	if (strcmp(why, "aged") == 0)
+		rc_die(RC_EX_NO, "reservation %s has aged out: it finished more than its "
+		    "event's retention (%s s) ago, and its record is gone", res, ret);
+	if (strcmp(why, "maybe") == 0)
+		rc_die(RC_EX_USAGE, "no reservation '%s' (a wrong id, a hold a failover lost, "
+		    "or a record aged out after the event's retention of %s s)", res, ret);
 	rc_die(RC_EX_USAGE, "no reservation '%s' (a wrong id, or a hold a failover lost "
 	    "before a replica had it)", res);
 }

@@ -17,8 +17,8 @@ cmd_create(void *ctx, int argc, char **argv)
 	struct call call;
 	struct answer an;
 	const char *w;
-	char id[80], addr[300], rows[16], per[16], hold[16];
-	long nrows, nper, nhold;
+	char id[80], addr[300], rows[16], per[16], hold[16], price[32], ret[16];
+	long nrows, nper, nhold, nret;
 	int tries;
 
 	(void)argc, (void)argv;
@@ -28,14 +28,17 @@ cmd_create(void *ctx, int argc, char **argv)
 	if (nrows * nper > MAX_SEATS)
 		rc_die(RC_EX_USAGE, "%ld rows of %ld seats is %ld seats: at most %d in one event",
 		    nrows, nper, nrows * nper, MAX_SEATS);
-	price_arg(a->price);
+	price_arg(a->price, price, sizeof price);
 	nhold = a->hold ? num_arg(a->hold, "--hold", 1, 86400) : 300;
+	nret = a->retention ? num_arg(a->retention, "--retention", 1, 30 * 86400) :
+	    DEFAULT_RETENTION;
 	if (a->id != NULL && !valid_event_id(a->id))
 		rc_die(RC_EX_USAGE, "--id '%s' is not an event id (letters, digits, '_' and '-', at most 64)",
 		    a->id);
 	snprintf(rows, sizeof rows, "%ld", nrows);
 	snprintf(per, sizeof per, "%ld", nper);
 	snprintf(hold, sizeof hold, "%ld", nhold);
+	snprintf(ret, sizeof ret, "%ld", nret);
 	for (tries = 0; ; tries++) {
 		if (a->id != NULL)
 			snprintf(id, sizeof id, "%s", a->id);
@@ -43,11 +46,13 @@ cmd_create(void *ctx, int argc, char **argv)
 			random_hex(id, 8);
 		evkeys_init(&k, id);
 		call_init(&call, S_CREATE, &k);
+		call.once = 1;  /* a second try would find the first's event */
 		call_arg(&call, a->name);
 		call_arg(&call, rows);
 		call_arg(&call, per);
-		call_arg(&call, a->price);
+		call_arg(&call, price);
 		call_arg(&call, hold);
+		call_arg(&call, ret);
 		run(c, &call, 0, &an);
 		w = must_word(&an, "create-event", NULL, NULL);
 		if (strcmp(w, "OK") == 0)
@@ -78,43 +83,75 @@ evrow_cmp(const void *x, const void *y)
 	return strcmp(((const struct evrow *)x)->id, ((const struct evrow *)y)->id);
 }
 
-/* Every event's id, from a SCAN of every master. */
-char **
-scan_events(struct ctx *c, size_t *count)
+/* One master's event ids, by SCAN, added to *ids.  NULL, or the reply
+ * that stopped the scan (the caller frees *p). */
+static redisReply *
+scan_node(struct ctx *c, struct rc_node *nd, char ***ids, size_t *n, struct rc_pipe **p)
 {
-	char **ids = NULL;
-	size_t n = 0;
-	int i;
+	char cursor[32] = "0";
+
+	do {
+		redisReply *r;
+		size_t j;
+		*p = rc_pipe_new(&c->cl);
+		rc_pipe_node_cmd(*p, nd, "SCAN %s MATCH {event:*}:meta COUNT 1000", cursor);
+		rc_pipe_exec(*p);
+		r = rc_pipe_reply(*p, 0);
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+		    r->element[0]->type != REDIS_REPLY_STRING ||
+		    r->element[1]->type != REDIS_REPLY_ARRAY)
+			return r;
+		snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+		for (j = 0; j < r->element[1]->elements; j++) {
+			const char *key = r->element[1]->element[j]->str;
+			const char *end = strstr(key, "}:meta");
+			if (strncmp(key, "{event:", 7) != 0 || end == NULL ||
+			    strcmp(end, "}:meta") != 0)
+				continue;
+			*ids = rc_realloc(*ids, (*n + 1) * sizeof **ids);
+			(*ids)[(*n)++] = rc_strndup(key + 7, (size_t)(end - key - 7));
+		}
+		rc_pipe_free(*p);
+		*p = NULL;
+	} while (strcmp(cursor, "0") != 0);
+	return NULL;
+}
+
+/* Every event's id, from a SCAN of every master.  A master that fails
+ * mid-scan (killed, failing over) starts the whole scan again on a fresh
+ * view, within --retry, as every command's retry path does; what names the
+ * command in a message. */
+char **
+scan_events(struct ctx *c, size_t *count, const char *what)
+{
+	char **ids = NULL, msg[64];
+	size_t n = 0, i;
+	double deadline;
+	int k, backoff = 50;
 
 	cluster_open(c);
-	for (i = 0; i < c->cl.nnodes; i++) {
-		struct rc_node *nd = c->cl.nodes[i];
-		char cursor[32] = "0";
+	deadline = rc_now() + c->retry_s;
+	snprintf(msg, sizeof msg, "%s: SCAN", what);
+	for (k = 0; k < c->cl.nnodes; k++) {
+		struct rc_node *nd = c->cl.nodes[k];
+		struct rc_pipe *p = NULL;
+		redisReply *r;
 		if (!rc_node_is_master(nd) || nd->nslots == 0)
 			continue;
-		do {
-			struct rc_pipe *p = rc_pipe_new(&c->cl);
-			redisReply *r;
-			size_t j;
-			rc_pipe_node_cmd(p, nd, "SCAN %s MATCH {event:*}:meta COUNT 1000", cursor);
-			rc_pipe_exec(p);
-			r = rc_pipe_reply(p, 0);
-			if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-			    r->element[0]->type != REDIS_REPLY_STRING ||
-			    r->element[1]->type != REDIS_REPLY_ARRAY)
-				die_reply(r, "events: SCAN");
-			snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
-			for (j = 0; j < r->element[1]->elements; j++) {
-				const char *key = r->element[1]->element[j]->str;
-				const char *end = strstr(key, "}:meta");
-				if (strncmp(key, "{event:", 7) != 0 || end == NULL ||
-				    strcmp(end, "}:meta") != 0)
-					continue;
-				ids = rc_realloc(ids, (n + 1) * sizeof *ids);
-				ids[n++] = rc_strndup(key + 7, (size_t)(end - key - 7));
-			}
-			rc_pipe_free(p);
-		} while (strcmp(cursor, "0") != 0);
+		if ((r = scan_node(c, nd, &ids, &n, &p)) == NULL)
+			continue;
+		/* A SCAN error is not a redirect: a failed node is worth a
+		 * retry as a lost connection is. */
+		if (rc_reply_kind(r) != RC_K_IOERR && !worth_retry(r))
+			die_reply(r, msg);
+		c->cl.stale = 1;
+		if (!retry_wait(c, r, deadline, &backoff))
+			die_reply(r, msg);
+		rc_pipe_free(p);
+		for (i = 0; i < n; i++)
+			free(ids[i]);
+		n = 0;
+		k = -1;
 	}
 	*count = n;
 	return ids;
@@ -164,76 +201,92 @@ print_events(struct ctx *c, const struct evrow *rows, size_t m)
 	rc_table_free(t);
 }
 
+struct evlist {
+	char **ids;
+	size_t n;
+};
+
+static void
+fill_events(struct rc_pipe *p, void *ud)
+{
+	struct evlist *e = ud;
+	size_t i;
+
+	for (i = 0; i < e->n; i++) {
+		struct evkeys k;
+		evkeys_init(&k, e->ids[i]);
+		rc_pipe_cmd(p, k.slot, "HMGET %s name total", k.k[0]);
+		rc_pipe_cmd(p, k.slot, "HGET %s available", k.k[2]);
+	}
+}
+
 int
 cmd_events(void *ctx, int argc, char **argv)
 {
 	struct ctx *c = ctx;
 	struct rc_pipe *p;
 	struct evrow *rows;
-	char **ids;
-	size_t n, i, m = 0;
+	struct evlist e;
+	size_t i, m = 0;
 
 	(void)argc, (void)argv;
-	ids = scan_events(c, &n);
-	rows = rc_calloc(n + 1, sizeof *rows);
-	p = rc_pipe_new(&c->cl);
-	for (i = 0; i < n; i++) {
-		struct evkeys k;
-		evkeys_init(&k, ids[i]);
-		rc_pipe_cmd(p, k.slot, "HMGET %s name total", k.k[0]);
-		rc_pipe_cmd(p, k.slot, "HGET %s available", k.k[2]);
-	}
-	rc_pipe_exec(p);
-	for (i = 0; i < n; i++) {
+	e.ids = scan_events(c, &e.n, "events");
+	rows = rc_calloc(e.n + 1, sizeof *rows);
+	p = pipe_retry(c, fill_events, &e, "events");
+	for (i = 0; i < e.n; i++) {
 		redisReply *meta = rc_pipe_reply(p, 2 * i), *av = rc_pipe_reply(p, 2 * i + 1);
-		struct evrow *e = &rows[m];
+		struct evrow *ev = &rows[m];
 		char key[120];
 		if (meta->type != REDIS_REPLY_ARRAY || meta->elements != 2 ||
 		    meta->element[0]->type != REDIS_REPLY_STRING)
 			continue;       /* deleted since the scan */
-		snprintf(e->id, sizeof e->id, "%s", ids[i]);
-		e->name = rc_strdup(meta->element[0]->str);
-		e->total = meta->element[1]->type == REDIS_REPLY_STRING ?
+		snprintf(ev->id, sizeof ev->id, "%s", e.ids[i]);
+		ev->name = rc_strdup(meta->element[0]->str);
+		ev->total = meta->element[1]->type == REDIS_REPLY_STRING ?
 		    atol(meta->element[1]->str) : 0;
-		e->avail = av->type == REDIS_REPLY_STRING ? atol(av->str) : 0;
-		meta_key(ids[i], key, sizeof key);
-		e->slot = (int)rc_keyslot(key, strlen(key));
-		owner_addr(c, e->slot, e->node, sizeof e->node);
+		ev->avail = av->type == REDIS_REPLY_STRING ? atol(av->str) : 0;
+		meta_key(e.ids[i], key, sizeof key);
+		ev->slot = (int)rc_keyslot(key, strlen(key));
+		owner_addr(c, ev->slot, ev->node, sizeof ev->node);
 		m++;
 	}
 	rc_pipe_free(p);
 	qsort(rows, m, sizeof *rows, evrow_cmp);
 	print_events(c, rows, m);
-	for (i = 0; i < n; i++)
-		free(ids[i]);
+	for (i = 0; i < e.n; i++)
+		free(e.ids[i]);
 	for (i = 0; i < m; i++)
 		free(rows[i].name);
-	free(ids);
+	free(e.ids);
 	free(rows);
 	return RC_EX_OK;
 }
 
-/* Releases every expired hold of an event, the waitlist served from each;
- * *released and *offers count them.  The answer is the sweep's last (OK
- * released available held sold total offers). */
+/* Releases every expired hold of an event, the waitlist served from each,
+ * and removes the records past the retention, in bounded steps;
+ * *released, *offers and *pruned count them.  The answer is the sweep's
+ * last (OK released available held sold total offers pruned). */
 void
 sweep_event(struct ctx *c, struct evkeys *k, struct answer *an, long *released,
-    long *offers)
+    long *offers, long *pruned)
 {
 	struct call call;
-	const char *w;
+	char hl[16], pl[16];
 
-	*released = *offers = 0;
+	snprintf(hl, sizeof hl, "%d", SWEEP_HOLDS);
+	snprintf(pl, sizeof pl, "%d", SWEEP_PRUNE);
+	*released = *offers = *pruned = 0;
 	for (;;) {
 		call_init(&call, S_SWEEP, k);
-		call_arg(&call, "1000");
+		call_arg(&call, hl);
+		call_arg(&call, pl);
 		run(c, &call, 0, an);
-		w = must_word(an, "sweep", NULL, NULL);
-		if (strcmp(w, "NOEVENT") == 0)
+		if (strcmp(must_word(an, "sweep", NULL, NULL), "NOEVENT") == 0)
 			die_noevent(k->id);
 		*released += atol(elem(an->r, 1));
 		*offers += atol(elem(an->r, 6));
-		if (atol(elem(an->r, 1)) < 1000)
+		*pruned += atol(elem(an->r, 7));
+		if (atol(elem(an->r, 1)) < SWEEP_HOLDS && atol(elem(an->r, 7)) < SWEEP_PRUNE)
 			return;
 		answer_free(an);
 	}
@@ -245,11 +298,11 @@ cmd_availability(void *ctx, int argc, char **argv)
 	struct ctx *c = ctx;
 	struct evkeys k;
 	struct answer an;
-	long released, offers;
+	long released, offers, pruned;
 
 	(void)argc;
 	event_keys(&k, argv[0]);
-	sweep_event(c, &k, &an, &released, &offers);
+	sweep_event(c, &k, &an, &released, &offers, &pruned);
 	header(c, "state\tseats");
 	rc_putf("available\t%s\nheld\t%s\nsold\t%s\n", elem(an.r, 2), elem(an.r, 3),
 	    elem(an.r, 4));
@@ -292,6 +345,15 @@ seat_map_pretty(struct ctx *c, const char *id, const char *name, int nrows, int 
 	}
 }
 
+static void
+fill_seat_map(struct rc_pipe *p, void *ud)
+{
+	const struct evkeys *k = ud;
+
+	rc_pipe_cmd(p, k->slot, "HMGET %s rows seats name", k->k[0]);
+	rc_pipe_cmd(p, k->slot, "HGETALL %s", k->k[1]);
+}
+
 int
 cmd_seat_map(void *ctx, int argc, char **argv)
 {
@@ -301,21 +363,18 @@ cmd_seat_map(void *ctx, int argc, char **argv)
 	struct answer an;
 	redisReply *meta, *seats;
 	struct rc_pipe *p;
-	long released, offers;
+	long released, offers, pruned;
 	int nrows, per, rr, s;
 	size_t i;
 	char *st, rn[4];
 
 	(void)argc;
 	event_keys(&k, id);
-	sweep_event(c, &k, &an, &released, &offers);
+	sweep_event(c, &k, &an, &released, &offers, &pruned);
 	answer_free(&an);
 	/* One MULTI-free read is enough: both replies come from one node in
 	 * order, and a map is a picture of a moment anyway. */
-	p = rc_pipe_new(&c->cl);
-	rc_pipe_cmd(p, k.slot, "HMGET %s rows seats name", k.k[0]);
-	rc_pipe_cmd(p, k.slot, "HGETALL %s", k.k[1]);
-	rc_pipe_exec(p);
+	p = pipe_retry(c, fill_seat_map, &k, "seat-map");
 	meta = rc_pipe_reply(p, 0);
 	seats = rc_pipe_reply(p, 1);
 	if (meta->type != REDIS_REPLY_ARRAY || meta->elements != 3)

@@ -28,6 +28,7 @@ struct sim_user {
 struct tally {
 	unsigned long started, ok, conflicts, errors, confirmed, cancelled, expired;
 	unsigned long ops, retries, unacked, lost_sales, redirects;
+	unsigned long unsettled;        /* holds neither settled nor seen to expire */
 	unsigned long done;     /* reservations carried to their end */
 };
 
@@ -56,6 +57,7 @@ struct load {
 	atomic_int stop;
 	atomic_int running;     /* threads not finished yet */
 	FILE *log;
+	int log_err;            /* errno of the first failed write to it */
 	pthread_mutex_t logmu;
 };
 
@@ -76,7 +78,8 @@ log_outcome(struct load *L, const char *res, const char *what, const char *seats
 	if (L->log == NULL)
 		return;
 	pthread_mutex_lock(&L->logmu);
-	fprintf(L->log, "%s\t%s\t%s\n", res, what, seats);
+	if (fprintf(L->log, "%s\t%s\t%s\n", res, what, seats) < 0)
+		L->log_err = errno;
 	pthread_mutex_unlock(&L->logmu);
 }
 
@@ -121,12 +124,7 @@ pick_seats(struct load *L, struct worker *t, struct sim_user *u)
 		memcpy(u->seats + off, name, strlen(name) + 1);
 		off += strlen(name);
 	}
-	snprintf(u->res, sizeof u->res, "%s.", L->k.id);
-	for (i = 0; i < 12; i++) {
-		size_t l = strlen(u->res);
-		u->res[l] = "0123456789abcdef"[xrand(&t->rng) & 15];
-		u->res[l + 1] = '\0';
-	}
+	res_id(u->res, sizeof u->res, L->k.id, &t->rng);
 	user_start(u, U_RESERVE);
 }
 
@@ -197,6 +195,8 @@ user_failed(struct load *L, struct worker *t, struct sim_user *u, const redisRep
 		}
 	}
 	t->s.errors++;
+	if (u->state != U_RESERVE)
+		t->s.unsettled++;       /* a hold whose confirm or cancel failed */
 	log_outcome(L, u->res, "error", r->type == REDIS_REPLY_ERROR ? r->str : "?");
 	user_done(t, u);
 }
@@ -216,8 +216,10 @@ reserve_answer(struct load *L, struct worker *t, struct sim_user *u, const redis
 			u->state = U_CONFIRM;
 		else if (roll < L->confirm_pct + L->cancel_pct)
 			u->state = U_CANCEL;
-		else
+		else {
+			t->s.unsettled++;       /* left to expire */
 			user_done(t, u);
+		}
 		u->tries = 0;
 		u->lost = 0;
 		return;
@@ -226,6 +228,8 @@ reserve_answer(struct load *L, struct worker *t, struct sim_user *u, const redis
 		t->s.conflicts++;
 		log_outcome(L, u->res, "conflict", u->seats);
 	} else if (strcmp(w, "SAME") == 0) {
+		/* Our hold was made (its reply lost) and is over by now. */
+		t->s.ok++;
 		t->s.expired++;
 		log_outcome(L, u->res, elem(r, 1), u->seats);
 	} else {
@@ -554,6 +558,7 @@ tally_add(struct tally *s, const struct tally *x)
 	s->unacked += x->unacked;
 	s->lost_sales += x->lost_sales;
 	s->redirects += x->redirects;
+	s->unsettled += x->unsettled;
 }
 
 /* Waits for the threads and adds up what they counted and timed.  Returns 1
@@ -604,6 +609,8 @@ load_report(struct ctx *c, const struct load *L, const struct tally *s,
 	metric("confirmed", 0, (double)s->confirmed);
 	metric("cancelled", 0, (double)s->cancelled);
 	metric("expired", 0, (double)s->expired);
+	metric("lost", 0, (double)s->lost_sales);
+	metric("unsettled", 0, (double)s->unsettled);
 	metric("retries", 0, (double)s->retries);
 	metric("redirects", 0, (double)s->redirects);
 	if (c->durable)
@@ -646,9 +653,16 @@ cmd_load(void *ctx, int argc, char **argv)
 	load_progress(&L, th, secs);
 	fatal = join_threads(&L, th, &s, &h);
 	elapsed = (double)(rc_now_us() - L.t0) / 1e6;
-	if (L.log != NULL && fclose(L.log) != 0)
-		rc_warn("%s: %s", c->a.log, strerror(errno));
-	if (fatal)
+	if (L.log != NULL && (fclose(L.log) != 0 || L.log_err != 0)) {
+		rc_warn("load: writing the log %s: %s", c->a.log,
+		    strerror(L.log_err ? L.log_err : errno));
+		fatal = fatal ? fatal : 2;
+	}
+	if (fatal == 1)
 		return RC_EX_CLUSTER;
+	if (fatal == 2) {
+		load_report(c, &L, &s, &h, elapsed);
+		return RC_EX_USAGE;
+	}
 	return load_report(c, &L, &s, &h, elapsed);
 }

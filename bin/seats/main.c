@@ -11,7 +11,7 @@
 
 enum { O_NAME = RC_OPT_TOOL, O_ROWS, O_SEATS, O_PRICE, O_HOLD, O_ID, O_EVENT, O_USER,
 	O_EMAIL, O_USERS, O_DURATION, O_REQUESTS, O_THREADS, O_CONFIRM, O_CANCEL,
-	O_LOG, O_COUNT, O_RANDOM, O_DURABLE, O_RETRY, O_WAITMS };
+	O_LOG, O_COUNT, O_RETENTION, O_RANDOM, O_DURABLE, O_RETRY, O_WAITMS };
 
 #define EVENTS "@event"         /* an event id, from rc-seats events */
 
@@ -34,6 +34,8 @@ static const struct rc_optdef options[] = {
 	{ O_CANCEL, "cancel", "PCT", NULL, "percent of holds cancelled (10)" },
 	{ O_LOG, "log", "FILE", "@file", "write every outcome to FILE" },
 	{ O_COUNT, "count", "N", NULL, "seats wanted on the waitlist (1)" },
+	{ O_RETENTION, "retention", "SECS", NULL,
+	  "how long finished reservations are kept (86400)" },
 	{ O_RANDOM, "random", NULL, NULL, "random seats instead of adjacent ones" },
 	{ O_DURABLE, "durable", NULL, NULL,
 	  "wait for a replica after each confirm or cancel (WAIT 1)" },
@@ -44,8 +46,9 @@ static const struct rc_optdef options[] = {
 
 #define SETTLE_SYN "[--durable [--wait-ms MS]] RES"
 static const struct rc_command commands[] = {
-	{ "create-event", 0, 0, "name rows seats price hold id",
-	  "--name N --rows R --seats S --price P [--hold SECS] [--id ID]", "a new event",
+	{ "create-event", 0, 0, "name rows seats price hold id retention",
+	  "--name N --rows R --seats S --price P [--hold SECS] [--id ID] "
+	  "[--retention SECS]", "a new event",
 	  NULL, cmd_create },
 	{ "events", 0, 0, NULL, "", "every event on every master", NULL, cmd_events },
 	{ "seat-map", 1, 1, NULL, "EVENT", "the seats (grid on a terminal)", EVENTS,
@@ -75,7 +78,8 @@ static const struct rc_command commands[] = {
 	  "[--cancel PCT] [--log FILE]", "many concurrent simulated users", NULL, cmd_load },
 	{ "audit", 1, 1, NULL, "EVENT", "check every invariant; exit 1 on a violation",
 	  EVENTS, cmd_audit },
-	{ "sweep", 0, -1, NULL, "[EVENT ...]", "release expired holds now", EVENTS,
+	{ "sweep", 0, -1, NULL, "[EVENT ...]",
+	  "release expired holds now, drop records past the retention", EVENTS,
 	  cmd_sweep },
 	{ NULL, 0, 0, NULL, NULL, NULL, NULL, NULL }
 };
@@ -96,7 +100,7 @@ set_option(void *ctx, int id, const char *arg)
 		[O_DURATION - O_NAME] = &a->duration, [O_REQUESTS - O_NAME] = &a->requests,
 		[O_THREADS - O_NAME] = &a->threads, [O_CONFIRM - O_NAME] = &a->confirm,
 		[O_CANCEL - O_NAME] = &a->cancel, [O_LOG - O_NAME] = &a->log,
-		[O_COUNT - O_NAME] = &a->count,
+		[O_COUNT - O_NAME] = &a->count, [O_RETENTION - O_NAME] = &a->retention,
 	};
 
 	if (id == O_RANDOM)
@@ -108,7 +112,7 @@ set_option(void *ctx, int id, const char *arg)
 	else if (id == O_WAITMS) {
 		c->wait_ms = (int)num_arg(arg, "--wait-ms", 1, 600000);
 		c->wait_given = 1;
-	} else if (id >= O_NAME && id <= O_COUNT)
+	} else if (id >= O_NAME && id <= O_RETENTION)
 		*str[id - O_NAME] = arg;
 	return 0;
 }

@@ -8,12 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "seats.h"
 
 static const char *const keynames[NKEYS] = {
-	"meta", "seats", "stats", "holds", "res", "wl", "wlinfo"
+	"meta", "seats", "stats", "holds", "res", "wl", "wlinfo", "done"
 };
 
 int
@@ -124,6 +125,36 @@ random_hex(char *out, size_t nhex)
 	out[nhex] = '\0';
 }
 
+/*
+ * A new reservation id: EVENT.<11 hex digits: ms since the epoch><9 random
+ * hex digits>, from rng when given (load), else /dev/urandom.  The time lets
+ * the scripts tell a record that aged out from one that never was.
+ */
+void
+res_id(char *out, size_t n, const char *event, uint64_t *rng)
+{
+	struct timespec ts;
+	char rnd[10];
+	int i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (rng == NULL)
+		random_hex(rnd, 9);
+	else
+		for (i = 0; i < 9; i++) {
+			uint64_t x = *rng;
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			*rng = x;
+			rnd[i] = "0123456789abcdef"[x & 15];
+		}
+	rnd[9] = '\0';
+	snprintf(out, n, "%s.%011llx%s", event,
+	    (unsigned long long)ts.tv_sec * 1000ULL + (unsigned long long)ts.tv_nsec / 1000000ULL,
+	    rnd);
+}
+
 /* ---- argument checks ----------------------------------------------------------- */
 
 long
@@ -133,7 +164,11 @@ num_arg(const char *s, const char *what, long min, long max)
 
 	if (s == NULL)
 		rc_die(RC_EX_USAGE, "%s is required", what);
-	if (rc_parse_long(s, min, max, &v) < 0)
+	/* Digits only (a '-' first where min allows): strtol would take " 1"
+	 * and "+1", which are not what anyone means. */
+	if (strspn(s + (s[0] == '-' && min < 0), "0123456789") !=
+	    strlen(s + (s[0] == '-' && min < 0)) ||
+	    rc_parse_long(s, min, max, &v) < 0)
 		rc_die(RC_EX_USAGE, "%s '%s' must be a whole number from %ld to %ld", what, s,
 		    min, max);
 	return v;
@@ -158,10 +193,16 @@ text_arg(const char *s, const char *what, int required)
 			rc_die(RC_EX_USAGE, "%s contains a control character", what);
 }
 
-/* Price: a positive decimal with at most two decimals, at most 1000000. */
+/* Price: a positive decimal with at most two decimals, at most 1000000;
+ * canon gets its one stored form, two decimals and no leading zeros
+ * ("10.5", "010.50" -> "10.50"). */
 void
-price_arg(const char *s)
+price_arg(const char *s, char *canon, size_t n)
 {
+	long cents = 0;
+	int d = -1;
+	const char *q;
+
 	const char *p = s;
 	int digits = 0, dec = -1;
 	double v;
@@ -183,6 +224,18 @@ price_arg(const char *s)
 	    v > 1000000)
 		rc_die(RC_EX_USAGE, "--price '%s' must be a positive amount up to 1000000 "
 		    "with at most two decimals", s);
+	for (q = s; *q != '\0'; q++) {
+		if (*q == '.') {
+			d = 0;
+			continue;
+		}
+		cents = cents * 10 + (*q - '0');
+		if (d >= 0)
+			d++;
+	}
+	for (; d < 2; d = d < 0 ? 1 : d + 1)
+		cents *= 10;
+	snprintf(canon, n, "%ld.%02ld", cents / 100, cents % 100);
 }
 
 /* "A1,A2" checked for shape and repeats; the map itself is the script's. */

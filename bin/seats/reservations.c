@@ -18,7 +18,7 @@ cmd_reserve(void *ctx, int argc, char **argv)
 	struct call call;
 	struct answer an;
 	redisReply *r;
-	char res[128], suffix[16], hold[16];
+	char res[128], hold[16];
 	const char *w;
 
 	(void)argc, (void)argv;
@@ -29,8 +29,7 @@ cmd_reserve(void *ctx, int argc, char **argv)
 	text_arg(a->email, "--email", 0);
 	seats_arg(a->seats);
 	snprintf(hold, sizeof hold, "%ld", a->hold ? num_arg(a->hold, "--hold", 1, 86400) : 0);
-	random_hex(suffix, 12);
-	snprintf(res, sizeof res, "%s.%s", k.id, suffix);
+	res_id(res, sizeof res, k.id, NULL);
 	call_init(&call, S_RESERVE, &k);
 	call_arg(&call, res);
 	call_arg(&call, a->user);
@@ -71,6 +70,9 @@ cmd_reserve(void *ctx, int argc, char **argv)
 		rc_die(RC_EX_USAGE, "seat %s is named twice", elem(r, 1));
 	if (strcmp(w, "SAME") == 0)
 		rc_die(RC_EX_NO, "reservation %s was made, but is %s by now", res, elem(r, 1));
+	if (strcmp(w, "AGED") == 0)
+		rc_die(RC_EX_NO, "reservation %s was made and has finished and aged out since "
+		    "(retention %s s); nothing was reserved again", res, elem(r, 1));
 	rc_die(RC_EX_CLUSTER, "reserve %s: unexpected answer %s", res, w);
 }
 
@@ -91,7 +93,7 @@ settle(struct ctx *c, const char *res, int script, const char *what, const char 
 	run(c, &call, c->durable, an);
 	w = must_word(an, what, res, maybe);
 	if (strcmp(w, "NORES") == 0)
-		die_nores(res);
+		die_nores(res, an->r);
 	return w;
 }
 
@@ -206,7 +208,7 @@ cmd_show(void *ctx, int argc, char **argv)
 	call_arg(&call, res);
 	r = run(c, &call, 0, &an);
 	if (strcmp(must_word(&an, "show", NULL, NULL), "NORES") == 0)
-		die_nores(res);
+		die_nores(res, r);
 	header(c, "field\tvalue");
 	kv("reservation", res);
 	kv("event", k.id);
@@ -308,10 +310,42 @@ cmd_waitlist_leave(void *ctx, int argc, char **argv)
 	return waitlist_change(ctx, "leave");
 }
 
+struct evset {
+	struct evkeys *k;
+	size_t n;
+};
+
+static void
+fill_exists(struct rc_pipe *p, void *ud)
+{
+	const struct evset *e = ud;
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		rc_pipe_cmd(p, e->k[i].slot, "EXISTS %s", e->k[i].k[0]);
+}
+
+/* Every event named exists, before any is swept. */
+static void
+need_events(struct ctx *c, struct evkeys *k, size_t n)
+{
+	struct evset e = { k, n };
+	struct rc_pipe *p = pipe_retry(c, fill_exists, &e, "sweep");
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (rc_pipe_reply(p, i)->type != REDIS_REPLY_INTEGER ||
+		    rc_pipe_reply(p, i)->integer != 1)
+			rc_die(RC_EX_USAGE, "sweep: no event '%s' (rc-seats events lists them); "
+			    "nothing was swept", k[i].id);
+	rc_pipe_free(p);
+}
+
 int
 cmd_sweep(void *ctx, int argc, char **argv)
 {
 	struct ctx *c = ctx;
+	struct evkeys *keys;
 	char **ids;
 	size_t n, i;
 	int own = 0;
@@ -320,20 +354,29 @@ cmd_sweep(void *ctx, int argc, char **argv)
 		ids = argv;
 		n = (size_t)argc;
 	} else {
-		ids = scan_events(c, &n);
+		ids = scan_events(c, &n, "sweep");
 		own = 1;
 	}
-	header(c, "event\treleased\toffered");
+	/* Every id is checked before any event is swept. */
+	keys = rc_calloc(n + 1, sizeof *keys);
+	for (i = 0; i < n; i++)
+		if (!valid_event_id(ids[i]))
+			rc_die(RC_EX_USAGE, "sweep: '%s' is not an event id (letters, digits, "
+			    "'_' and '-', at most 64); nothing was swept", ids[i]);
+		else
+			evkeys_init(&keys[i], ids[i]);
+	if (!own && n > 0)
+		need_events(c, keys, n);
+	header(c, "event\treleased\toffered\taged");
 	for (i = 0; i < n; i++) {
-		struct evkeys k;
 		struct answer an;
-		long released, offers;
-		event_keys(&k, ids[i]);
-		sweep_event(c, &k, &an, &released, &offers);
+		long released, offers, pruned;
+		sweep_event(c, &keys[i], &an, &released, &offers, &pruned);
 		answer_free(&an);
 		rc_put_field(ids[i], strlen(ids[i]), 1);
-		rc_putf("\t%ld\t%ld\n", released, offers);
+		rc_putf("\t%ld\t%ld\t%ld\n", released, offers, pruned);
 	}
+	free(keys);
 	if (own) {
 		for (i = 0; i < n; i++)
 			free(ids[i]);

@@ -15,7 +15,7 @@
 
 #include "rc.h"
 
-#define NKEYS 7
+#define NKEYS 8
 #define MAX_ROWS 702            /* A..Z, AA..ZZ */
 #define MAX_PER_ROW 1000
 #define MAX_SEATS 100000        /* per event */
@@ -24,13 +24,17 @@
 
 /* The scripts, one per kind of change. */
 enum { S_CREATE, S_RESERVE, S_CONFIRM, S_CANCEL, S_SWEEP, S_SHOW, S_WAITLIST,
-	S_AUDIT, S_N };
+	S_AUDIT, S_AUDIT_CHUNK, S_N };
+
+#define DEFAULT_RETENTION 86400 /* seconds a finished reservation is kept */
+#define SWEEP_HOLDS 256         /* expired holds one sweep step releases */
+#define SWEEP_PRUNE 1000        /* aged records one sweep step removes */
 
 /* The values of the tool's options, as given (checked by the command). */
 struct seatopts {
 	const char *name, *rows, *seats, *price, *hold, *id, *event, *user, *email;
 	const char *users, *duration, *requests, *threads, *confirm, *cancel, *log;
-	const char *count;
+	const char *count, *retention;
 	int random;
 };
 
@@ -61,6 +65,7 @@ struct call {
 	const char *argv[NKEYS + MAX_ARGS];
 	size_t len[NKEYS + MAX_ARGS];
 	int slot;
+	int once;               /* not sent again after a lost reply or a timeout */
 };
 
 /* What a script call came back with. */
@@ -81,7 +86,8 @@ int parse_seat(const char *s, int *row, int *num);
 void random_hex(char *out, size_t nhex);
 long num_arg(const char *s, const char *what, long min, long max);
 void text_arg(const char *s, const char *what, int required);
-void price_arg(const char *s);
+void price_arg(const char *s, char *canon, size_t n);
+void res_id(char *out, size_t n, const char *event, uint64_t *rng);
 int seats_arg(const char *s);
 void need_event(const struct ctx *c);
 void need_durable(const struct ctx *c, const char *cmd);
@@ -96,6 +102,9 @@ void call_init(struct call *call, int script, const struct evkeys *k);
 void call_arg(struct call *call, const char *s);
 void call_pipe(struct rc_pipe *p, const struct call *call, int eval);
 int worth_retry(const redisReply *r);
+int retry_wait(struct ctx *c, const redisReply *r, double deadline, int *backoff);
+struct rc_pipe *pipe_retry(struct ctx *c, void (*fill)(struct rc_pipe *, void *), void *ud,
+    const char *what);
 redisReply *run(struct ctx *c, const struct call *call, int durable, struct answer *an);
 void answer_free(struct answer *an);
 int settled(const char *w);
@@ -105,7 +114,7 @@ const char *must_word(const struct answer *an, const char *what, const char *res
     const char *maybe);
 _Noreturn void die_reply(const redisReply *r, const char *what);
 _Noreturn void die_noevent(const char *id);
-_Noreturn void die_nores(const char *res);
+_Noreturn void die_nores(const char *res, const redisReply *r);
 const char *owner_addr(struct ctx *c, int slot, char *buf, size_t n);
 
 /* events.c */
@@ -113,9 +122,9 @@ int cmd_create(void *ctx, int argc, char **argv);
 int cmd_events(void *ctx, int argc, char **argv);
 int cmd_seat_map(void *ctx, int argc, char **argv);
 int cmd_availability(void *ctx, int argc, char **argv);
-char **scan_events(struct ctx *c, size_t *count);
+char **scan_events(struct ctx *c, size_t *count, const char *what);
 void sweep_event(struct ctx *c, struct evkeys *k, struct answer *an, long *released,
-    long *offers);
+    long *offers, long *pruned);
 
 /* reservations.c */
 int cmd_reserve(void *ctx, int argc, char **argv);

@@ -1,6 +1,19 @@
--- seats_audit: no ARGV; writes nothing.  Checks every invariant of one event
--- in one atomic look; returns OK total available held sold reservations, then
--- one line per violation (at most 1000).
+-- seats_audit: no ARGV; writes nothing.  The atomic part of an audit: its
+-- work is bounded by the event's size (its seats, holds and waitlist, and
+-- the records they point to), never by its history, so it stalls the node
+-- no longer on an event with a million finished reservations than on a new
+-- one.  Checks, in one look:
+--   meta      total is rows x seats
+--   seats     every seat is on the map and says H:<res> or S:<res>, and that
+--             reservation is held (H) or confirmed (S) and lists the seat
+--   res       every reservation a seat or a hold names has all its seats
+--             pointing back at it (so no seat is granted twice)
+--   holds     every hold entry is a held reservation, with its expiry
+--   stats     available, held, sold equal what the seats say
+--   waitlist  every waiting user has a seat count, and only they do
+-- Every record, finished ones too, is checked by seats_audit_chunk in
+-- bounded steps outside this script.  Returns OK total available held sold
+-- active records done, then one line per violation (at most 1000).
 local meta = redis.call('HMGET', K_META, 'rows', 'seats', 'total')
 if not meta[1] then
 	return { 'NOEVENT' }
@@ -16,12 +29,12 @@ if total ~= rows * per then
 	bad('meta: total ' .. total .. ' is not rows x seats ' .. rows * per)
 end
 
--- The seats as the seat hash has them.
-local status, nheld, nsold = {}, 0, 0
+-- The seats as the seat hash has them, and the reservations they name.
+local status, named, nheld, nsold = {}, {}, 0, 0
 local sh = redis.call('HGETALL', K_SEATS)
 for i = 1, #sh, 2 do
 	local s, v = sh[i], sh[i + 1]
-	local kind = string.match(v, '^([HS]):.+$')
+	local kind, id = string.match(v, '^([HS]):(.+)$')
 	if not seat_ok(s, rows, per) then
 		bad('seat ' .. s .. ' is outside the map')
 	end
@@ -29,65 +42,52 @@ for i = 1, #sh, 2 do
 		bad('seat ' .. s .. ' has a malformed status ' .. v)
 	else
 		status[s] = v
+		named[id] = true
 		if kind == 'H' then nheld = nheld + 1 else nsold = nsold + 1 end
 	end
 end
+local holds = redis.call('ZRANGE', K_HOLDS, 0, -1, 'WITHSCORES')
+for i = 1, #holds, 2 do
+	named[holds[i]] = true
+end
 
--- Every active reservation's seats point back at it, and no seat is
--- claimed by two active reservations.
-local claim, nres, nactive_held = {}, 0, 0
-local rh = redis.call('HGETALL', K_RES)
-for i = 1, #rh, 2 do
-	local id = rh[i]
-	local ok, rec = pcall(cjson.decode, rh[i + 1])
-	nres = nres + 1
-	if not ok or type(rec) ~= 'table' or type(rec.s) ~= 'string' then
+-- Every named reservation: active, and all its seats point back at it.
+local claimed, nactive = {}, 0
+for id in pairs(named) do
+	local raw = redis.call('HGET', K_RES, id)
+	local ok, rec = pcall(cjson.decode, raw or '')
+	if not raw then
+		bad('reservation ' .. id .. ' is named by a seat or hold but has no record')
+	elseif not ok or type(rec) ~= 'table' or type(rec.s) ~= 'string' or rec.s == '' then
 		bad('reservation ' .. id .. ' is malformed')
-	elseif rec.st == 'held' or rec.st == 'confirmed' then
+	elseif rec.st ~= 'held' and rec.st ~= 'confirmed' then
+		bad('reservation ' .. id .. ' is ' .. tostring(rec.st) ..
+			' but a seat or hold still names it')
+	else
+		nactive = nactive + 1
 		local want = (rec.st == 'held' and 'H:' or 'S:') .. id
 		for _, s in ipairs(split(rec.s)) do
-			if claim[s] then
-				bad('seat ' .. s .. ' is granted twice: ' .. claim[s] .. ' and ' .. id)
-			else
-				claim[s] = id
-			end
+			claimed[s] = true
 			if status[s] ~= want then
 				bad('seat ' .. s .. ' of ' .. rec.st .. ' reservation ' .. id ..
 					' is ' .. (status[s] or 'available'))
 			end
 		end
-		if rec.st == 'held' then
-			nactive_held = nactive_held + 1
-			local sc = redis.call('ZSCORE', K_HOLDS, id)
-			if not sc then
-				bad('held reservation ' .. id .. ' has no hold entry')
-			elseif tonumber(sc) ~= tonumber(rec.x) then
-				bad('held reservation ' .. id .. ' expires at ' .. tostring(rec.x) ..
-					' but its hold entry says ' .. sc)
-			end
+		local sc = redis.call('ZSCORE', K_HOLDS, id)
+		if rec.st == 'held' and not sc then
+			bad('held reservation ' .. id .. ' has no hold entry')
+		elseif rec.st == 'held' and tonumber(sc) ~= tonumber(rec.x) then
+			bad('held reservation ' .. id .. ' expires at ' .. tostring(rec.x) ..
+				' but its hold entry says ' .. sc)
+		elseif rec.st ~= 'held' and sc then
+			bad('hold entry ' .. id .. ' belongs to a ' .. rec.st .. ' reservation')
 		end
-	elseif rec.st ~= 'cancelled' and rec.st ~= 'expired' then
-		bad('reservation ' .. id .. ' has an unknown status ' .. tostring(rec.st))
 	end
 end
 for s, v in pairs(status) do
-	if claim[s] ~= string.sub(v, 3) then
-		bad('seat ' .. s .. ' is ' .. v .. ' but no active reservation claims it')
+	if not claimed[s] then
+		bad('seat ' .. s .. ' is ' .. v .. ' but its reservation does not list it')
 	end
-end
-
--- Holds: exactly the held reservations.
-local holds = redis.call('ZRANGE', K_HOLDS, 0, -1)
-for _, id in ipairs(holds) do
-	local raw = redis.call('HGET', K_RES, id)
-	if not raw then
-		bad('hold entry ' .. id .. ' has no reservation')
-	elseif cjson.decode(raw).st ~= 'held' then
-		bad('hold entry ' .. id .. ' belongs to a ' .. cjson.decode(raw).st .. ' reservation')
-	end
-end
-if #holds ~= nactive_held then
-	bad(#holds .. ' hold entries for ' .. nactive_held .. ' held reservations')
 end
 
 -- Stats equal the seat data.
@@ -118,7 +118,8 @@ if redis.call('HLEN', K_WLINFO) ~= #wl then
 end
 
 local res = { 'OK', tostring(total), tostring(total - nheld - nsold), tostring(nheld),
-	tostring(nsold), tostring(nres) }
+	tostring(nsold), tostring(nactive), tostring(redis.call('HLEN', K_RES)),
+	tostring(redis.call('ZCARD', K_DONE)) }
 for _, m in ipairs(out) do
 	res[#res + 1] = m
 end

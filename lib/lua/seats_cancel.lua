@@ -6,7 +6,7 @@
 local id = ARGV[1]
 local rec, now = load_res(id)
 if not rec then
-	return { 'NORES' }
+	return nores(id)
 end
 if rec.st == 'cancelled' then
 	redis.call('HINCRBY', K_STATS, 'touch', 1)

@@ -1,4 +1,4 @@
--- seats_create: ARGV name rows seats price hold.  Writes the event's metadata
+-- seats_create: ARGV name rows seats price hold retention.  Writes the event's metadata
 -- and stats, unless an event with this id exists.
 if redis.call('EXISTS', K_META) == 1 then
 	return { 'EXISTS' }
@@ -6,6 +6,7 @@ end
 local rows, per = tonumber(ARGV[2]), tonumber(ARGV[3])
 local total = rows * per
 redis.call('HSET', K_META, 'name', ARGV[1], 'rows', rows, 'seats', per,
-	'price', ARGV[4], 'total', total, 'hold', ARGV[5], 'created', now_ms(), 'seq', 0)
+	'price', ARGV[4], 'total', total, 'hold', ARGV[5], 'created', now_ms(), 'seq', 0,
+	'retention', ARGV[6])
 redis.call('HSET', K_STATS, 'available', total, 'held', 0, 'sold', 0)
 return { 'OK', tostring(total) }

@@ -5,6 +5,8 @@
 -- Every key of an event shares the hash tag {event:ID} and is passed in KEYS,
 -- always in this order:
 --   1 meta    hash   name rows seats price total hold created seq
+--                     retention (secs) aged (finish time, ms, of the newest
+--                     record aged out: every finished record up to it is gone)
 --   2 seats   hash   seat -> "H:<res>" (held) or "S:<res>" (sold); absent = free
 --   3 stats   hash   available held sold (+ touch, a write for WAIT)
 --   4 holds   zset   res -> expiry (ms since the epoch)
@@ -12,8 +14,13 @@
 --                     st held|confirmed|cancelled|expired, x expiry, c created}
 --   6 wl      zset   user -> arrival sequence (the waitlist, FIFO)
 --   7 wlinfo  hash   user -> how many seats the user waits for
+--   8 done    zset   finished (cancelled, expired) res -> when it finished (ms);
+--                     a record goes (from res and done) a retention after that
+-- A reservation id chosen by rc-seats is EVENT.<11 hex: ms created><9 hex>,
+-- so a record that is gone can be told from one that never was.
 local K_META, K_SEATS, K_STATS, K_HOLDS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local K_RES, K_WL, K_WLINFO = KEYS[5], KEYS[6], KEYS[7]
+local K_RES, K_WL, K_WLINFO, K_DONE = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local DEFAULT_RETENTION = 86400
 local EVENT_ID = string.match(K_META, '^{event:(.-)}')
 
 local function now_ms()
@@ -90,8 +97,58 @@ local function release(id, rec, newstatus)
 	end
 	redis.call('HINCRBY', K_STATS, 'available', #freed)
 	rec.st = newstatus
+	rec.f = now_ms()
 	save(id, rec)
+	redis.call('ZADD', K_DONE, rec.f, id)
 	return freed
+end
+
+local function retention()
+	return tonumber(redis.call('HGET', K_META, 'retention') or DEFAULT_RETENTION)
+end
+
+-- Finished records older than the retention go, at most limit of them (a
+-- few in every call that changes the event, the rest in sweep's steps);
+-- meta's aged remembers how far.  Returns how many went.
+local function prune(now, limit)
+	local old = redis.call('ZRANGEBYSCORE', K_DONE, '-inf', now - retention() * 1000,
+		'WITHSCORES', 'LIMIT', 0, limit)
+	if #old == 0 then
+		return 0
+	end
+	local ids = {}
+	for i = 1, #old, 2 do
+		ids[#ids + 1] = old[i]
+	end
+	redis.call('HDEL', K_RES, unpack(ids))
+	redis.call('ZREM', K_DONE, unpack(ids))
+	local aged = tonumber(redis.call('HGET', K_META, 'aged') or '0')
+	if tonumber(old[#old]) > aged then
+		redis.call('HSET', K_META, 'aged', old[#old])
+	end
+	return #ids
+end
+
+-- For a reservation with no record: 'aged' when it was made before the
+-- newest record that aged out (so it may well have been one of them),
+-- 'maybe' when its id does not say when it was made and records have aged
+-- out, else 'none'.
+local function gone(id)
+	local aged = tonumber(redis.call('HGET', K_META, 'aged') or '0')
+	local t = string.match(id, '%.(' .. string.rep('%x', 11) .. ')%x%x%x%x%x%x%x%x%x$')
+	if aged == 0 then
+		return 'none'
+	elseif not t then
+		return 'maybe'
+	elseif tonumber(t, 16) <= aged then
+		return 'aged'
+	end
+	return 'none'
+end
+
+-- The answer for a reservation with no record: NORES, why, the retention.
+local function nores(id)
+	return { 'NORES', gone(id), tostring(retention()) }
 end
 
 -- Serves the waitlist from seats one release (a cancel, an expired hold)
@@ -153,14 +210,15 @@ local function expire_holds(now, limit)
 end
 
 -- load_res(id): the reservation record and the time, its hold released
--- first when it has expired (and up to 16 other expired holds with it); nil
--- when there is no such reservation.
+-- first when it has expired (and up to 16 other expired holds with it, and
+-- 4 records past their retention); nil when there is no such reservation.
 local function load_res(id)
 	local raw = redis.call('HGET', K_RES, id)
 	if not raw then
 		return nil
 	end
 	local now = now_ms()
+	prune(now, 4)
 	local rec = cjson.decode(raw)
 	if rec.st == 'held' and tonumber(rec.x) <= now then
 		expire(id, rec, now)

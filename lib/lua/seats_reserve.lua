@@ -1,12 +1,14 @@
 -- seats_reserve: ARGV res user seats(csv) name email hold-secs(0: the event's).
 -- All or nothing.  The reservation id is chosen by the client, so running the
--- same call twice (a retry after a lost reply) finds its own hold ('SAME').
+-- same call twice (a retry after a lost reply) finds its own hold ('SAME'),
+-- or, once its record has aged out, 'AGED' (never a second hold).
 local meta = redis.call('HMGET', K_META, 'rows', 'seats', 'hold')
 if not meta[1] then
 	return { 'NOEVENT' }
 end
 local now = now_ms()
 expire_holds(now, 16)
+prune(now, 4)
 local id = ARGV[1]
 local raw = redis.call('HGET', K_RES, id)
 if raw then
@@ -15,6 +17,9 @@ if raw then
 		return { 'SAME', rec.st, tostring(rec.x) }
 	end
 	return { 'IDUSED' }
+end
+if gone(id) == 'aged' then
+	return { 'AGED', tostring(retention()) }
 end
 local rows, per = tonumber(meta[1]), tonumber(meta[2])
 local seats, seen = split(ARGV[3]), {}

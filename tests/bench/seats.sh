@@ -7,6 +7,13 @@
 # every call writes, as the anchor's does.  Best of RUNS (default 3) each.
 # Rows: name, ours, anchor, ratio = ours/anchor (throughput: >= 0.7 is the
 # target; p99 in ms: < 1 means our tail is shorter).
+#
+# Then an event's history: HISTORY (default 1000000) holds reserved and
+# cancelled through the real scripts (rc-seats load --cancel 100), and on
+# that event audit's total time and the longest stall of its master
+# (LATENCY LATEST, threshold 1 ms), and the master's memory with the
+# history, and after the retention ran out (shortened to 1 s in the event's
+# meta, then rc-seats sweep).  Rows: name, value, unit.
 set -euo pipefail
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -60,3 +67,43 @@ rc-seats audit bench >/dev/null || {
 }
 printf 'seats_load_ops_per_sec_%du\t%s\t%s\t%s\n' "$users" "$best_o" "$best_a" "$(ratio "$best_o" "$best_a")"
 printf 'seats_load_p99_ms_%du\t%s\t%s\t%s\n' "$users" "$best_op" "$best_ap" "$(ratio "$best_op" "$best_ap")"
+
+# --- a long history: audit's stall and the memory the retention bounds -------------
+history=${BENCH_SEATS_HISTORY:-1000000}
+rc-seats create-event --name History --rows 100 --seats 1000 --price 10 --id hist \
+	--retention 86400 >/dev/null
+hnode=$(rc-slot -n '{event:hist}:meta' | cut -f3)
+hp=${hnode##*:}
+hcli() { redis-cli -p "$hp" "$@"; }
+used() { hcli INFO memory | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }'; }
+mem0=$(used)
+n=0
+while ((n < history)); do
+	rc-seats load --event hist --users 200 --threads 2 --seats 1 --random \
+		--requests $((history - n < 200000 ? history - n : 200000)) \
+		--confirm 0 --cancel 100 >/dev/null || true
+	n=$(hcli ZCARD '{event:hist}:done')
+done
+mem1=$(used)
+hcli CONFIG SET latency-monitor-threshold 1 >/dev/null
+hcli LATENCY RESET >/dev/null
+t=$(timed "$work/audit.out" rc-seats audit hist)
+stall=$(hcli LATENCY LATEST | awk 'NR % 4 == 0 { if ($1 > m) m = $1 } END { print m + 0 }')
+grep -q $'^violations\t0$' "$work/audit.out" || {
+	echo "bench: audit of the history event failed" >&2
+	exit 1
+}
+hcli HSET '{event:hist}:meta' retention 1 >/dev/null
+sleep 2
+hcli LATENCY RESET >/dev/null
+ts=$(timed /dev/null rc-seats sweep hist)
+sstall=$(hcli LATENCY LATEST | awk 'NR % 4 == 0 { if ($1 > m) m = $1 } END { print m + 0 }')
+mem2=$(used)
+printf 'seats_history_finished\t%s\trecords\n' "$n"
+printf 'seats_history_audit_total\t%s\ts\n' "$t"
+printf 'seats_history_audit_max_stall\t%s\tms\n' "$stall"
+printf 'seats_history_sweep_total\t%s\ts\n' "$ts"
+printf 'seats_history_sweep_max_stall\t%s\tms\n' "$sstall"
+printf 'seats_history_memory_before\t%s\tMB\n' "$(ratio "$((mem1 - mem0))" 1048576)"
+printf 'seats_history_memory_after_retention\t%s\tMB\n' "$(ratio "$((mem2 - mem0))" 1048576)"
+printf 'seats_history_records_after\t%s\trecords\n' "$(hcli HLEN '{event:hist}:res')"

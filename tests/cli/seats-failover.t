@@ -92,7 +92,7 @@ for ((i = 0; i < 200; i++)); do
 	*) bad=$((bad + 1)) ;;
 	esac
 	if ((rc != 0)) && ! grep -q '^rc-seats: ' "$D/$i.rerr"; then silent=$((silent + 1)); fi
-	if ((rc == 0)) && ! grep -Eq '^fo\.[0-9a-f]{12}$' "$D/$i.res"; then silent=$((silent + 1)); fi
+	if ((rc == 0)) && ! grep -Eq '^fo\.[0-9a-f]{20}$' "$D/$i.res"; then silent=$((silent + 1)); fi
 	if [[ -f $D/$i.crc ]]; then
 		crc=$(<"$D/$i.crc")
 		case $crc in

@@ -42,7 +42,7 @@ is "$id" conf "create-event prints the id"
 is "$slot" "$(rc-slot '{event:conf}:meta' | cut -f2)" "and the slot of {event:conf}"
 like "$node" '^127\.0\.0\.1:157[0-9][0-9]$' "and the node"
 is "$(rc-slot -n '{event:conf}:meta' | cut -f3)" "$node" "the node is the slot's owner"
-for k in meta seats stats holds res wl wlinfo; do
+for k in meta seats stats holds res wl wlinfo 'done'; do
 	is "$(rc-slot "{event:conf}:$k" | cut -f2)" "$slot" "key {event:conf}:$k is in the same slot"
 done
 
@@ -70,7 +70,7 @@ is "$(rc-seats availability conf)" $'available\t200\nheld\t0\nsold\t0' "availabi
 # --- reserve, confirm, cancel, show --------------------------------------------------
 ok "reserve" rc-seats reserve --event conf --user alice --seats A1,A2,A3 --name "Alice Smith" --email alice@example.com
 res=$OUT
-like "$res" '^conf\.[0-9a-f]{12}$' "the reservation id carries the event"
+like "$res" '^conf\.[0-9a-f]{20}$' "the reservation id carries the event (and when it was made)"
 is "$(rc-seats availability conf)" $'available\t197\nheld\t3\nsold\t0' "three seats held"
 exit_is 1 "a reserve that overlaps is a conflict" rc-seats reserve --event conf --user bob --seats A3,A4
 like "$OUT" "conflict: seat A3 " "the conflict names the seat taken"
@@ -126,7 +126,7 @@ ok "a hold that expires unseen" rc-seats reserve --event conf --user gina --seat
 sleep 2.2
 is "$(rc-seats availability conf | sed -n 2p)" $'held\t2' "availability releases expired holds (frank's 2 stay)"
 ok "sweep" rc-seats sweep conf
-is "$OUT" $'conf\t0\t0' "nothing left to sweep"
+is "$OUT" $'conf\t0\t0\t0' "nothing left to sweep"
 ok "audit after all that" rc-seats audit conf
 is "$(field violations "$OUT")" 0 "no violations"
 
@@ -178,7 +178,7 @@ served() {
 	ok "$2: audit" rc-seats audit "$1"
 }
 ok "sweep" rc-seats sweep xs
-is "$OUT" $'xs\t1\t1' "sweep released one hold and made one offer"
+is "$OUT" $'xs\t1\t1\t0' "sweep released one hold and made one offer"
 served xs "sweep"
 exit_is 1 "a reserve after the expiry" rc-seats reserve --event xr --user late --seats A1
 like "$OUT" "conflict: seat A1 " "the waitlist came first: A1 is offered to w1"
@@ -211,7 +211,7 @@ ok "reserve while the node hangs, retried after the timeout" \
 	rc-seats --timeout 1 reserve --event lost --user lost1 --seats A1,A2
 lres=$OUT
 wait
-like "$lres" '^lost\.[0-9a-f]{12}$' "one reservation id"
+like "$lres" '^lost\.[0-9a-f]{20}$' "one reservation id"
 is "$(rc-seats availability lost | sed -n 2p)" $'held\t2' "two seats held, not more: the retries found their own hold"
 ok "audit lost" rc-seats audit lost
 is "$(field reservations "$OUT")" 1 "exactly one reservation"
@@ -392,7 +392,7 @@ sm_node=$(rc-slot -n '{event:small}:meta' | cut -f3)
 p=${sm_node##*:}
 rcli "$p" HSET '{event:small}:res' small.forged '{"u":"x","s":"A1","st":"confirmed","x":0,"c":0}' >/dev/null
 exit_is 1 "audit catches a seat granted twice" rc-seats audit small
-like "$OUT" "seat A1 is granted twice" "and says which seat"
+like "$OUT" "seat A1 of confirmed reservation small.forged is S:small" "and says which seat"
 rcli "$p" HINCRBY '{event:small}:stats' sold 5 >/dev/null
 exit_is 1 "audit catches stats that do not add up" rc-seats audit small
 like "$OUT" "stats: sold" "and says which"
