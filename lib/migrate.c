@@ -317,46 +317,28 @@ migrate_replace(redisContext *S, const char **argv, size_t *argvlen, int a0,
  * reply was lost: the target stopped answering and ran the RESTORE when it
  * came back, or the MIGRATE timed out (a key too big for --migrate-timeout)
  * while the target went on and stored it.  When the target holds the same
- * value the move is finished by deleting the source's copy (sending the
- * value again could time out again); where scripts are not allowed, by
- * MIGRATE REPLACE.  A different value is a real conflict, left alone.
+ * content (compared element by element in bounded calls: two equal big
+ * hashes have different DUMPs) the move is finished by deleting the
+ * source's copy, only if it did not change meanwhile (sending the value
+ * again could time out again); where that is refused, by MIGRATE REPLACE.
+ * Different content is a real conflict, left alone: why says what differs.
  * Returns 1 when the key is now on the target only. */
 static int
 finish_copy(redisContext *S, redisContext *D, const char **argv, size_t *argvlen,
-    int a0, const char *key, size_t klen)
+    int a0, const char *key, size_t klen, char *why, size_t whylen)
 {
-	redisReply *a = NULL, *b, *ask, *r;
-	int done = 0;
+	struct rc_keycmp k;
+	int rc;
 
+	why[0] = '\0';
 	if (D == NULL)
 		return 0;
-	/* The target does not own the slot yet: ASKING lets it answer. */
-	if ((ask = redisCommand(D, "ASKING")) != NULL)
-		freeReplyObject(ask);
-	b = redisCommand(D, "DUMP %b", key, klen);
-	if (b == NULL || b->type != REDIS_REPLY_STRING)
-		goto out;
-	/* lib/lua/migrate_same_del.lua: delete the source's copy if it is
-	 * still what the target holds, in one step. */
-	r = redisCommand(S, "EVAL %s 1 %b %b", rc_lua("migrate_same_del"), key, klen,
-	    b->str, b->len);
-	if (r != NULL && r->type == REDIS_REPLY_INTEGER) {
-		done = r->integer == 1;
-		freeReplyObject(r);
-		goto out;
-	}
-	if (r != NULL)
-		freeReplyObject(r);
-	a = redisCommand(S, "DUMP %b", key, klen);
-	if (a != NULL && a->type == REDIS_REPLY_STRING && a->len == b->len &&
-	    memcmp(a->str, b->str, a->len) == 0)
-		done = migrate_replace(S, argv, argvlen, a0, key, klen);
-out:
-	if (a != NULL)
-		freeReplyObject(a);
-	if (b != NULL)
-		freeReplyObject(b);
-	return done;
+	rc_keycmp_init(&k);
+	rc = rc_key_settle(S, D, key, klen, &k);
+	if (rc == RC_KEY_ERROR && k.equal)
+		return migrate_replace(S, argv, argvlen, a0, key, klen);
+	snprintf(why, whylen, "%s", k.why);
+	return rc == RC_KEY_EQUAL;
 }
 
 /* After a BUSYKEY or a MIGRATE that timed out: moves the slot's keys one at
@@ -370,6 +352,7 @@ busy_keys(struct engine *e, redisContext *S, redisContext *D,
 {
 	long busy = 0, moved = 0, tmo = 0;
 	int a0 = 0, round;
+	char why[512];
 	size_t j;
 
 	/* argv holds the last MIGRATE: keep its head up to KEYS. */
@@ -405,7 +388,7 @@ busy_keys(struct engine *e, redisContext *S, redisContext *D,
 				newly++;
 			} else if ((err_has(rep[j], "BUSYKEY") || err_has(rep[j], "IOERR")) &&
 			    finish_copy(S, D, argv, argvlen, a0, g->element[j]->str,
-			    g->element[j]->len)) {
+			    g->element[j]->len, why, sizeof why)) {
 				moved++;
 				newly++;
 			} else if (err_has(rep[j], "IOERR")) {
@@ -426,9 +409,11 @@ busy_keys(struct engine *e, redisContext *S, redisContext *D,
 				    g->element[j]->len, 0);
 				busy++;
 				pthread_mutex_lock(&e->mu);
-				rc_warn("slot %d: key '%.*s' already exists on %s:%d: not "
-				    "overwritten (delete it there, or use --replace)",
-				    s->slot, (int)kl, k, dst->addr.host, dst->addr.port);
+				rc_warn("slot %d: key '%.*s' already exists on %s:%d (target) "
+				    "and differs from the copy on %s:%d (source): %s; both kept "
+				    "(delete one, or use --replace to keep the source's)",
+				    s->slot, (int)kl, k, dst->addr.host, dst->addr.port,
+				    S->tcp.host, S->tcp.port, why[0] ? why : "not compared");
 				pthread_mutex_unlock(&e->mu);
 				free(k);
 			}
