@@ -51,11 +51,11 @@ held_ms=$(cli "$A" slowlog get 1 | sed -n 3p | awk '{ printf "%.1f", $1 / 1000 }
 best=999999 longest=999999
 for _ in 1 2 3; do
 	s=$(date +%s%N)
-	out=$("$PROBE" 127.0.0.1:$A 127.0.0.1:$B h)
+	out=$("$PROBE" "127.0.0.1:$A" "127.0.0.1:$B" h)
 	e=$(date +%s%N)
 	[[ $out == equal* ]] || { echo "keycmp bench: $out" >&2; exit 1; }
 	best=$(awk -v s="$s" -v e="$e" -v b="$best" 'BEGIN { t = (e - s) / 1e6; printf "%.1f", t < b ? t : b }')
-	m=$(sed 's/.*max_ms=//' <<<"$out")
+	m=${out##*max_ms=}
 	longest=$(awk -v m="$m" -v b="$longest" 'BEGIN { printf "%.1f", m < b ? m : b }')
 done
 printf 'keycmp-hash-200k-ms\t%s\t%s\t%s\n' "$best" "$mig_ms" "$(ratio "$mig_ms" "$best")"
