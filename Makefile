@@ -172,7 +172,7 @@ build/fuzz-lua.c: $(LUASRC) tools/embed.sh
 	sh tools/embed.sh $(LUASRC) > $@
 
 # The benches also need node and npm (the npm package rc-slot is compared with).
-bench: deps all
+bench: deps all probes
 	@command -v node >/dev/null && command -v npm >/dev/null || sh tools/deps.sh nodejs npm
 	sh tests/bench/run.sh
 

@@ -414,46 +414,28 @@ migrate_replace(redisContext *from, const struct margv *a, const char *key,
  * reply was lost: the target stopped answering and ran the RESTORE when it
  * came back, or the MIGRATE timed out (a key too big for --migrate-timeout)
  * while the target went on and stored it.  When the target holds the same
- * value the move is finished by deleting the source's copy (sending the
- * value again could time out again); where scripts are not allowed, by
- * MIGRATE REPLACE.  A different value is a real conflict, left alone.
+ * content (compared element by element in bounded calls, lib/keycmp.c: two
+ * equal big hashes have different DUMPs) the move is finished by deleting
+ * the source's copy, only if it did not change meanwhile (sending the value
+ * again could time out again); where that is refused, by MIGRATE REPLACE.
+ * Different content is a real conflict, left alone: why says what differs.
  * Returns 1 when the key is now on the target only. */
 static int
 finish_copy(redisContext *from, redisContext *to, const struct margv *a,
-    const char *key, size_t klen)
+    const char *key, size_t klen, char *why, size_t whylen)
 {
-	redisReply *mine = NULL, *theirs, *ask, *r;
-	int done = 0;
+	struct rc_keycmp k;
+	int rc;
 
+	why[0] = '\0';
 	if (to == NULL)
 		return 0;
-	/* The target does not own the slot yet: ASKING lets it answer. */
-	if ((ask = redisCommand(to, "ASKING")) != NULL)
-		freeReplyObject(ask);
-	theirs = redisCommand(to, "DUMP %b", key, klen);
-	if (theirs == NULL || theirs->type != REDIS_REPLY_STRING)
-		goto out;
-	/* lib/lua/migrate_same_del.lua: delete the source's copy if it is
-	 * still what the target holds, in one step. */
-	r = redisCommand(from, "EVAL %s 1 %b %b", rc_lua("migrate_same_del"), key, klen,
-	    theirs->str, theirs->len);
-	if (r != NULL && r->type == REDIS_REPLY_INTEGER) {
-		done = r->integer == 1;
-		freeReplyObject(r);
-		goto out;
-	}
-	if (r != NULL)
-		freeReplyObject(r);
-	mine = redisCommand(from, "DUMP %b", key, klen);
-	if (mine != NULL && mine->type == REDIS_REPLY_STRING && mine->len == theirs->len &&
-	    memcmp(mine->str, theirs->str, mine->len) == 0)
-		done = migrate_replace(from, a, key, klen);
-out:
-	if (mine != NULL)
-		freeReplyObject(mine);
-	if (theirs != NULL)
-		freeReplyObject(theirs);
-	return done;
+	rc_keycmp_init(&k);
+	rc = rc_key_settle(from, to, key, klen, &k);
+	if (rc == RC_KEY_ERROR && k.equal)
+		return migrate_replace(from, a, key, klen);
+	snprintf(why, whylen, "%s", k.why);
+	return rc == RC_KEY_EQUAL;
 }
 
 /* ---- moving one slot's keys key by key ------------------------------------- */
@@ -484,15 +466,17 @@ key_timed_out(struct run *r, struct slot_state *s, const redisReply *key)
 }
 
 static void
-key_busy(struct run *r, struct slot_state *s, const redisReply *key)
+key_busy(struct run *r, struct slot_state *s, const redisReply *key, const char *why)
 {
 	size_t kl;
 	char *k = key_text(key, &kl);
 
 	pthread_mutex_lock(&r->e->mu);
-	rc_warn("slot %d: key '%.*s' already exists on %s:%d: not overwritten "
-	    "(delete it there, or use --replace)", s->slot, (int)kl, k,
-	    r->dst->addr.host, r->dst->addr.port);
+	rc_warn("slot %d: key '%.*s' already exists on %s:%d (target) and differs from "
+	    "the copy on %s:%d (source): %s; both kept (delete one, or use --replace "
+	    "to keep the source's)", s->slot, (int)kl, k, r->dst->addr.host,
+	    r->dst->addr.port, r->src->addr.host, r->src->addr.port,
+	    why[0] ? why : "not compared");
 	pthread_mutex_unlock(&r->e->mu);
 	free(k);
 }
@@ -506,6 +490,7 @@ keys_one_by_one(struct run *r, struct slot_state *s, struct margv *a,
 	redisReply **rep = rc_calloc(g->elements, sizeof *rep);
 	long moved = 0;
 	size_t j;
+	char why[512] = "";
 
 	/* One at a time, as in move_keys. */
 	for (j = 0; j < g->elements; j++) {
@@ -524,14 +509,14 @@ keys_one_by_one(struct run *r, struct slot_state *s, struct margv *a,
 		if (is_ok(rep[j]))
 			moved++;
 		else if ((err_has(rep[j], "BUSYKEY") || err_has(rep[j], "IOERR")) &&
-		    finish_copy(r->from, r->to, a, key->str, key->len))
+		    finish_copy(r->from, r->to, a, key->str, key->len, why, sizeof why))
 			moved++;
 		else if (err_has(rep[j], "IOERR")) {
 			(*tmo)++;
 			key_timed_out(r, s, key);
 		} else if (err_has(rep[j], "BUSYKEY")) {
 			(*busy)++;
-			key_busy(r, s, key);
+			key_busy(r, s, key, why);
 		}
 	}
 	free_replies(rep, (int)g->elements);

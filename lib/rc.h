@@ -697,6 +697,51 @@ struct rc_plan_opts {
 int rc_plan_rebalance(struct rc_cluster *cl, const struct rc_plan_opts *po,
     struct rc_move **out, char *err, size_t errlen);
 
+/* ---- keycmp.c: one key on two nodes, compared by content ------------------ */
+
+/* Two copies of a key hold the same thing when they have the same type, the
+ * same elements with the same values (a sorted set's scores as numbers; a
+ * stream's entries, last generated id, and consumer groups by name and last
+ * delivered id) and TTLs within ttl_ms (both measured at nearly the same
+ * moment; the tolerance absorbs a MIGRATE's transfer time).  DUMP payloads
+ * are compared first for a small key (equal bytes: equal); a big one is
+ * walked in chunks, never with one call over the whole key: strings by
+ * GETRANGE, lists by LRANGE, streams by XRANGE, on both sides in step;
+ * hashes, sets and sorted sets by H/S/ZSCAN ... COUNT on the source, each
+ * chunk looked up on the target (HMGET, SMISMEMBER, ZMSCORE).  Every command
+ * goes after ASKING, so a target that imports the slot answers for the key.
+ * A type without a walk (a module's) is equal only if its DUMPs are. */
+#define RC_KEYCMP_TTL_MS 2000       /* TTL tolerance */
+#define RC_KEYCMP_CHUNK 1000        /* elements per call */
+#define RC_KEYCMP_BYTES (256 * 1024) /* bytes of a string per call */
+enum {
+	RC_KEY_ERROR = -1,  /* a node failed or refused: why says which */
+	RC_KEY_EQUAL,       /* (rc_key_settle: and the source's copy is gone) */
+	RC_KEY_DIFFERENT,   /* why names the first difference */
+	RC_KEY_CHANGED      /* rc_key_settle: the source's copy changed while it
+			     * was compared; nothing deleted, try again */
+};
+struct rc_keycmp {
+	long ttl_ms;        /* in: tolerance (RC_KEYCMP_TTL_MS) */
+	int chunk;          /* in: elements per call (RC_KEYCMP_CHUNK) */
+	int fast;           /* out: decided by identical DUMPs */
+	int equal;          /* out: the contents compared equal */
+	long calls;         /* out: commands sent, both sides */
+	uint64_t max_us;    /* out: the slowest call's round trip */
+	char why[512];      /* out: the first difference, or the error */
+};
+void rc_keycmp_init(struct rc_keycmp *k);
+/* Compares key on src and dst (connections to the two masters). */
+int rc_key_compare(redisContext *src, redisContext *dst, const char *key, size_t klen,
+    struct rc_keycmp *k);
+/* A key on both src and dst: when the two copies are equal, keeps the
+ * target's and deletes the source's, atomically only if the source's is
+ * still what was compared (WATCH before the comparison, then MULTI UNLINK
+ * EXEC).  Different copies are both kept (RC_KEY_DIFFERENT): only the user
+ * chooses (--replace). */
+int rc_key_settle(redisContext *src, redisContext *dst, const char *key, size_t klen,
+    struct rc_keycmp *k);
+
 /* ---- lease.c: one operator at a time -------------------------------------- */
 
 /* The lease every command that changes slot ownership takes: a connection
