@@ -127,6 +127,16 @@ kill -KILL "$rpid" 2>/dev/null
 is "$(sort -u "$T/mo")" "val" "every read got the value"
 unlike "$(cat "$T/me")" "MOVED|IOERR|CONNERR" "no MOVED, no IOERR, no CONNERR"
 
+# --- what the session said once, every connection says --------------------------------
+r_all() { rc-repl -e "$@" >"$T/o" 2>"$T/e"; }
+r_all 'CLIENT SETNAME stress-name' -e ':all CLIENT GETNAME'
+is "$(grep -c '^stress-name$' "$T/o")" 6 "CLIENT SETNAME: every node's connection has the name"
+for p in $(cluster_ports); do rcli "$p" ACL SETUSER stress on '>stress-pw' '~*' '&*' '+@all' >/dev/null; done
+r_all 'AUTH stress stress-pw' -e ':all ACL WHOAMI' -e 'SET wk:auth 1' -e 'ACL WHOAMI'
+is "$(grep -c '^stress$' "$T/o")" 7 "AUTH: every connection, old and new, is the user's"
+r_all 'HELLO 2 AUTH stress stress-pw SETNAME hello-name' -e ':all CLIENT GETNAME'
+is "$(grep -c '^hello-name$' "$T/o")" 6 "HELLO ... AUTH ... SETNAME: the same"
+
 # --- :node "" -------------------------------------------------------------------------
 rc-repl -e ':node ""' >"$T/o" 2>"$T/e"
 RC=$?
