@@ -27,14 +27,14 @@ replica_of() {
 	rcli "$1" CLUSTER NODES | awk -v id="$id" '$4 == id && $3 !~ /fail/ {
 		split($2, a, "[:@]"); print a[2]; exit }'
 }
-# session ARGS...: rc-repl ARGS in the background, its input the fifo on fd 3,
-# stdout in $T/mo, stderr in $T/me, its pid in $rpid.  Close fd 3 to end it.
+# session: rc-repl in the background, its input the fifo on fd 3, stdout in
+# $T/mo, stderr in $T/me, its pid in $rpid.  Close fd 3 to end it.
 session() {
 	rm -f "$T/fifo"
 	mkfifo "$T/fifo"
 	: >"$T/mo"
 	: >"$T/me"
-	timeout 120 rc-repl "$@" <"$T/fifo" >>"$T/mo" 2>>"$T/me" &
+	timeout 120 rc-repl <"$T/fifo" >>"$T/mo" 2>>"$T/me" &
 	rpid=$!
 	exec 3>"$T/fifo"
 }
