@@ -194,6 +194,10 @@ install: all
 	for t in $(notdir $(TOOLS)) rc-cluster; do \
 		ln -sf rc-tools $(DESTDIR)$(BASHCOMPDIR)/$$t; done
 	install -m 644 completion/_rc-tools $(DESTDIR)$(ZSHCOMPDIR)/_rc-tools
+	@echo "Completion: bash with the bash-completion package and zsh with this"
+	@echo "directory in fpath load it by themselves; otherwise add one line:"
+	@echo "  bash, to ~/.bashrc: source $(BASHCOMPDIR)/rc-tools"
+	@echo "  zsh, to ~/.zshrc:   fpath+=($(ZSHCOMPDIR)); autoload -Uz compinit && compinit"
 
 uninstall:
 	for t in $(notdir $(TOOLS)) rc-cluster; do \

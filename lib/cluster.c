@@ -54,6 +54,30 @@ rc_node_drop(struct rc_node *n, const char *why)
 	n->down = 1;
 }
 
+/* A node's own state goes with connecting, not with a connection's first
+ * use: a replica that serves reads says READONLY on every connection, a
+ * reconnected one included.  0, or -1 with the node dropped. */
+static int
+node_state(struct rc_node *n)
+{
+	redisReply *r;
+	char why[200];
+
+	if (!n->readonly)
+		return 0;
+	r = rc_cmdv(n->ctx, "READONLY", NULL);
+	if (rc_reply_ok(r)) {
+		freeReplyObject(r);
+		return 0;
+	}
+	snprintf(why, sizeof why, "READONLY: %s", r == NULL ? n->ctx->errstr :
+	    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+	if (r != NULL)
+		freeReplyObject(r);
+	rc_node_drop(n, why);
+	return -1;
+}
+
 /* Connects when needed.  A node marked down is tried again: the caller
  * decides how often (the router bounds it by its retries). */
 redisContext *
@@ -68,6 +92,8 @@ rc_node_ctx(struct rc_cluster *cl, struct rc_node *n)
 	}
 	n->ctx = rc_connect(&n->addr, &cl->opts, n->err, sizeof n->err);
 	n->down = n->ctx == NULL;
+	if (n->ctx != NULL && node_state(n) < 0)
+		return NULL;
 	return n->ctx;
 }
 
@@ -494,4 +520,16 @@ rc_cluster_set_proto(struct rc_cluster *cl, int proto)
 		    "protocol switch") < 0)
 			rc_node_drop(n, err);   /* it says HELLO when it reconnects */
 	}
+}
+
+void
+rc_cluster_reconnect(struct rc_cluster *cl)
+{
+	int i;
+
+	for (i = 0; i < cl->nall; i++)
+		if (cl->all[i]->ctx != NULL) {
+			redisFree(cl->all[i]->ctx);
+			cl->all[i]->ctx = NULL;
+		}
 }

@@ -58,6 +58,22 @@ auth(redisContext *c, const struct rc_opts *o, char *err, size_t errlen,
 	return 0;
 }
 
+static int
+set_name(redisContext *c, const char *name, char *err, size_t errlen, const char *who)
+{
+	redisReply *r = rc_cmdv(c, "CLIENT", "SETNAME", name, NULL);
+
+	if (rc_reply_ok(r)) {
+		freeReplyObject(r);
+		return 0;
+	}
+	snprintf(err, errlen, "%s: CLIENT SETNAME: %s", who, r == NULL ? c->errstr :
+	    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+	if (r != NULL)
+		freeReplyObject(r);
+	return -1;
+}
+
 redisContext *
 rc_connect(const struct rc_addr *a, const struct rc_opts *o, char *err,
     size_t errlen)
@@ -83,6 +99,10 @@ rc_connect(const struct rc_addr *a, const struct rc_opts *o, char *err,
 		return NULL;
 	}
 	if (o->resp == 3 && rc_hello(c, 3, err, errlen, who) < 0) {
+		redisFree(c);
+		return NULL;
+	}
+	if (o->name != NULL && set_name(c, o->name, err, errlen, who) < 0) {
 		redisFree(c);
 		return NULL;
 	}

@@ -128,6 +128,7 @@ struct rc_opts {
 	int header;         /* -H */
 	int askpass;
 	int resp;           /* 3: every connection says HELLO 3 (hiredis 1.x); else RESP2 */
+	const char *name;   /* every connection says CLIENT SETNAME name; NULL: none */
 };
 
 /* Long options every tool accepts; short ones are "c:HTp" plus h and V. */
@@ -318,6 +319,9 @@ struct rc_node {
 	redisContext *ctx;
 	int down;                   /* last connect or I/O failed */
 	char err[300];              /* why, when down */
+	int readonly;               /* every connection says READONLY (rc_node_readonly) */
+	uint64_t retry_at;          /* a down replica is worth a connect again from then
+				     * (rc_now_us; pick.c) */
 };
 
 /* Parses CLUSTER NODES text.  Returns the number of nodes (>= 0) with a newly
@@ -370,7 +374,9 @@ int rc_cluster_open(struct rc_cluster *cl, const struct rc_opts *o);
 /* Reloads topology from the first node that answers. 0 or -1. */
 int rc_cluster_refresh(struct rc_cluster *cl);
 void rc_cluster_close(struct rc_cluster *cl);
-/* The node's connection, connecting lazily; NULL (node->err says why). */
+/* The node's connection, connecting lazily; NULL (node->err says why).  A
+ * new connection gets the handle's state as part of connecting (AUTH, HELLO,
+ * CLIENT SETNAME from cl->opts; READONLY when n->readonly). */
 redisContext *rc_node_ctx(struct rc_cluster *cl, struct rc_node *n);
 /* rc_cmdv on the node's connection; NULL when it failed (the node is then
  * dropped, n->err says why). */
@@ -380,6 +386,10 @@ redisReply *rc_node_cmdv(struct rc_cluster *cl, struct rc_node *n, const char *a
  * those open say HELLO now (one that fails is dropped and says it when it
  * connects again), later ones when they connect. */
 void rc_cluster_set_proto(struct rc_cluster *cl, int proto);
+/* Closes every open connection (no node is marked down): each connects
+ * again when next used, with the state cl->opts now says (a new password,
+ * client name). */
+void rc_cluster_reconnect(struct rc_cluster *cl);
 /* Drops the node's connection (after an I/O error), recording why. */
 void rc_node_drop(struct rc_node *n, const char *why);
 /* The node's own view: its CLUSTER NODES, parsed (open slots included).
@@ -453,9 +463,15 @@ struct rc_node *rc_cluster_any_master(struct rc_cluster *cl);
  * NULL (read from the master then). */
 struct rc_node *rc_slot_replica(struct rc_cluster *cl, int slot);
 /* Says READONLY on n's connection, so it serves reads of its master's
- * slots; 0, or -1 (n->err says why when the connection failed).  A new
- * connection (after a drop) has to say it again. */
+ * slots, and on every connection to n made later (rc_node_ctx); 0, or -1
+ * (n->err says why when the connection failed). */
 int rc_node_readonly(struct rc_cluster *cl, struct rc_node *n);
+/* Runs a read on a replica of slot's master (READONLY said on connecting):
+ * its reply, with the replica in *from; NULL when no replica could serve it
+ * (none up, the connection failed, MOVED, LOADING): the caller asks the
+ * master then.  A replica that failed is tried again a second later. */
+redisReply *rc_replica_argv(struct rc_cluster *cl, int slot, int argc, const char **argv,
+    const size_t *argvlen, struct rc_node **from);
 
 /* ---- sub.c: a connection that streams messages ------------------------------- */
 

@@ -246,57 +246,55 @@ session_of(EditLine *el)
 	return r;
 }
 
+/*
+ * A line that could carry a secret never goes into the history, in memory
+ * or on disk.  The rule: a line is kept out when any of its words, in any
+ * case, is one of these, where a word is a run of letters and digits, so a
+ * word inside a quoted argument or a script's text counts ("'>pw'" in an
+ * EVAL, "tls-key-file-pass"), and the arguments are checked as typed and
+ * as decoded ("\x41UTH").  It keeps out AUTH, HELLO ... AUTH, MIGRATE ...
+ * AUTH/AUTH2, ACL SETUSER, ACL DRYRUN user AUTH ..., CONFIG SET requirepass
+ * / masterauth / *-pass, anywhere in the line, :masters and :route ones too.
+ */
+static const char *const secret_words[] = {
+	"AUTH", "AUTH2", "SETUSER", "REQUIREPASS", "MASTERAUTH", "PASS", "PASSWORD", NULL
+};
+
 static int
-word_is(const struct rc_args *a, int i, const char *w)
+is_alnum(char c)
 {
-	return i < a->argc && strcasecmp(a->argv[i], w) == 0;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-/* s contains w, ignoring case (strcasestr is not POSIX). */
 static int
-contains(const char *s, const char *w)
+has_secret_word(const char *s, size_t len)
 {
-	size_t wl = strlen(w);
+	size_t i = 0, j;
+	int k;
 
-	for (; *s != '\0'; s++)
-		if (strncasecmp(s, w, wl) == 0)
-			return 1;
+	while (i < len) {
+		while (i < len && !is_alnum(s[i]))
+			i++;
+		for (j = i; j < len && is_alnum(s[j]); j++)
+			;
+		for (k = 0; secret_words[k] != NULL; k++)
+			if (strlen(secret_words[k]) == j - i &&
+			    strncasecmp(s + i, secret_words[k], j - i) == 0)
+				return 1;
+		i = j;
+	}
 	return 0;
 }
 
-/* A line that carries a password never goes into the history. */
 static int
-is_secret(const struct rc_args *a)
+is_secret(const char *line, size_t len, const struct rc_args *a, int splits)
 {
-	int i, off = 0;
+	int i;
 
-	if (a->argc > 0 && a->argv[0][0] == ':')
-		off = 1;        /* :masters AUTH x, :route AUTH x ... */
-	if (word_is(a, off, "AUTH"))
+	if (has_secret_word(line, len))
 		return 1;
-	if (word_is(a, off, "ACL") && word_is(a, off + 1, "SETUSER"))
-		return 1;
-	if (word_is(a, off, "HELLO") || word_is(a, off, "MIGRATE"))
-		for (i = off + 1; i < a->argc; i++)
-			if (word_is(a, i, "AUTH") || word_is(a, i, "AUTH2"))
-				return 1;
-	if (word_is(a, off, "CONFIG") && word_is(a, off + 1, "SET"))
-		for (i = off + 2; i < a->argc; i++)
-			if (contains(a->argv[i], "pass") ||
-			    contains(a->argv[i], "auth"))
-				return 1;
-	return 0;
-}
-
-/* For a line that does not even split: keep it out if it looks secret. */
-static int
-looks_secret(const char *line)
-{
-	static const char *const words[] = { "auth", "pass", "setuser" };
-	size_t i;
-
-	for (i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (contains(line, words[i]))
+	for (i = 0; splits && i < a->argc; i++)
+		if (has_secret_word(a->argv[i], a->argvlen[i]))
 			return 1;
 	return 0;
 }
@@ -511,14 +509,12 @@ history_path(void)
 }
 
 static void
-remember(struct repl *r, const char *line, int splits)
+remember(struct repl *r, const char *line, size_t len, int splits)
 {
 	HistEvent he;
 	mode_t um;
 
-	if (r->hist == NULL)
-		return;
-	if (splits ? is_secret(&r->args) : looks_secret(line))
+	if (r->hist == NULL || is_secret(line, len, &r->args, splits))
 		return;
 	history(r->hist, &he, H_ENTER, line);
 	if (r->histfile != NULL) {
@@ -567,7 +563,7 @@ interactive(struct repl *r)
 		r->line++;
 		splits = rc_split_args(line, len, &r->args, err, sizeof err) >= 0;
 		if (len > 0)
-			remember(r, line, splits);
+			remember(r, line, len, splits);
 		if (run_line(r, line, len))
 			break;
 		rc_flush();

@@ -34,8 +34,7 @@ session_end(struct repl *r)
 	rc_buf_free(&r->trace);
 	rc_pipe_free(r->pipe);
 	free(r->pend);
-	free(r->ro);
-	free(r->roctx);
+	state_free(r);
 	free(r->ev);
 	rc_cluster_close(&r->cl);
 }
@@ -108,6 +107,7 @@ main(int argc, char **argv)
 
 	rc_init(argv[0]);
 	memset(&r, 0, sizeof r);
+	r.qwrite = -1;
 	rc_opts_init(&r.o);
 	return rc_main(&tool, &r.o, &r, argc, argv);
 }

@@ -130,6 +130,10 @@ meta_pin(struct repl *r, struct rc_args *a)
 		complain(r, RC_EX_USAGE, "usage: :node [ADDR|ID|off]");
 		return;
 	}
+	if (a->argv[1][0] == '\0') {
+		complain(r, RC_EX_USAGE, ":node needs a node: an address (HOST:PORT or PORT) or a node id; :node off unpins");
+		return;
+	}
 	if (strcasecmp(a->argv[1], "off") == 0 || strcmp(a->argv[1], "-") == 0) {
 		r->pin = NULL;
 		if (r->interactive)

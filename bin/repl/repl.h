@@ -6,6 +6,8 @@
  *	run.c		one command: routing, pipelines, transactions, replies,
  *			timing; lines from stdin, -e and argv
  *	split.c		:split, one command per slot, the replies merged
+ *	wait.c		WAIT and WAITAOF, on the node of the last write
+ *	state.c		what every connection of the session says on connecting
  *	meta.c		the :meta-commands
  *	stream.c	SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, MONITOR
  *	edit.c		the prompt: libedit, history, Tab completion, hints
@@ -22,6 +24,9 @@ struct cmdinfo {
 	char *name;     /* "GET", or "CLUSTER SETSLOT" for a subcommand */
 	char *hint;     /* its arguments, "" when none */
 };
+
+/* A :split write's masters, for WAIT (more than a cluster has, in practice). */
+#define MAX_WROTE 64
 
 struct repl {
 	struct rc_opts o;
@@ -50,9 +55,12 @@ struct repl {
 	struct rc_buf trace;            /* route lines of the current command */
 	const char *send_label;         /* how SEND events are described */
 	int last_ev;
-	struct rc_node **ro;            /* replicas told READONLY ... */
-	redisContext **roctx;           /* ... on this connection */
-	int nro;
+	const struct rc_node *sent;     /* where the router last sent a command */
+	struct rc_node *wrote[MAX_WROTE];       /* the nodes of the last write */
+	int nwrote;
+	long qwrite;                    /* batch: the last queued write's index, or -1 */
+	int qwrite_slot;
+	char *user, *pass, *name;       /* AUTH and CLIENT SETNAME of the session */
 	/* interactive */
 	EditLine *el;
 	History *hist;
@@ -79,6 +87,7 @@ int run_line(struct repl *r, const char *line, size_t len);
 void batch(struct repl *r);
 void run_args(struct repl *r, int argc, char **argv);
 int more_input(struct rc_reader *rd);
+int is_read(const struct rc_args *a);
 
 /* split.c */
 enum { SP_NONE, SP_MGET, SP_MSET, SP_SUM };
@@ -87,6 +96,22 @@ int split_kind(const struct rc_args *a);
 /* Runs the command split over its keys' slots; 0 when they share one
  * (nothing to split: the caller sends it as it is). */
 int run_split(struct repl *r, struct rc_args *a, int kind);
+
+/* wait.c */
+int is_wait(const struct rc_args *a);
+int is_write(const struct rc_args *a, int slot);
+/* The last write went to these nodes / to the node the router last sent to. */
+void wrote_on(struct repl *r, struct rc_node **nodes, int n);
+void wrote_on_sent(struct repl *r);
+/* WAIT or WAITAOF on the nodes of the last write (any master when none);
+ * 1 when the reply is not an error. */
+int run_wait(struct repl *r, struct rc_args *a, long wait_ms);
+
+/* state.c */
+/* After a command went through: AUTH, HELLO ... AUTH/SETNAME and CLIENT
+ * SETNAME become every connection's, those open now and those made later. */
+void keep_state(struct repl *r, const struct rc_args *a);
+void state_free(struct repl *r);
 
 /* meta.c */
 int meta(struct repl *r, struct rc_args *a);

@@ -102,6 +102,8 @@ on_event(void *ud, const struct rc_event *ev)
 	char a[300], line[1200];
 	int n = 0;
 
+	if (ev->kind == RC_EV_SEND)
+		r->sent = ev->node;
 	if (!r->route && !r->route_once)
 		return;
 	if (ev->node != NULL)
@@ -171,6 +173,13 @@ flush_pipe(struct repl *r)
 	rc_pipe_exec(r->pipe);
 	for (i = 0; i < r->npend; i++)
 		show(r, rc_pipe_reply(r->pipe, i), r->pend[i]);
+	/* The last write's master, as the slot table now says (MOVED taught
+	 * it), is where the next WAIT goes. */
+	if (r->qwrite >= 0 &&
+	    rc_pipe_reply(r->pipe, (size_t)r->qwrite)->type != REDIS_REPLY_ERROR &&
+	    r->cl.owner[r->qwrite_slot] != NULL)
+		wrote_on(r, &r->cl.owner[r->qwrite_slot], 1);
+	r->qwrite = -1;
 	rc_pipe_reset(r->pipe);
 	r->npend = 0;
 }
@@ -183,6 +192,10 @@ queue(struct repl *r, int slot, struct rc_args *a)
 		r->pend = rc_calloc(BATCH, sizeof *r->pend);
 	}
 	rc_pipe_argv(r->pipe, slot, a->argc, (const char **)a->argv, a->argvlen);
+	if (is_write(a, slot)) {
+		r->qwrite = (long)r->npend;
+		r->qwrite_slot = slot;
+	}
 	r->pend[r->npend++] = r->line;
 	if (r->npend == BATCH)
 		flush_pipe(r);
@@ -270,7 +283,7 @@ listens(const struct rc_args *a)
 }
 
 /* Read commands that a replica may serve after READONLY. */
-static int
+int
 is_read(const struct rc_args *a)
 {
 	static const char *const rd[] = {
@@ -340,27 +353,27 @@ on_node(struct repl *r, struct rc_node *n, struct rc_args *a, const char *label)
 	return ok;
 }
 
-/* The replica to read from for a slot, told READONLY on its current
- * connection; NULL to read from the master. */
-static struct rc_node *
-read_replica(struct repl *r, int slot)
+/* A read sent to a replica of the slot's master (lib/pick.c says READONLY
+ * on each of its connections); 0 when none could serve it and the master
+ * should.  *ok: the reply was not an error. */
+static int
+replica_read(struct repl *r, struct rc_args *a, int slot, int *ok)
 {
-	struct rc_node *rep = rc_slot_replica(&r->cl, slot);
-	redisContext *c;
-	int i;
+	struct rc_node *from;
+	redisReply *x;
+	char label[64];
 
-	if (rep == NULL || (c = rc_node_ctx(&r->cl, rep)) == NULL)
-		return NULL;
-	for (i = 0; i < r->nro; i++)
-		if (r->ro[i] == rep && r->roctx[i] == c)
-			return rep;
-	if (rc_node_readonly(&r->cl, rep) < 0)
-		return NULL;
-	r->ro = rc_realloc(r->ro, (size_t)(r->nro + 1) * sizeof *r->ro);
-	r->roctx = rc_realloc(r->roctx, (size_t)(r->nro + 1) * sizeof *r->roctx);
-	r->ro[r->nro] = rep;
-	r->roctx[r->nro++] = c;
-	return rep;
+	snprintf(label, sizeof label, "slot %d, replica read", slot);
+	trace_begin(r, label);
+	x = rc_replica_argv(&r->cl, slot, a->argc, (const char **)a->argv, a->argvlen,
+	    &from);
+	trace_end(r);
+	if (x == NULL)
+		return 0;
+	*ok = x->type != REDIS_REPLY_ERROR;
+	show(r, x, r->line);
+	freeReplyObject(x);
+	return 1;
 }
 
 /*
@@ -402,7 +415,8 @@ transaction(struct repl *r, struct rc_args *a, int slot)
 		on_node(r, n, &m, "transaction");
 		r->line = keep;
 	}
-	on_node(r, r->txn, a, "transaction");
+	if (on_node(r, r->txn, a, "transaction") && is_cmd(a, 0, "EXEC"))
+		wrote_on(r, &r->txn, 1);
 	r->txn_listens |= listens(a);
 	if (end || r->txn->ctx == NULL) {
 		/* EXEC ran a SUBSCRIBE: that connection now only streams
@@ -486,24 +500,25 @@ send_one(struct repl *r, struct rc_args *a, int slot, int kind)
 
 	if (transaction(r, a, slot))
 		return 0;
-	if (r->pin != NULL)
-		return pinned_ctx(r, r->pin) != NULL && on_node(r, r->pin, a, "pinned");
+	if (r->pin != NULL) {
+		ok = pinned_ctx(r, r->pin) != NULL && on_node(r, r->pin, a, "pinned");
+		if (ok && is_write(a, slot))
+			wrote_on(r, &r->pin, 1);
+		return ok;
+	}
 	if (r->split && kind != SP_NONE && run_split(r, a, kind))
 		return 0;
-	if (r->readonly && slot >= 0 && is_read(a)) {
-		struct rc_node *rep_node = read_replica(r, slot);
-		if (rep_node != NULL) {
-			char label[64];
-			snprintf(label, sizeof label, "slot %d, replica read", slot);
-			return on_node(r, rep_node, a, label);
-		}
-	}
+	if (r->readonly && slot >= 0 && is_read(a) && replica_read(r, a, slot, &ok))
+		return ok;
 	trace_begin(r, NULL);
+	r->sent = NULL;
 	rep = rc_cluster_argv(&r->cl, slot, a->argc, (const char **)a->argv, a->argvlen);
 	trace_end(r);
 	ok = rep->type != REDIS_REPLY_ERROR;
 	show(r, rep, r->line);
 	freeReplyObject(rep);
+	if (ok && is_write(a, slot))
+		wrote_on_sent(r);
 	return ok;
 }
 
@@ -537,6 +552,11 @@ run_command(struct repl *r, struct rc_args *a)
 		return;
 	}
 	t0 = rc_now_us();
+	if (is_wait(a) && !r->in_multi && r->pin == NULL && wait >= 0) {
+		run_wait(r, a, wait);
+		show_timing(r, t0);
+		return;
+	}
 	if (wait >= 0 && !r->in_multi)
 		held = lift_timeout(r, slot, wait);
 	ok = send_one(r, a, slot, kind);
@@ -545,6 +565,8 @@ run_command(struct repl *r, struct rc_args *a)
 	show_timing(r, t0);
 	if (ok && is_cmd(a, 0, "HELLO") && a->argc > 1)
 		switch_proto(r, a->argv[1]);
+	if (ok)
+		keep_state(r, a);
 }
 
 int

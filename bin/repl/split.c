@@ -54,11 +54,10 @@ group(struct split *sp, const struct rc_args *a, int kind)
 	}
 }
 
-/* How many masters own the groups' slots. */
+/* The masters that own the groups' slots, in nodes[]; how many. */
 static int
-count_nodes(struct repl *r, const struct split *sp)
+count_nodes(struct repl *r, const struct split *sp, struct rc_node **nodes)
 {
-	struct rc_node **nodes = rc_calloc((size_t)sp->ng, sizeof *nodes);
 	int g, i, n = 0;
 
 	for (g = 0; g < sp->ng; g++) {
@@ -68,7 +67,6 @@ count_nodes(struct repl *r, const struct split *sp)
 		if (i == n)
 			nodes[n++] = o;
 	}
-	free(nodes);
 	return n;
 }
 
@@ -100,8 +98,9 @@ queue_groups(struct rc_pipe *p, const struct split *sp, const struct rc_args *a)
 }
 
 /* Shows the parts' replies as one: the first error; else MGET's values in
- * the order of the keys, MSET's OK, or the others' counts added up. */
-static void
+ * the order of the keys, MSET's OK, or the others' counts added up.
+ * Returns 0 for an error. */
+static int
 show_merged(struct repl *r, const struct split *sp, struct rc_pipe *p)
 {
 	redisReply merged, **el = NULL;
@@ -112,7 +111,7 @@ show_merged(struct repl *r, const struct split *sp, struct rc_pipe *p)
 		redisReply *x = rc_pipe_reply(p, (size_t)g);
 		if (x->type == REDIS_REPLY_ERROR) {
 			show(r, x, r->line);
-			return;
+			return 0;
 		}
 		if (x->type == REDIS_REPLY_INTEGER)
 			sum += x->integer;
@@ -140,11 +139,13 @@ show_merged(struct repl *r, const struct split *sp, struct rc_pipe *p)
 	}
 	show(r, &merged, r->line);
 	free(el);
+	return 1;
 }
 
 int
 run_split(struct repl *r, struct rc_args *a, int kind)
 {
+	struct rc_node **nodes;
 	struct split sp;
 	struct rc_pipe *p;
 	char msg[200];
@@ -155,17 +156,21 @@ run_split(struct repl *r, struct rc_args *a, int kind)
 		free(sp.grp), free(sp.gslot);
 		return 0;
 	}
-	nnodes = count_nodes(r, &sp);
+	nodes = rc_calloc((size_t)sp.ng, sizeof *nodes);
 	p = rc_pipe_new(&r->cl);
 	trace_begin(r, NULL);
 	queue_groups(p, &sp, a);
 	rc_pipe_exec(p);
 	trace_end(r);
+	nnodes = count_nodes(r, &sp, nodes);    /* as MOVED left the table */
 	n = snprintf(msg, sizeof msg, "-> split: %d keys in %d slots on %d node%s, replies merged\n",
 	    sp.nk, sp.ng, nnodes, nnodes == 1 ? "" : "s");
 	note(msg, (size_t)n);
-	show_merged(r, &sp, p);
+	/* The write went to every one of them: WAIT asks them all. */
+	if (show_merged(r, &sp, p) && is_write(a, sp.gslot[0]))
+		wrote_on(r, nodes, nnodes);
 	rc_pipe_free(p);
+	free(nodes);
 	free(sp.grp), free(sp.gslot);
 	return 1;
 }

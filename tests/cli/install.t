@@ -5,6 +5,11 @@
 require_cmd make
 d=$T/root
 ok "make install" make -s -C "$ROOT" install PREFIX=/usr DESTDIR="$d"
+like "$OUT" "source /usr/share/bash-completion/completions/rc-tools" "it names the line that loads the bash completion"
+like "$OUT" "fpath\+=\(/usr/share/zsh/site-functions\); autoload -Uz compinit && compinit" "and the zsh one"
+# Without the bash-completion package: that one line registers every tool.
+ok "sourcing the installed file registers rc-repl's completion" \
+	bash -c "source '$d/usr/share/bash-completion/completions/rc-tools' && complete -p rc-repl rc-slot rc-cluster"
 # Every tool: bin/rc-NAME.c, or a directory bin/NAME/ built into rc-NAME.
 tools=()
 for src in "$ROOT"/bin/rc-*.c; do tools+=("$(basename "$src" .c)"); done
