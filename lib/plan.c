@@ -248,10 +248,12 @@ keys_per_slot(struct rc_cluster *cl, long long *keys, char *err, size_t errlen)
 	 * unowned slot asks the seed a PING whose reply is not read. */
 	for (s = 0; s < RC_NSLOTS; s++) {
 		struct rc_node *o = cl->owner[s];
+		char num[16];
+		snprintf(num, sizeof num, "%d", s);
 		if (o == NULL)
-			rc_pipe_node_cmd(p, cl->seed, "PING");
+			rc_pipe_node_cmdv(p, cl->seed, "PING", NULL);
 		else
-			rc_pipe_node_cmd(p, o, "CLUSTER COUNTKEYSINSLOT %d", s);
+			rc_pipe_node_cmdv(p, o, "CLUSTER", "COUNTKEYSINSLOT", num, NULL);
 	}
 	rc_pipe_exec(p);
 	for (s = 0; s < RC_NSLOTS; s++) {

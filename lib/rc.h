@@ -417,7 +417,9 @@ const char *rc_node_addr(const struct rc_node *n, char *buf, size_t len);
  * Never NULL: a failure is an error reply object. */
 redisReply *rc_cluster_argv(struct rc_cluster *cl, int slot, int argc,
     const char **argv, const size_t *argvlen);
-redisReply *rc_cluster_cmd(struct rc_cluster *cl, int slot, const char *fmt, ...);
+/* The same with the command as its words, NULL-terminated. */
+redisReply *rc_cluster_cmdv(struct rc_cluster *cl, int slot, const char *arg, ...)
+    __attribute__((sentinel));
 /* Tells cl->trace, when there is one, a step the router took (or a caller
  * that sends outside it, like sub.c). */
 void rc_cluster_trace(struct rc_cluster *cl, int kind, int slot, const struct rc_node *n,
@@ -433,10 +435,8 @@ struct rc_pipe;
 struct rc_pipe *rc_pipe_new(struct rc_cluster *cl);
 void rc_pipe_argv(struct rc_pipe *p, int slot, int argc, const char **argv,
     const size_t *argvlen);
-void rc_pipe_cmd(struct rc_pipe *p, int slot, const char *fmt, ...);
 /* To this node whatever the slot (INFO, DBSIZE, CLUSTER COUNTKEYSINSLOT);
  * no redirects are followed, transient errors are retried. */
-void rc_pipe_node_cmd(struct rc_pipe *p, struct rc_node *n, const char *fmt, ...);
 void rc_pipe_node_argv(struct rc_pipe *p, struct rc_node *n, int argc,
     const char **argv, const size_t *argvlen);
 /* The same with the command as its words, NULL-terminated (at most

@@ -88,35 +88,6 @@ rc_pipe_node_argv(struct rc_pipe *p, struct rc_node *n, int argc,
 	push(p, -1, n, buf, len);
 }
 
-static void
-vpush(struct rc_pipe *p, int slot, struct rc_node *n, const char *fmt, va_list ap)
-{
-	char *buf = NULL;
-	int len = redisvFormatCommand(&buf, fmt, ap);
-
-	push(p, slot, n, buf, len);
-}
-
-void
-rc_pipe_cmd(struct rc_pipe *p, int slot, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vpush(p, slot, NULL, fmt, ap);
-	va_end(ap);
-}
-
-void
-rc_pipe_node_cmd(struct rc_pipe *p, struct rc_node *n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vpush(p, -1, n, fmt, ap);
-	va_end(ap);
-}
-
 /* The words of a NULL-terminated list, queued as one command. */
 static void
 vpushv(struct rc_pipe *p, int slot, struct rc_node *n, const char *arg, va_list ap)
@@ -594,13 +565,13 @@ rc_cluster_argv(struct rc_cluster *cl, int slot, int argc, const char **argv,
 }
 
 redisReply *
-rc_cluster_cmd(struct rc_cluster *cl, int slot, const char *fmt, ...)
+rc_cluster_cmdv(struct rc_cluster *cl, int slot, const char *arg, ...)
 {
 	struct rc_pipe *p = rc_pipe_new(cl);
 	va_list ap;
 
-	va_start(ap, fmt);
-	vpush(p, slot, NULL, fmt, ap);
+	va_start(ap, arg);
+	vpushv(p, slot, NULL, arg, ap);
 	va_end(ap);
 	return one(p);
 }

@@ -75,9 +75,12 @@ ask_counts(struct dist *d, struct live *l, const struct ask *q, int nq)
 	long long *got = rc_calloc((size_t)nq + 1, sizeof *got);
 	int i;
 
-	for (i = 0; i < nq; i++)
-		rc_pipe_node_cmd(p, l->mc[q[i].m].n, "CLUSTER COUNTKEYSINSLOT %d",
-		    q[i].slot);
+	for (i = 0; i < nq; i++) {
+		char slot[16];
+		snprintf(slot, sizeof slot, "%d", q[i].slot);
+		rc_pipe_node_cmdv(p, l->mc[q[i].m].n, "CLUSTER", "COUNTKEYSINSLOT", slot,
+		    NULL);
+	}
 	rc_pipe_exec(p);
 	for (i = 0; i < nq; i++) {
 		redisReply *r = rc_pipe_reply(p, (size_t)i);
@@ -166,7 +169,7 @@ count_strays(struct dist *d, struct live *l)
 	/* Masters that failed already are not waited for again. */
 	for (i = 0; i < l->n; i++)
 		if (l->mc[i].keys >= 0)
-			rc_pipe_node_cmd(p, l->mc[i].n, "DBSIZE");
+			rc_pipe_node_cmdv(p, l->mc[i].n, "DBSIZE", NULL);
 	rc_pipe_exec(p);
 	for (i = 0, j = 0; i < l->n; i++) {
 		redisReply *r = l->mc[i].keys >= 0 ? rc_pipe_reply(p, j++) : NULL;
@@ -276,7 +279,7 @@ scan_sizes(struct dist *d, struct mcount *mc, int n, struct scan *sc)
 	int i;
 
 	for (i = 0; i < n; i++)
-		rc_pipe_node_cmd(p, mc[i].n, "DBSIZE");
+		rc_pipe_node_cmdv(p, mc[i].n, "DBSIZE", NULL);
 	rc_pipe_exec(p);
 	for (i = 0; i < n; i++) {
 		redisReply *r = rc_pipe_reply(p, (size_t)i);
@@ -386,11 +389,11 @@ scan_round(struct dist *d, struct mcount *mc, int n, struct scan *sc,
 		snprintf(count, sizeof count, "%ld", d->limit > 0 ? sc[i].count :
 		    (long)SCAN_COUNT);
 		if (d->match != NULL)
-			rc_pipe_node_cmd(p, mc[i].n, "SCAN %s MATCH %s COUNT %s",
-			    sc[i].cursor, d->match, count);
+			rc_pipe_node_cmdv(p, mc[i].n, "SCAN", sc[i].cursor, "MATCH",
+			    d->match, "COUNT", count, NULL);
 		else
-			rc_pipe_node_cmd(p, mc[i].n, "SCAN %s COUNT %s", sc[i].cursor,
-			    count);
+			rc_pipe_node_cmdv(p, mc[i].n, "SCAN", sc[i].cursor, "COUNT", count,
+			    NULL);
 		which[nw++] = i;
 	}
 	rc_pipe_exec(p);

@@ -34,7 +34,8 @@ slot_stats(struct dist *d)
 	v = sorted_nodes(d, 1, &n);
 	p = rc_pipe_new(&d->cl);
 	for (i = 0; i < n; i++)
-		rc_pipe_node_cmd(p, v[i], "CLUSTER SLOT-STATS SLOTSRANGE 0 16383");
+		rc_pipe_node_cmdv(p, v[i], "CLUSTER", "SLOT-STATS", "SLOTSRANGE", "0", "16383",
+		    NULL);
 	rc_pipe_exec(p);
 	for (i = 0; i < n; i++) {
 		redisReply *r = rc_pipe_reply(p, (size_t)i);
@@ -159,8 +160,11 @@ sample_slot(struct dist *d, long slot, long want, struct rc_node *n)
 	struct rc_pipe *p = rc_pipe_new(&d->cl);
 	redisReply *r;
 	size_t j;
+	char s[24], w[24];
 
-	rc_pipe_cmd(p, (int)slot, "CLUSTER GETKEYSINSLOT %ld %ld", slot, want);
+	snprintf(s, sizeof s, "%ld", slot);
+	snprintf(w, sizeof w, "%ld", want);
+	rc_pipe_cmdv(p, (int)slot, "CLUSTER", "GETKEYSINSLOT", s, w, NULL);
 	rc_pipe_exec(p);
 	r = rc_pipe_reply(p, 0);
 	if (r != NULL && r->type == REDIS_REPLY_ARRAY) {
@@ -185,10 +189,10 @@ sample_node(struct dist *d, long want, struct rc_node *n)
 		redisReply *r;
 
 		if (d->match != NULL)
-			rc_pipe_node_cmd(p, n, "SCAN %s MATCH %s COUNT %d", cursor,
-			    d->match, 1000);
+			rc_pipe_node_cmdv(p, n, "SCAN", cursor, "MATCH", d->match, "COUNT",
+			    "1000", NULL);
 		else
-			rc_pipe_node_cmd(p, n, "SCAN %s COUNT %d", cursor, 1000);
+			rc_pipe_node_cmdv(p, n, "SCAN", cursor, "COUNT", "1000", NULL);
 		rc_pipe_exec(p);
 		r = rc_pipe_reply(p, 0);
 		if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&

@@ -175,9 +175,9 @@ gather_nodes(struct dist *d, struct rc_node **v, int nv, int *nst)
 		nstat_init(&st[i], v[i]);
 		if ((st[i].gossip = gossip_only(d, v[i])))
 			continue;
-		rc_pipe_node_cmd(p, v[i], "INFO");
-		rc_pipe_node_cmd(p, v[i], "CLUSTER INFO");
-		rc_pipe_node_cmd(p, v[i], "CLUSTER NODES");
+		rc_pipe_node_cmdv(p, v[i], "INFO", NULL);
+		rc_pipe_node_cmdv(p, v[i], "CLUSTER", "INFO", NULL);
+		rc_pipe_node_cmdv(p, v[i], "CLUSTER", "NODES", NULL);
 	}
 	rc_pipe_exec(p);
 	*nst = nv;

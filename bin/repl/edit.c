@@ -225,7 +225,7 @@ load_commands(struct repl *r)
 	load_docs(r);
 	for (i = 0; builtin_cmds[i] != NULL; i += 2)
 		add_cmd(r, builtin_cmds[i], strlen(builtin_cmds[i]), builtin_cmds[i + 1]);
-	x = rc_cluster_cmd(&r->cl, -1, "COMMAND LIST");
+	x = rc_cluster_cmdv(&r->cl, -1, "COMMAND", "LIST", NULL);
 	for (j = 0; x->type == REDIS_REPLY_ARRAY && j < x->elements; j++)
 		if (x->element[j]->type == REDIS_REPLY_STRING)
 			add_cmd(r, x->element[j]->str, x->element[j]->len, "");

@@ -94,7 +94,8 @@ scan_node(struct ctx *c, struct rc_node *nd, char ***ids, size_t *n, struct rc_p
 		redisReply *r;
 		size_t j;
 		*p = rc_pipe_new(&c->cl);
-		rc_pipe_node_cmd(*p, nd, "SCAN %s MATCH {event:*}:meta COUNT 1000", cursor);
+		rc_pipe_node_cmdv(*p, nd, "SCAN", cursor, "MATCH", "{event:*}:meta", "COUNT",
+		    "1000", NULL);
 		rc_pipe_exec(*p);
 		r = rc_pipe_reply(*p, 0);
 		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
@@ -215,8 +216,8 @@ fill_events(struct rc_pipe *p, void *ud)
 	for (i = 0; i < e->n; i++) {
 		struct evkeys k;
 		evkeys_init(&k, e->ids[i]);
-		rc_pipe_cmd(p, k.slot, "HMGET %s name total", k.k[0]);
-		rc_pipe_cmd(p, k.slot, "HGET %s available", k.k[2]);
+		rc_pipe_cmdv(p, k.slot, "HMGET", k.k[0], "name", "total", NULL);
+		rc_pipe_cmdv(p, k.slot, "HGET", k.k[2], "available", NULL);
 	}
 }
 
@@ -350,8 +351,8 @@ fill_seat_map(struct rc_pipe *p, void *ud)
 {
 	const struct evkeys *k = ud;
 
-	rc_pipe_cmd(p, k->slot, "HMGET %s rows seats name", k->k[0]);
-	rc_pipe_cmd(p, k->slot, "HGETALL %s", k->k[1]);
+	rc_pipe_cmdv(p, k->slot, "HMGET", k->k[0], "rows", "seats", "name", NULL);
+	rc_pipe_cmdv(p, k->slot, "HGETALL", k->k[1], NULL);
 }
 
 int

@@ -360,7 +360,7 @@ send_round(struct load *L, struct worker *t, struct rc_cluster *cl, struct rc_pi
 
 	if (c->durable && confirms > 0) {
 		snprintf(ms, sizeof ms, "%d", c->wait_ms);
-		rc_pipe_cmd(p, L->k.slot, "WAIT 1 %s", ms);
+		rc_pipe_cmdv(p, L->k.slot, "WAIT", "1", ms, NULL);
 		waited = 1;
 	}
 	rc_pipe_exec(p);
@@ -501,7 +501,7 @@ load_event_shape(struct ctx *c, struct load *L)
 
 	cluster_open(c);
 	p = rc_pipe_new(&c->cl);
-	rc_pipe_cmd(p, L->k.slot, "HMGET %s rows seats", L->k.k[0]);
+	rc_pipe_cmdv(p, L->k.slot, "HMGET", L->k.k[0], "rows", "seats", NULL);
 	rc_pipe_exec(p);
 	meta = rc_pipe_reply(p, 0);
 	if (meta->type != REDIS_REPLY_ARRAY || meta->elements != 2)

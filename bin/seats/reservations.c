@@ -322,7 +322,7 @@ fill_exists(struct rc_pipe *p, void *ud)
 	size_t i;
 
 	for (i = 0; i < e->n; i++)
-		rc_pipe_cmd(p, e->k[i].slot, "EXISTS %s", e->k[i].k[0]);
+		rc_pipe_cmdv(p, e->k[i].slot, "EXISTS", e->k[i].k[0], NULL);
 }
 
 /* Every event named exists, before any is swept. */
