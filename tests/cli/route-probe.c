@@ -63,7 +63,7 @@ split(char *line, const char **argv, size_t *len, int max)
 	return argc;
 }
 
-/* tmpl with every "%d" replaced by i, into buf (the template is the test's
+/* tmpl with every "%d" (or "%1$d") replaced by i, into buf (the template is the test's
  * input, so it is not used as a format). */
 static void
 subst(char *buf, size_t n, const char *tmpl, long i)
@@ -75,6 +75,9 @@ subst(char *buf, size_t n, const char *tmpl, long i)
 		if (s[0] == '%' && s[1] == 'd') {
 			k += (size_t)snprintf(buf + k, n - k, "%ld", i);
 			s++;
+		} else if (strncmp(s, "%1$d", 4) == 0) {
+			k += (size_t)snprintf(buf + k, n - k, "%ld", i);
+			s += 3;
 		} else {
 			buf[k++] = *s;
 		}
