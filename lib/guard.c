@@ -167,13 +167,34 @@ not_owned(const struct views *w, int slot, const char *side, char *why, size_t l
 	    side, o != NULL ? rc_node_addr(o, a, sizeof a) : "no node");
 }
 
+/* Is node id a master that answers, in view v?  fix finishes a move towards
+ * the successor of a target that failed over (or from a source's): the
+ * peer the slot still names is then a replica or failed, not another
+ * operator's node. */
+static int
+live_master(const struct rc_node *v, int n, const char *id)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].id, id) == 0)
+			return (v[i].flags & RC_NF_MASTER) &&
+			    !(v[i].flags & (RC_NF_PFAIL | RC_NF_FAIL | RC_NF_NOADDR |
+			    RC_NF_HANDSHAKE));
+	return 0;
+}
+
 /* The open state of the slot on either side that is not this move's. */
 static int
-foreign_open(const struct views *w, int slot, char *why, size_t len)
+foreign_open(const struct views *w, int slot, int finish, char *why, size_t len)
 {
 	const struct rc_open_slot *os = open_of(w->ms, slot), *ot = open_of(w->mt, slot);
 	char a[300];
 
+	if (finish && os != NULL && !os->importing && !live_master(w->vs, w->nvs, os->peer))
+		os = NULL;
+	if (finish && ot != NULL && ot->importing && !live_master(w->vt, w->nvt, ot->peer))
+		ot = NULL;
 	if (os != NULL && (os->importing || strcmp(os->peer, w->dst->id) != 0)) {
 		snprintf(why, len, "the source is %s it %s %.200s: another operator "
 		    "moving it? line refused", os->importing ? "importing" : "migrating",
@@ -206,7 +227,7 @@ judge_slot(const struct views *w, struct rc_guard *g, int when)
 		g->resume = g->src_ours || g->dst_ours;
 	if (g->resume)
 		when = RC_GUARD_FINISH;
-	if (foreign_open(w, g->slot, g->why, sizeof g->why))
+	if (foreign_open(w, g->slot, when == RC_GUARD_FINISH, g->why, sizeof g->why))
 		return;
 	if (when == RC_GUARD_FINISH) {
 		/* Finishing a half-done move: either side may own it. */
