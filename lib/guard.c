@@ -132,28 +132,20 @@ static int
 opposite(const struct views *w, char *why, size_t len)
 {
 	char a[300], b[300];
-	int i;
+	int i, slot = -1;
 
-	for (i = 0; w->ms != NULL && i < w->ms->nopen; i++)
+	for (i = 0; w->ms != NULL && slot < 0 && i < w->ms->nopen; i++)
 		if (w->ms->open[i].importing && strcmp(w->ms->open[i].peer, w->dst->id) == 0)
-			break;
-	if (w->ms != NULL && i < w->ms->nopen) {
-		snprintf(why, len, "an opposite move %.140s -> %.140s is in progress "
-		    "(slot %d open): MIGRATE both ways at once would block both servers; "
-		    "line refused", rc_node_addr(w->dst, a, sizeof a),
-		    rc_node_addr(w->src, b, sizeof b), w->ms->open[i].slot);
-		return 1;
-	}
-	for (i = 0; w->mt != NULL && i < w->mt->nopen; i++)
-		if (!w->mt->open[i].importing && strcmp(w->mt->open[i].peer, w->src->id) == 0) {
-			snprintf(why, len, "an opposite move %.140s -> %.140s is in "
-			    "progress (slot %d open): MIGRATE both ways at once would "
-			    "block both servers; line refused", rc_node_addr(w->dst, a,
-			    sizeof a), rc_node_addr(w->src, b, sizeof b),
-			    w->mt->open[i].slot);
-			return 1;
-		}
-	return 0;
+			slot = w->ms->open[i].slot;
+	for (i = 0; w->mt != NULL && slot < 0 && i < w->mt->nopen; i++)
+		if (!w->mt->open[i].importing && strcmp(w->mt->open[i].peer, w->src->id) == 0)
+			slot = w->mt->open[i].slot;
+	if (slot < 0)
+		return 0;
+	snprintf(why, len, "an opposite move %.140s -> %.140s is in progress (slot %d "
+	    "open): MIGRATE both ways at once would block both servers; line refused",
+	    rc_node_addr(w->dst, a, sizeof a), rc_node_addr(w->src, b, sizeof b), slot);
+	return 1;
 }
 
 /* Who owns the slot as the source sees it, said for a refusal. */
