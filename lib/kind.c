@@ -19,10 +19,20 @@ code_is(const char *s, const char *code)
 	return strncmp(s, code, n) == 0 && (s[n] == ' ' || s[n] == '\0');
 }
 
+/* MIGRATE passes the target's own error on, wrapped: "ERR Target instance
+ * replied with error: CLUSTERDOWN ...".  The target's error, or NULL. */
+static const char *
+unwrap(const char *s)
+{
+	static const char wrap[] = "replied with error: ";
+	const char *w = strstr(s, wrap);
+
+	return w != NULL ? w + sizeof wrap - 1 : NULL;
+}
+
 int
 rc_text_kind(const char *s)
 {
-	static const char wrap[] = "replied with error: ";
 	static const char *const transient[] = {
 		"TRYAGAIN", "CLUSTERDOWN", "LOADING", "MASTERDOWN", "READONLY", NULL
 	};
@@ -42,11 +52,10 @@ rc_text_kind(const char *s)
 		return RC_K_MOVED;
 	if (code_is(s, "ASK"))
 		return RC_K_ASK;
-	/* MIGRATE passes the target's own error on, wrapped: "ERR Target
-	 * instance replied with error: CLUSTERDOWN ..." (a target that just
-	 * restarted): the code is looked for there too. */
-	if ((w = strstr(s, wrap)) != NULL)
-		s = w + sizeof wrap - 1;
+	/* A target that just restarted says CLUSTERDOWN through MIGRATE: the
+	 * code is looked for in the wrapped error too. */
+	if ((w = unwrap(s)) != NULL)
+		s = w;
 	for (i = 0; transient[i] != NULL; i++)
 		if (code_is(s, transient[i]))
 			return RC_K_TRANSIENT;
@@ -78,4 +87,61 @@ rc_kind_hint(int kind)
 		return "the node did not answer: is it up and reachable?";
 	}
 	return NULL;
+}
+
+/* Hints for errors whose code says more than their kind; the target's (an
+ * error MIGRATE wrapped) first, then the node's own. */
+struct hint {
+	const char *code, *hint;
+};
+
+static const struct hint target_hints[] = {
+	{ "CLUSTERDOWN", "the target says the cluster is down (a slot without a master, "
+	    "or most masters unreachable from it): see rc-reshard check; slots move "
+	    "again once its cluster_state is ok" },
+	{ "OOM", "the target is out of memory: free memory there or raise its maxmemory" },
+	{ "MOVED", "the target no longer imports the slot: another operator changed it?" },
+	{ "ASK", "the target no longer imports the slot: another operator changed it?" },
+	{ "LOADING", "the target is loading its data set: try again when it is done" },
+	{ "READONLY", "the target is a replica now (a failover?): make a new plan" },
+	{ "NOAUTH", "the target refused the password the source sent (RC_AUTH, RC_USER)" },
+	{ "WRONGPASS", "the target refused the password the source sent (RC_AUTH, RC_USER)" },
+	{ "NOPERM", "the target's ACL does not allow RESTORE-ASKING for that user" },
+	{ NULL, NULL }
+};
+
+static const struct hint own_hints[] = {
+	{ "CLUSTERDOWN", "the node says the cluster is down (a slot without a master, or "
+	    "most masters unreachable): see rc-reshard check" },
+	{ "OOM", "the node is out of memory: free memory there or raise its maxmemory" },
+	{ "MOVED", "the slot has another owner now: another operator moved it?" },
+	{ "IOERR", "the source could not reach the target in time: a key too large for "
+	    "--migrate-timeout (raise it, or lower --batch), or the target stalled" },
+	{ "BUSYKEY", "the key exists on the target already: remove it there, or use "
+	    "--replace" },
+	{ NULL, NULL }
+};
+
+static const char *
+hint_of(const struct hint *h, const char *s)
+{
+	for (; h->code != NULL; h++)
+		if (code_is(s, h->code))
+			return h->hint;
+	return NULL;
+}
+
+const char *
+rc_error_hint(const char *s)
+{
+	const char *w, *h;
+
+	if (s == NULL)
+		return rc_kind_hint(RC_K_IOERR);
+	if ((w = unwrap(s)) != NULL)
+		return (h = hint_of(target_hints, w)) != NULL ? h :
+		    "the target refused the keys (its error above)";
+	if ((h = hint_of(own_hints, s)) != NULL)
+		return h;
+	return rc_kind_hint(rc_text_kind(s));
 }

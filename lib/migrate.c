@@ -63,6 +63,8 @@ struct slot_state {
 	int slot;
 	int state;
 	int importing, migrating;   /* we set them (to undo on failure) */
+	int claimed;                /* SETSLOT NODE on the target done */
+	int resume;                 /* open as this move already (guard.c) */
 	long keys;
 	int tries;
 	uint64_t t0;
@@ -246,11 +248,15 @@ fail(struct slot_state *s, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Each error its own hint (kind.c): a CLUSTERDOWN from the target is not a
+ * key too large for the timeout. */
 static void
 keeps_failing(struct slot_state *s, const redisReply *r)
 {
-	fail(s, "MIGRATE keeps failing (%s): a key too large for the timeout? "
-	    "raise --migrate-timeout or lower --batch", rtext(r));
+	const char *h = rc_error_hint(rtext(r));
+
+	fail(s, "MIGRATE keeps failing (%s)%s%s", rtext(r), h != NULL ? ": " : "",
+	    h != NULL ? h : "");
 }
 
 /* Adds a remark to a slot's error. */
@@ -657,6 +663,43 @@ send_migrates(struct run *r, struct margv *a, redisReply **keys, long *nk,
 	return 0;
 }
 
+/* MIGRATE said MOVED: the source no longer owns the slot, so another
+ * operator moved it; nothing more is sent for it. */
+static void
+moved_away(struct slot_state *s, const redisReply *m)
+{
+	const char *sp = strchr(m->str + 6, ' ');
+
+	fail(s, "the source no longer owns it (owned by %.200s): another operator "
+	    "moved it? line refused", sp != NULL ? sp + 1 : m->str);
+}
+
+static void
+migrate_refused(struct slot_state *s, const redisReply *m)
+{
+	const char *h = rc_error_hint(rtext(m));
+
+	fail(s, "MIGRATE: %s%s%s", rtext(m), h != NULL ? ": " : "", h != NULL ? h : "");
+}
+
+/* After a MIGRATE that failed on I/O: a move the other way between the two
+ * nodes (another operator's) blocks both servers in MIGRATE until one
+ * times out, and would again for each key: every active slot of the job is
+ * refused.  1 when so. */
+static int
+refuse_if_opposite(struct run *r)
+{
+	char why[400];
+	int i;
+
+	if (rc_guard_opposite(r->from, r->to, r->src, r->dst, why, sizeof why) != 1)
+		return 0;
+	for (i = 0; i < r->n; i++)
+		if (r->sl[i].state == S_ACTIVE)
+			fail(&r->sl[i], "%s", why);
+	return 1;
+}
+
 /* What a slot's MIGRATE reply m means for it (nk keys sent); a transient
  * error asks for a pause of at least *nap ms before the next round. */
 static void
@@ -669,6 +712,10 @@ judge_migrate(struct run *r, struct margv *a, struct slot_state *s, long nk,
 		s->keys += nk;
 		if (nk < mo->batch)
 			s->state = S_KEYSDONE;
+	} else if (rc_reply_kind(m) == RC_K_MOVED) {
+		moved_away(s, m);
+	} else if (err_has(m, "IOERR") && refuse_if_opposite(r)) {
+		/* every active slot of the job refused: not one 10 s block each */
 	} else if (err_has(m, "IOERR") && ++s->tries > mo->retries) {
 		keeps_failing(s, m);
 	} else if (err_has(m, "BUSYKEY") || err_has(m, "IOERR")) {
@@ -684,7 +731,7 @@ judge_migrate(struct run *r, struct margv *a, struct slot_state *s, long nk,
 	} else if (transient(m)) {
 		keeps_failing(s, m);
 	} else
-		fail(s, "MIGRATE: %s", rtext(m));
+		migrate_refused(s, m);
 }
 
 /* Moves the keys of every active slot; slots whose GETKEYSINSLOT comes back
@@ -703,11 +750,18 @@ move_keys(struct run *r)
 
 	margv_init(&a, r->e, r->dst);
 	while ((ng = ask_keys(r, keys)) > 0) {
+		memset(nk, 0, (size_t)r->n * sizeof *nk);
 		rc = send_migrates(r, &a, keys, nk, mrep, &nsent);
 		nap = 0;
-		for (i = 0, k = 0; rc == 0 && i < r->n; i++)
-			if (r->sl[i].state == S_ACTIVE && nk[i] > 0)
-				judge_migrate(r, &a, &r->sl[i], nk[i], mrep[k++], &nap);
+		/* A judgement may refuse other slots of the job (an opposite
+		 * move): their replies are skipped, not misread. */
+		for (i = 0, k = 0; rc == 0 && i < r->n; i++) {
+			if (nk[i] <= 0)
+				continue;
+			if (r->sl[i].state == S_ACTIVE)
+				judge_migrate(r, &a, &r->sl[i], nk[i], mrep[k], &nap);
+			k++;
+		}
 		free_replies(mrep, nsent);
 		free_replies(keys, ng);
 		if (rc < 0)
@@ -837,6 +891,106 @@ connect_pair(struct run *r)
 	return 0;
 }
 
+/* A view that could not be read: a broken connection is a lost node; any
+ * other failure leaves the slots untouched (they cannot be judged).
+ * Returns -1 when a node was lost, else 0. */
+static int
+guard_failed(struct run *r, int state, const char *err)
+{
+	int i;
+
+	if (r->from->err) {
+		node_why(r, "", r->src, r->from->errstr);
+		return lost_source(r);
+	}
+	if (r->to->err) {
+		node_why(r, "the target ", r->dst, r->to->errstr);
+		return lost_target(r);
+	}
+	for (i = 0; i < r->n; i++)
+		if (r->sl[i].state == state && !r->sl[i].claimed)
+			fail(&r->sl[i], "cannot check the slot: %s", err);
+	return 0;
+}
+
+/* Judges the job's slots in state `state` (those not yet handed to the
+ * target) by the source's and the target's own views (guard.c): a slot
+ * that is not where the move expects is refused with the reason, and an
+ * open state that is no longer ours is not undone.  0, or -1 when a node
+ * was lost. */
+static int
+guard_job(struct run *r, int state, int when)
+{
+	struct rc_guard *g = rc_calloc((size_t)r->n, sizeof *g);
+	char err[400];
+	int i, k = 0, rc = 0;
+
+	for (i = 0; i < r->n; i++)
+		if (r->sl[i].state == state && !r->sl[i].claimed) {
+			g[k].resume = r->sl[i].resume;
+			g[k++].slot = r->sl[i].slot;
+		}
+	if (k > 0 && rc_guard_slots(r->from, r->to, r->src, r->dst, g, k, when, err,
+	    sizeof err) < 0)
+		rc = guard_failed(r, state, err);
+	else
+		for (i = 0, k = 0; i < r->n; i++) {
+			struct slot_state *s = &r->sl[i];
+
+			if (s->state != state || s->claimed)
+				continue;
+			s->resume = g[k].resume;
+			if (g[k].why[0] != '\0') {
+				fail(s, "%s", g[k].why);
+				s->migrating &= g[k].src_ours;
+				s->importing &= g[k].dst_ours;
+			}
+			k++;
+		}
+	free(g);
+	return rc;
+}
+
+/* A reply to IMPORTING or MIGRATING that refuses the slot, in a move that
+ * is not finishing a half-done one: the slot is not where the plan says,
+ * and nothing more is sent for it (least of all SETSLOT NODE, which would
+ * take it from the master that holds its keys). */
+static void
+open_refused(struct run *r, struct slot_state *s, const redisReply *x, int target)
+{
+	struct rc_guard g;
+	char err[400];
+
+	if (target && err_has(x, "already the owner")) {
+		fail(s, "the target already owns it: another operator moved it? line "
+		    "refused (if a run of this plan was cut short, rc-reshard fix "
+		    "finishes it)");
+		return;
+	}
+	if (!target && err_has(x, "not the owner")) {
+		/* Said with the owner the source names now. */
+		memset(&g, 0, sizeof g);
+		g.slot = s->slot;
+		if (rc_guard_slots(r->from, r->to, r->src, r->dst, &g, 1, RC_GUARD_OPEN, err,
+		    sizeof err) == 0 && g.why[0] != '\0')
+			fail(s, "%s", g.why);
+		else
+			fail(s, "the source no longer owns it: another operator moved "
+			    "it? line refused");
+		return;
+	}
+	fail(s, "%s refused %s: %s", target ? "target" : "source",
+	    target ? "IMPORTING" : "MIGRATING", rtext(x));
+}
+
+/* A half-done move is finished (fix, or a run of a plan that was cut
+ * short): the target may own the slot already, the source no longer. */
+static int
+finishing(const struct run *r, const struct slot_state *s)
+{
+	return r->e->m->finish || s->resume;
+}
+
 /* IMPORTING on the target first, so that an ASK always lands on a node that
  * accepts it; then MIGRATING on the source.  0, or -1 when a node was lost. */
 static int
@@ -853,8 +1007,8 @@ open_pair(struct run *r)
 			continue;
 		if (is_ok(r->rep[k]))
 			r->sl[i].importing = 1;
-		else if (!err_has(r->rep[k], "already the owner")) {
-			fail(&r->sl[i], "target refused IMPORTING: %s", rtext(r->rep[k]));
+		else if (!finishing(r, &r->sl[i]) || !err_has(r->rep[k], "already the owner")) {
+			open_refused(r, &r->sl[i], r->rep[k], 1);
 			/* A replica, say: no other slot will fare better. */
 			if (err_has(r->rep[k], "only with masters"))
 				engine_abort(r->e, r->sl[i].err);
@@ -871,8 +1025,8 @@ open_pair(struct run *r)
 			continue;
 		if (is_ok(r->rep[k]))
 			r->sl[i].migrating = 1;
-		else if (!err_has(r->rep[k], "not the owner")) {
-			fail(&r->sl[i], "source refused MIGRATING: %s", rtext(r->rep[k]));
+		else if (!finishing(r, &r->sl[i]) || !err_has(r->rep[k], "not the owner")) {
+			open_refused(r, &r->sl[i], r->rep[k], 0);
 			roll_back(r->from, r->to, &r->sl[i]);
 		}
 		k++;
@@ -897,6 +1051,8 @@ close_on_target(struct run *r)
 			continue;
 		if (!is_ok(r->rep[k]))
 			fail(&r->sl[i], "target refused SETSLOT NODE: %s", rtext(r->rep[k]));
+		else
+			r->sl[i].claimed = 1;
 		k++;
 	}
 	free_replies(r->rep, k);
@@ -952,6 +1108,12 @@ move_and_close(struct run *r)
 			node_why(r, "", r->src, r->why);
 			return lost_source(r);
 		}
+		/* SETSLOT NODE gives the target a new epoch: it would take the
+		 * slot from whoever holds it now, and that master would drop
+		 * its keys.  Only while the move is still ours. */
+		if (guard_job(r, S_KEYSDONE, r->e->m->finish ? RC_GUARD_FINISH :
+		    RC_GUARD_CLOSE) < 0)
+			return -1;
 		if (close_on_target(r) < 0 || (again = close_on_source(r)) < 0)
 			return -1;
 		if (!again)
@@ -981,7 +1143,11 @@ run_job(struct engine *e, struct rc_cluster *cl, const struct job *j)
 		r.sl[i].state = S_ACTIVE;
 		r.sl[i].t0 = rc_now_us();
 	}
-	if (connect_pair(&r) == 0 && open_pair(&r) == 0 && move_and_close(&r) == 0) {
+	/* The owner and state of each slot read again right before it is
+	 * opened: the plan may be older than another operator's move. */
+	if (connect_pair(&r) == 0 && guard_job(&r, S_ACTIVE, e->m->finish ?
+	    RC_GUARD_FINISH : RC_GUARD_OPEN) == 0 && open_pair(&r) == 0 &&
+	    move_and_close(&r) == 0) {
 		for (i = 0; i < j->n; i++) {
 			if (r.sl[i].state == S_ACTIVE || r.sl[i].state == S_KEYSDONE)
 				fail(&r.sl[i], "keys keep appearing in the slot on the source");

@@ -276,6 +276,11 @@ int rc_text_kind(const char *s);
 /* What the user can do about an error of that kind ("the password comes from
  * RC_AUTH ..."), or NULL when there is nothing to add. */
 const char *rc_kind_hint(int kind);
+/* The same for one error text, by its code where that says more than its
+ * kind (CLUSTERDOWN, OOM, MOVED, ...), also for a target's error wrapped by
+ * MIGRATE ("ERR Target instance replied with error: ..."); NULL when
+ * nothing can be added. */
+const char *rc_error_hint(const char *text);
 
 /* ---- topo.c: the cluster's shape --------------------------------------------- */
 
@@ -661,20 +666,57 @@ struct rc_mig_opts {
 	int timeout_ms;     /* MIGRATE's own timeout (10000) */
 	int replace;        /* MIGRATE ... REPLACE: overwrite keys on the target */
 	int retries;        /* bound for transient errors per slot (20) */
+	int finish;         /* fix: finishing half-done moves (either side may own
+			     * a slot); else a slot must be its source's */
 	/* Called for every slot, one call at a time (under the engine's lock). */
 	void (*on_slot)(void *ud, const struct rc_mig_slot *r);
 	void *ud;
 };
 
 void rc_mig_defaults(struct rc_mig_opts *m);
-/* Moves the slots, many at once.  Each slot: IMPORTING on the target,
- * MIGRATING on the source (a node that already owns or no longer owns the
- * slot is fine: a half-done move is finished), keys with MIGRATE ... KEYS,
- * then SETSLOT NODE on the target, the source and every other master.
+/* Moves the slots, many at once.  Each job of slots: the source's and the
+ * target's own views are read (guard.c) and a slot that is not where the
+ * move expects is refused with the reason; IMPORTING on the target,
+ * MIGRATING on the source, every reply checked (a target that already owns
+ * the slot, a source that no longer does: refused, unless m->finish, where
+ * a half-done move is finished); keys with MIGRATE ... KEYS; the views read
+ * again; then SETSLOT NODE on the target, the source and every other master.
  * Returns RC_EX_OK, RC_EX_NO (some slots failed: busy keys, refused) or
  * RC_EX_CLUSTER (a node could not be reached); err holds the first reason. */
 int rc_migrate(const struct rc_opts *o, const struct rc_move *mv, int n,
     const struct rc_mig_opts *m, char *err, size_t errlen);
+
+/* ---- guard.c: is a slot still what a move expects? -------------------------- */
+
+enum {
+	RC_GUARD_OPEN,      /* before a move opens it: the source owns it, neither side
+			     * has it open but as this move, no move runs the
+			     * other way between the two */
+	RC_GUARD_FINISH,    /* before fix reopens a half-done move: the source or the
+			     * target owns it, nothing else has it open */
+	RC_GUARD_CLOSE      /* before SETSLOT NODE on the target: the source owns it
+			     * and migrates it to the target, which imports it */
+};
+struct rc_guard {
+	int slot;
+	int src_ours, dst_ours;     /* the source migrates it to the target; the
+				     * target imports it from the source */
+	int resume;                 /* set by OPEN when the slot is open as this
+				     * move already (judged then as FINISH); kept
+				     * for CLOSE */
+	char why[400];              /* "" when the slot may go on, else why not */
+};
+/* Reads the source's and the target's own views (one CLUSTER NODES each,
+ * over the caller's connections from and to) and judges g[0..n) by `when`.
+ * 0, or -1 with err when a view could not be read (a broken connection is
+ * left for the caller to notice). */
+int rc_guard_slots(redisContext *from, redisContext *to, const struct rc_node *src,
+    const struct rc_node *dst, struct rc_guard *g, int n, int when, char *err,
+    size_t errlen);
+/* 1 with why when a move dst -> src is open (MIGRATE both ways blocks both
+ * servers), 0 when none, -1 with why when a view could not be read. */
+int rc_guard_opposite(redisContext *from, redisContext *to, const struct rc_node *src,
+    const struct rc_node *dst, char *why, size_t len);
 
 /* A slot left half-moved: migrating on src, or importing on dst (or both). */
 struct rc_open {

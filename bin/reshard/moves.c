@@ -98,6 +98,9 @@ run_moves(struct ctx *c, struct rc_cluster *cl, const struct rc_move *mv, int n)
 		rc_puts("#slot\tfrom\tto\tkeys\tms\n");
 	c->m.on_slot = on_slot;
 	c->m.ud = c;
+	/* fix finishes half-done moves; every other caller moves slots that
+	 * must still be their source's. */
+	c->m.finish = c->fix_rows;
 	rc_progress_start(&c->prog, "moving", (uint64_t)n);
 	rc = rc_migrate(&c->o, mv, n, &c->m, err, sizeof err);
 	rc_progress_end(&c->prog);
