@@ -52,7 +52,7 @@ completion/_rc-tools: $(TOOLS) tools/completion.sh completion/generic.zsh \
 		$(wildcard completion/parts/*.zsh)
 	sh tools/completion.sh zsh completion/parts $(TOOLS) > $@.tmp && mv $@.tmp $@
 
-$(B)/lib/%.o: lib/%.c lib/rc.h
+$(B)/lib/%.o: lib/%.c lib/rc.h $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(RC_CFLAGS) $(CFLAGS) -c -o $@ $<
 

@@ -1,0 +1,93 @@
+/*
+ * migrate.h - what the migration engine's two files share (not public: the
+ * tools see rc_migrate in rc.h).  migrate.c runs jobs (open a pair's slots,
+ * move their keys, close them); migkeys.c moves one job's keys with
+ * MIGRATE, and key by key when a key is busy or too big.
+ */
+#ifndef MIGRATE_H
+#define MIGRATE_H
+
+#include <pthread.h>
+
+#include "rc.h"
+
+/* A job: some slots of one source/target pair, opened and closed together. */
+struct job {
+	const char *from, *to;
+	int *slots;
+	int n;
+};
+
+struct engine {
+	const struct rc_opts *o;
+	const struct rc_mig_opts *m;
+	struct job *jobs;
+	int njobs, next;
+	pthread_mutex_t mu;
+	int failed, unreachable, abort;
+	char err[512];
+	/* One lock per source node: at most one MIGRATE at a time on it. */
+	const char **srcid;
+	pthread_mutex_t *srcmu;
+	int nsrc;
+};
+
+/* Where one slot of a job stands. */
+enum { S_ACTIVE, S_KEYSDONE, S_DONE, S_FAILED };
+
+/* One slot of a job. */
+struct slot_state {
+	int slot;
+	int state;
+	int importing, migrating;   /* we set them (to undo on failure) */
+	int claimed;                /* SETSLOT NODE on the target done */
+	int resume;                 /* open as this move already (guard.c) */
+	long keys;
+	int tries;
+	uint64_t t0;
+	char err[400];
+};
+
+/* A job being run by a worker: the source and target nodes, our connections
+ * to them (from, to), the lock that lets one MIGRATE at a time run on the
+ * source, and the job's slots. */
+struct run {
+	struct engine *e;
+	struct rc_cluster *cl;
+	const struct job *j;
+	struct rc_node *src, *dst;
+	redisContext *from, *to;
+	pthread_mutex_t *src_lock;
+	struct slot_state *sl;
+	int n;
+	redisReply **rep;           /* the replies of one pipelined round */
+	char why[400];              /* why a node was lost */
+};
+
+/* The MIGRATE of one slot's keys: a head that stays (target, timeout,
+ * REPLACE, AUTH, KEYS), then the keys. */
+struct margv {
+	const char **argv;
+	size_t *len;
+	int head, argc, cap;
+	char port[16], tmo[16];
+};
+
+/* migrate.c */
+void mig_engine_error(struct engine *e, int unreachable, const char *msg);
+int mig_err_has(const redisReply *r, const char *what);
+int mig_is_ok(const redisReply *r);
+const char *mig_rtext(const redisReply *r);
+int mig_transient(const redisReply *r);
+int mig_target_down(redisContext *to, const struct rc_node *dst, const struct rc_opts *o,
+    char *why, size_t whylen);
+int mig_read_replies(redisContext *c, int n, redisReply **rep);
+void mig_free_replies(redisReply **rep, int n);
+void mig_fail(struct slot_state *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void mig_keeps_failing(struct slot_state *s, const redisReply *r);
+
+/* migkeys.c */
+int mig_move_keys(struct run *r);
+
+#endif
