@@ -444,6 +444,14 @@ view_settled(const struct rc_node *v, int nv, const char *who, int flags, int wa
 	}
 	for (i = 0; i < nv; i++) {
 		rc_addr_fmt(&v[i].addr, a, sizeof a);
+		/* Open slots live only in a node's own line: a map with one
+		 * is not agreed on, whatever the other views say. */
+		if ((v[i].flags & RC_NF_MYSELF) && v[i].nopen > 0) {
+			snprintf(why, whylen, "%s has slot %d open (%s %.12s)", who,
+			    v[i].open[0].slot, v[i].open[0].importing ?
+			    "importing from" : "migrating to", v[i].open[0].peer);
+			return 0;
+		}
 		if (v[i].flags & (RC_NF_HANDSHAKE | RC_NF_NOADDR)) {
 			snprintf(why, whylen, "%s: nodes are still shaking hands", who);
 			return 0;
@@ -536,45 +544,72 @@ all_listed(struct rc_cluster *cl, int want, char *why, size_t whylen)
 	return 1;
 }
 
+/* Adds who to the list of nodes that could not be asked. */
+static void
+unconfirmed(char *list, size_t len, const char *who)
+{
+	size_t l = strlen(list);
+
+	if (l + strlen(who) + 3 < len)
+		snprintf(list + l, len - l, "%s%s", l > 0 ? ", " : "", who);
+}
+
+/* One node of cl against the first view seen (sig0, its who0): 1 agrees,
+ * 0 not (why), -1 did not answer. */
+static int
+node_agrees(struct rc_cluster *cl, struct rc_node *n, int flags, int want,
+    char **sig0, char *who0, size_t who0len, char *why, size_t whylen)
+{
+	char who[300], *sig;
+	redisContext *x;
+	int good;
+
+	rc_node_addr(n, who, sizeof who);
+	if ((x = rc_node_ctx(cl, n)) == NULL)
+		return -1;
+	if ((good = node_settled(x, who, flags, want, &sig, why, whylen)) < 0) {
+		rc_node_drop(n, x->errstr);
+		return -1;
+	}
+	if (good && *sig0 != NULL && strcmp(sig, *sig0) != 0) {
+		snprintf(why, whylen, "%s's view of the slots differs from %s's", who,
+		    who0);
+		good = 0;
+	}
+	if (*sig0 == NULL) {
+		*sig0 = sig;
+		snprintf(who0, who0len, "%s", who);
+	} else
+		free(sig);
+	return good;
+}
+
 int
 rc_cluster_agreed(struct rc_cluster *cl, int flags, int want, char *why, size_t whylen)
 {
-	char *sig0 = NULL, who0[300] = "", who[300];
-	int i, good = all_listed(cl, want, why, whylen);
-	int strict = flags & (RC_AGREE_SERVED | RC_AGREE_ALL);
+	char *sig0 = NULL, who0[300] = "", silent[600] = "", a[300];
+	int i, k, good = all_listed(cl, want, why, whylen);
 
 	for (i = 0; i < cl->nnodes && good; i++) {
 		struct rc_node *n = cl->nodes[i];
-		redisContext *x;
-		char *sig;
 
-		rc_node_addr(n, who, sizeof who);
+		/* A node the cluster agrees is dead is no part of the map;
+		 * any other node that does not answer (frozen, cut off) may
+		 * hold another view: it is named, never passed over. */
 		if ((n->flags & (RC_NF_FAIL | RC_NF_NOADDR)) && !(flags & RC_AGREE_ALL))
 			continue;
-		/* After moves, a node that does not answer (paused, say)
-		 * learns the map when it comes back: not waited for. */
-		if ((x = rc_node_ctx(cl, n)) == NULL) {
-			snprintf(why, whylen, "%s: %s", who, n->err);
-			good = !strict;
-			continue;
-		}
-		if ((good = node_settled(x, who, flags, want, &sig, why, whylen)) < 0) {
-			rc_node_drop(n, x->errstr);
-			good = !strict;
-			continue;
-		}
-		if (good && sig0 != NULL && strcmp(sig, sig0) != 0) {
-			snprintf(why, whylen, "%s's view of the slots differs from %s's",
-			    who, who0);
-			good = 0;
-		}
-		if (sig0 == NULL) {
-			sig0 = sig;
-			snprintf(who0, sizeof who0, "%s", who);
-		} else
-			free(sig);
+		if ((k = node_agrees(cl, n, flags, want, &sig0, who0, sizeof who0, why,
+		    whylen)) < 0)
+			unconfirmed(silent, sizeof silent, rc_node_addr(n, a, sizeof a));
+		else
+			good = k;
 	}
 	free(sig0);
+	if (good && silent[0] != '\0') {
+		snprintf(why, whylen, "could not confirm %s: %s", silent,
+		    "no answer (frozen, cut off, or down but not yet flagged failed)");
+		good = 0;
+	}
 	return good;
 }
 
