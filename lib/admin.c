@@ -311,6 +311,41 @@ rc_node_setslot_stable(struct rc_cluster *cl, struct rc_node *n, int slot, char 
 }
 
 int
+rc_node_setslot_node(struct rc_cluster *cl, struct rc_node *n, int slot,
+    const char *owner, char *err, size_t errlen)
+{
+	char num[16];
+
+	snprintf(num, sizeof num, "%d", slot);
+	return node_ok(cl, n, err, errlen, "SETSLOT", num, "NODE", owner);
+}
+
+int
+rc_node_delslot(struct rc_cluster *cl, struct rc_node *n, int slot, char *err,
+    size_t errlen)
+{
+	char num[16];
+
+	snprintf(num, sizeof num, "%d", slot);
+	return node_ok(cl, n, err, errlen, "DELSLOTS", num, NULL, NULL);
+}
+
+int
+rc_node_bump_epoch(struct rc_cluster *cl, struct rc_node *n, char *err, size_t errlen)
+{
+	redisReply *r = rc_node_cmdv(cl, n, "CLUSTER", "BUMPEPOCH", NULL);
+	int good = r != NULL && r->type == REDIS_REPLY_STATUS &&
+	    (strncmp(r->str, "BUMPED", 6) == 0 || strncmp(r->str, "STILL", 5) == 0);
+
+	if (!good)
+		snprintf(err, errlen, "CLUSTER BUMPEPOCH: %s", r == NULL ? n->err :
+		    failure(r, NULL));
+	if (r != NULL)
+		freeReplyObject(r);
+	return good ? 0 : -1;
+}
+
+int
 rc_node_replicate(struct rc_cluster *cl, struct rc_node *n, const char *master_id,
     char *err, size_t errlen)
 {
@@ -341,6 +376,54 @@ rc_node_forget(struct rc_cluster *cl, struct rc_node *n, const char *id, char *e
 	}
 	freeReplyObject(r);
 	return rc;
+}
+
+/* ---- settings that must match ------------------------------------------------ */
+
+/* The value most of ms[0..n) have (>= 0); -1 when none is known. */
+static long
+most_common(const long *ms, int n)
+{
+	long best = -1;
+	int i, j, bestn = 0;
+
+	for (i = 0; i < n; i++) {
+		int k = 0;
+		if (ms[i] < 0)
+			continue;
+		for (j = 0; j < n; j++)
+			k += ms[j] == ms[i];
+		if (k > bestn || (k == bestn && ms[i] > best)) {
+			best = ms[i];
+			bestn = k;
+		}
+	}
+	return best;
+}
+
+int
+rc_node_timeouts(struct rc_cluster *cl, struct rc_timeouts *t)
+{
+	char buf[32];
+	int i;
+
+	t->ms = rc_calloc((size_t)cl->nnodes + 1, sizeof *t->ms);
+	for (i = 0; i < cl->nnodes; i++) {
+		struct rc_node *n = cl->nodes[i];
+		redisContext *x;
+		t->ms[i] = -1;
+		if ((n->flags & (RC_NF_FAIL | RC_NF_NOADDR)) ||
+		    (x = rc_node_ctx(cl, n)) == NULL)
+			continue;
+		if (rc_ctx_config_get(x, "cluster-node-timeout", buf, sizeof buf) == 0)
+			t->ms[i] = atol(buf);
+	}
+	if ((t->common = most_common(t->ms, cl->nnodes)) < 0) {
+		free(t->ms);
+		t->ms = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- agreement ------------------------------------------------------------------ */

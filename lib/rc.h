@@ -790,12 +790,29 @@ int rc_node_addslot(struct rc_cluster *cl, struct rc_node *n, int slot, char *er
     size_t errlen);
 int rc_node_setslot_stable(struct rc_cluster *cl, struct rc_node *n, int slot,
     char *err, size_t errlen);
+/* SETSLOT slot NODE owner; DELSLOTS slot (keys stay where they are);
+ * BUMPEPOCH (a fresh config epoch, so that the node's claims win). */
+int rc_node_setslot_node(struct rc_cluster *cl, struct rc_node *n, int slot,
+    const char *owner, char *err, size_t errlen);
+int rc_node_delslot(struct rc_cluster *cl, struct rc_node *n, int slot, char *err,
+    size_t errlen);
+int rc_node_bump_epoch(struct rc_cluster *cl, struct rc_node *n, char *err,
+    size_t errlen);
 int rc_node_replicate(struct rc_cluster *cl, struct rc_node *n, const char *master_id,
     char *err, size_t errlen);
 int rc_node_forget(struct rc_cluster *cl, struct rc_node *n, const char *id,
     char *err, size_t errlen);
 int rc_node_reset_hard(struct rc_cluster *cl, struct rc_node *n, char *err,
     size_t errlen);
+
+/* Every node's cluster-node-timeout (CONFIG GET; ms[i] for cl->nodes[i],
+ * -1 when it cannot be read) and the value most nodes have.  0, or -1 when
+ * no node told (free ms). */
+struct rc_timeouts {
+	long *ms;
+	long common;
+};
+int rc_node_timeouts(struct rc_cluster *cl, struct rc_timeouts *t);
 
 /* A fingerprint of who owns what and who replicates whom in a view, to
  * compare views (free it). */
