@@ -219,14 +219,13 @@ gather_key(struct rc_gather *g, redisContext *x, redisContext *y,
 		snprintf(err, errlen, "MIGRATE: %s", x->errstr);
 		return -1;
 	}
-	if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYKEY", 7) == 0) {
+	if (r->type == REDIS_REPLY_ERROR && strstr(r->str, "BUSYKEY") != NULL) {
 		if ((same = same_dump(x, y, key->str, key->len)) < 0)
 			rc = -1, snprintf(err, errlen, "DUMP: no answer");
 		else if (same) {
 			freeReplyObject(r);
 			if ((r = asking(x, "DEL", key->str, key->len)) == NULL)
 				rc = -1, snprintf(err, errlen, "DEL: %s", x->errstr);
-			g->moved++;
 			g->dropped++;
 		} else {
 			g->kept(g->ud, key->str, key->len);

@@ -177,6 +177,27 @@ read_open(struct fixing *f, struct rc_open **op)
 	return nop;
 }
 
+/* A target importing from a source that died: its view keeps the dead node
+ * as the owner (a slot being imported takes no update by gossip), so it
+ * reports the cluster down and refuses every key.  Closed, and told the
+ * master that took over, it takes the rest of the keys from that one. */
+static int
+reroute(struct fixing *f, const struct rc_open *op, const struct rc_move *mv)
+{
+	struct rc_node *dst = rc_cluster_by_id(&f->cl, mv->to);
+	char err[400];
+
+	if (!op->importing || strcmp(mv->from, op->src) == 0 || dst == NULL)
+		return 0;
+	if (rc_node_setslot_stable(&f->cl, dst, op->slot, err, sizeof err) < 0 ||
+	    rc_node_setslot_node(&f->cl, dst, op->slot, mv->from, err, sizeof err) < 0) {
+		left(f, "slot %d: pointing %s at the new owner: %s", op->slot,
+		    addr_of(dst), err);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 fix_open(struct fixing *f, const struct rc_claims *cm, const struct rc_open *op, int nop)
 {
@@ -191,8 +212,10 @@ fix_open(struct fixing *f, const struct rc_claims *cm, const struct rc_open *op,
 			struct rc_node *src = rc_cluster_by_id(&f->cl, mv[n].from);
 			fix_row(op[i].slot, "finished", mv[n].from, mv[n].to,
 			    rc_node_count_keys(&f->cl, src, op[i].slot));
-		} else if (k > 0)
-			n++;
+		} else if (k > 0) {
+			ask(f);
+			n += reroute(f, &op[i], &mv[n]) == 0;
+		}
 	}
 	if (n > 0) {
 		int r2;
@@ -357,13 +380,15 @@ fix_owner(struct fixing *f, const struct rc_claims *cm, int slot)
 	if (!settled) {
 		if (!f->dry && make_owner(f, cm, owner, slot) < 0)
 			return;
+		/* Before the keys move: a node serves MIGRATE of a slot it
+		 * imports only when its view names an owner. */
+		if (!f->dry)
+			tell_owner(f, cm, owner, slot);
 		fix_row(slot, "assigned", "-", owner->id, keys);
 	}
 	for (i = 0; i < cm->nm; i++)
 		if (i != o)
 			gather(f, cm, i, owner, slot);
-	if (!settled && !f->dry)
-		tell_owner(f, cm, owner, slot);
 }
 
 static void
