@@ -290,44 +290,43 @@ node_ok(struct rc_cluster *cl, struct rc_node *n, char *err, size_t errlen,
 	return expect_ok(r, NULL, NULL, err, errlen);
 }
 
-int
-rc_node_addslot(struct rc_cluster *cl, struct rc_node *n, int slot, char *err,
-    size_t errlen)
+/* A CLUSTER subcommand about one slot, then up to two more words. */
+static int
+slot_ok(struct rc_cluster *cl, struct rc_node *n, char *err, size_t errlen,
+    const char *what, int slot, const char *a, const char *b)
 {
 	char num[16];
 
 	snprintf(num, sizeof num, "%d", slot);
-	return node_ok(cl, n, err, errlen, "ADDSLOTS", num, NULL, NULL);
+	return node_ok(cl, n, err, errlen, what, num, a, b);
+}
+
+int
+rc_node_addslot(struct rc_cluster *cl, struct rc_node *n, int slot, char *err,
+    size_t errlen)
+{
+	return slot_ok(cl, n, err, errlen, "ADDSLOTS", slot, NULL, NULL);
 }
 
 int
 rc_node_setslot_stable(struct rc_cluster *cl, struct rc_node *n, int slot, char *err,
     size_t errlen)
 {
-	char num[16];
-
-	snprintf(num, sizeof num, "%d", slot);
-	return node_ok(cl, n, err, errlen, "SETSLOT", num, "STABLE", NULL);
+	return slot_ok(cl, n, err, errlen, "SETSLOT", slot, "STABLE", NULL);
 }
 
 int
 rc_node_setslot_node(struct rc_cluster *cl, struct rc_node *n, int slot,
     const char *owner, char *err, size_t errlen)
 {
-	char num[16];
-
-	snprintf(num, sizeof num, "%d", slot);
-	return node_ok(cl, n, err, errlen, "SETSLOT", num, "NODE", owner);
+	return slot_ok(cl, n, err, errlen, "SETSLOT", slot, "NODE", owner);
 }
 
 int
 rc_node_delslot(struct rc_cluster *cl, struct rc_node *n, int slot, char *err,
     size_t errlen)
 {
-	char num[16];
-
-	snprintf(num, sizeof num, "%d", slot);
-	return node_ok(cl, n, err, errlen, "DELSLOTS", num, NULL, NULL);
+	return slot_ok(cl, n, err, errlen, "DELSLOTS", slot, NULL, NULL);
 }
 
 int
