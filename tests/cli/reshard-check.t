@@ -25,7 +25,7 @@ done
 # --- a frozen replica ------------------------------------------------------------------
 cluster_cmd pause $REP >/dev/null
 exit_is 1 "move with a frozen replica exits 1" \
-	rc-reshard --timeout 1 --wait 5 move --from $M0 --to $M1 --slots 10
+	rc-reshard --timeout 1 --wait 5 move --from "$M0" --to "$M1" --slots 10
 like "$OUT" "could not confirm 127.0.0.1:$REP" "and names the node it could not confirm"
 is "$(grep -c $'\t' <<<"$OUT")" 10 "the 10 slots moved all the same"
 exit_is 1 "check settled --wait 2 with the replica frozen" \
