@@ -290,24 +290,58 @@ node_ok(struct rc_cluster *cl, struct rc_node *n, char *err, size_t errlen,
 	return expect_ok(r, NULL, NULL, err, errlen);
 }
 
-int
-rc_node_addslot(struct rc_cluster *cl, struct rc_node *n, int slot, char *err,
-    size_t errlen)
+/* A CLUSTER subcommand about one slot, then up to two more words. */
+static int
+slot_ok(struct rc_cluster *cl, struct rc_node *n, char *err, size_t errlen,
+    const char *what, int slot, const char *a, const char *b)
 {
 	char num[16];
 
 	snprintf(num, sizeof num, "%d", slot);
-	return node_ok(cl, n, err, errlen, "ADDSLOTS", num, NULL, NULL);
+	return node_ok(cl, n, err, errlen, what, num, a, b);
+}
+
+int
+rc_node_addslot(struct rc_cluster *cl, struct rc_node *n, int slot, char *err,
+    size_t errlen)
+{
+	return slot_ok(cl, n, err, errlen, "ADDSLOTS", slot, NULL, NULL);
 }
 
 int
 rc_node_setslot_stable(struct rc_cluster *cl, struct rc_node *n, int slot, char *err,
     size_t errlen)
 {
-	char num[16];
+	return slot_ok(cl, n, err, errlen, "SETSLOT", slot, "STABLE", NULL);
+}
 
-	snprintf(num, sizeof num, "%d", slot);
-	return node_ok(cl, n, err, errlen, "SETSLOT", num, "STABLE", NULL);
+int
+rc_node_setslot_node(struct rc_cluster *cl, struct rc_node *n, int slot,
+    const char *owner, char *err, size_t errlen)
+{
+	return slot_ok(cl, n, err, errlen, "SETSLOT", slot, "NODE", owner);
+}
+
+int
+rc_node_delslot(struct rc_cluster *cl, struct rc_node *n, int slot, char *err,
+    size_t errlen)
+{
+	return slot_ok(cl, n, err, errlen, "DELSLOTS", slot, NULL, NULL);
+}
+
+int
+rc_node_bump_epoch(struct rc_cluster *cl, struct rc_node *n, char *err, size_t errlen)
+{
+	redisReply *r = rc_node_cmdv(cl, n, "CLUSTER", "BUMPEPOCH", NULL);
+	int good = r != NULL && r->type == REDIS_REPLY_STATUS &&
+	    (strncmp(r->str, "BUMPED", 6) == 0 || strncmp(r->str, "STILL", 5) == 0);
+
+	if (!good)
+		snprintf(err, errlen, "CLUSTER BUMPEPOCH: %s", r == NULL ? n->err :
+		    failure(r, NULL));
+	if (r != NULL)
+		freeReplyObject(r);
+	return good ? 0 : -1;
 }
 
 int
@@ -341,6 +375,54 @@ rc_node_forget(struct rc_cluster *cl, struct rc_node *n, const char *id, char *e
 	}
 	freeReplyObject(r);
 	return rc;
+}
+
+/* ---- settings that must match ------------------------------------------------ */
+
+/* The value most of ms[0..n) have (>= 0); -1 when none is known. */
+static long
+most_common(const long *ms, int n)
+{
+	long best = -1;
+	int i, j, bestn = 0;
+
+	for (i = 0; i < n; i++) {
+		int k = 0;
+		if (ms[i] < 0)
+			continue;
+		for (j = 0; j < n; j++)
+			k += ms[j] == ms[i];
+		if (k > bestn || (k == bestn && ms[i] > best)) {
+			best = ms[i];
+			bestn = k;
+		}
+	}
+	return best;
+}
+
+int
+rc_node_timeouts(struct rc_cluster *cl, struct rc_timeouts *t)
+{
+	char buf[32];
+	int i;
+
+	t->ms = rc_calloc((size_t)cl->nnodes + 1, sizeof *t->ms);
+	for (i = 0; i < cl->nnodes; i++) {
+		struct rc_node *n = cl->nodes[i];
+		redisContext *x;
+		t->ms[i] = -1;
+		if ((n->flags & (RC_NF_FAIL | RC_NF_NOADDR)) ||
+		    (x = rc_node_ctx(cl, n)) == NULL)
+			continue;
+		if (rc_ctx_config_get(x, "cluster-node-timeout", buf, sizeof buf) == 0)
+			t->ms[i] = atol(buf);
+	}
+	if ((t->common = most_common(t->ms, cl->nnodes)) < 0) {
+		free(t->ms);
+		t->ms = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- agreement ------------------------------------------------------------------ */
@@ -444,6 +526,14 @@ view_settled(const struct rc_node *v, int nv, const char *who, int flags, int wa
 	}
 	for (i = 0; i < nv; i++) {
 		rc_addr_fmt(&v[i].addr, a, sizeof a);
+		/* Open slots live only in a node's own line: a map with one
+		 * is not agreed on, whatever the other views say. */
+		if ((v[i].flags & RC_NF_MYSELF) && v[i].nopen > 0) {
+			snprintf(why, whylen, "%s has slot %d open (%s %.12s)", who,
+			    v[i].open[0].slot, v[i].open[0].importing ?
+			    "importing from" : "migrating to", v[i].open[0].peer);
+			return 0;
+		}
 		if (v[i].flags & (RC_NF_HANDSHAKE | RC_NF_NOADDR)) {
 			snprintf(why, whylen, "%s: nodes are still shaking hands", who);
 			return 0;
@@ -536,45 +626,72 @@ all_listed(struct rc_cluster *cl, int want, char *why, size_t whylen)
 	return 1;
 }
 
+/* Adds who to the list of nodes that could not be asked. */
+static void
+unconfirmed(char *list, size_t len, const char *who)
+{
+	size_t l = strlen(list);
+
+	if (l + strlen(who) + 3 < len)
+		snprintf(list + l, len - l, "%s%s", l > 0 ? ", " : "", who);
+}
+
+/* One node of cl against the first view seen (sig0, its who0): 1 agrees,
+ * 0 not (why), -1 did not answer. */
+static int
+node_agrees(struct rc_cluster *cl, struct rc_node *n, int flags, int want,
+    char **sig0, char *who0, size_t who0len, char *why, size_t whylen)
+{
+	char who[300], *sig;
+	redisContext *x;
+	int good;
+
+	rc_node_addr(n, who, sizeof who);
+	if ((x = rc_node_ctx(cl, n)) == NULL)
+		return -1;
+	if ((good = node_settled(x, who, flags, want, &sig, why, whylen)) < 0) {
+		rc_node_drop(n, x->errstr);
+		return -1;
+	}
+	if (good && *sig0 != NULL && strcmp(sig, *sig0) != 0) {
+		snprintf(why, whylen, "%s's view of the slots differs from %s's", who,
+		    who0);
+		good = 0;
+	}
+	if (*sig0 == NULL) {
+		*sig0 = sig;
+		snprintf(who0, who0len, "%s", who);
+	} else
+		free(sig);
+	return good;
+}
+
 int
 rc_cluster_agreed(struct rc_cluster *cl, int flags, int want, char *why, size_t whylen)
 {
-	char *sig0 = NULL, who0[300] = "", who[300];
-	int i, good = all_listed(cl, want, why, whylen);
-	int strict = flags & (RC_AGREE_SERVED | RC_AGREE_ALL);
+	char *sig0 = NULL, who0[300] = "", silent[600] = "", a[300];
+	int i, k, good = all_listed(cl, want, why, whylen);
 
 	for (i = 0; i < cl->nnodes && good; i++) {
 		struct rc_node *n = cl->nodes[i];
-		redisContext *x;
-		char *sig;
 
-		rc_node_addr(n, who, sizeof who);
+		/* A node the cluster agrees is dead is no part of the map;
+		 * any other node that does not answer (frozen, cut off) may
+		 * hold another view: it is named, never passed over. */
 		if ((n->flags & (RC_NF_FAIL | RC_NF_NOADDR)) && !(flags & RC_AGREE_ALL))
 			continue;
-		/* After moves, a node that does not answer (paused, say)
-		 * learns the map when it comes back: not waited for. */
-		if ((x = rc_node_ctx(cl, n)) == NULL) {
-			snprintf(why, whylen, "%s: %s", who, n->err);
-			good = !strict;
-			continue;
-		}
-		if ((good = node_settled(x, who, flags, want, &sig, why, whylen)) < 0) {
-			rc_node_drop(n, x->errstr);
-			good = !strict;
-			continue;
-		}
-		if (good && sig0 != NULL && strcmp(sig, sig0) != 0) {
-			snprintf(why, whylen, "%s's view of the slots differs from %s's",
-			    who, who0);
-			good = 0;
-		}
-		if (sig0 == NULL) {
-			sig0 = sig;
-			snprintf(who0, sizeof who0, "%s", who);
-		} else
-			free(sig);
+		if ((k = node_agrees(cl, n, flags, want, &sig0, who0, sizeof who0, why,
+		    whylen)) < 0)
+			unconfirmed(silent, sizeof silent, rc_node_addr(n, a, sizeof a));
+		else
+			good = k;
 	}
 	free(sig0);
+	if (good && silent[0] != '\0') {
+		snprintf(why, whylen, "could not confirm %s: %s", silent,
+		    "no answer (frozen, cut off, or down but not yet flagged failed)");
+		good = 0;
+	}
 	return good;
 }
 

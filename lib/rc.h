@@ -833,6 +833,46 @@ int rc_lease_break(struct rc_cluster *cl, char *out, size_t outlen, char *err,
 int rc_open_slots_of(struct rc_cluster *cl, struct rc_node **m, int n, int *answered,
     struct rc_open **out);
 
+/* ---- claims.c: slot ownership by every master's own word ------------------- */
+
+/* What the masters say, each in its own CLUSTER NODES: which slots each
+ * claims (the seed's map can say otherwise), whom each names as owners,
+ * and the keys each holds of slots it does not own. */
+struct rc_claims {
+	struct rc_node **m;         /* the nodes that say they are masters */
+	long long *epoch;           /* m[i]'s config epoch by its own word */
+	int nm;
+	int silent;                 /* masters of the map that did not answer */
+	unsigned short *nclaim;     /* slot -> how many of m claim it */
+	struct rc_node **claim;     /* slot -> one of them (NULL: none) */
+	char (*named)[41];          /* slot -> the owner the first view names */
+	unsigned char *split;       /* slot -> views name different owners */
+	unsigned char *mine;        /* [i * RC_NSLOTS + slot]: m[i] claims it */
+	unsigned char *open;        /* [i * RC_NSLOTS + slot]: open on m[i] */
+	long *keys;                 /* [i * RC_NSLOTS + slot]: keys of a slot m[i]
+	                               does not claim (-1 unknown) */
+};
+/* Asks every node not flagged failed; returns k->nm. */
+int rc_claims_read(struct rc_cluster *cl, struct rc_claims *k);
+/* Keys m[i] holds of a slot it neither claims nor has open: stranded. */
+long rc_claims_stranded(const struct rc_claims *k, int i, int slot);
+void rc_claims_free(struct rc_claims *k);
+
+/* Moves every key of slot from a master that does not own it to one that
+ * does (SETSLOT IMPORTING on from, MIGRATE, SETSLOT STABLE).  A key that
+ * exists on both is dropped from `from` when its DUMP is the same, else
+ * kept on both and handed to kept().  0, or -1 with err. */
+struct rc_gather {
+	struct rc_node *from, *to;
+	int slot, timeout_ms;
+	void (*kept)(void *ud, const char *key, size_t len);
+	void *ud;
+	long moved, dropped, nkept; /* out: dropped counts in moved too */
+	char **keptkey;             /* private */
+	size_t *keptlen;
+};
+int rc_gather_slot(struct rc_cluster *cl, struct rc_gather *g, char *err, size_t errlen);
+
 /* ---- admin.c: asking nodes about the cluster, waiting until they agree ------- */
 
 /* A node not (yet) in a cluster handle, on its own connection: */
@@ -870,12 +910,29 @@ int rc_node_addslot(struct rc_cluster *cl, struct rc_node *n, int slot, char *er
     size_t errlen);
 int rc_node_setslot_stable(struct rc_cluster *cl, struct rc_node *n, int slot,
     char *err, size_t errlen);
+/* SETSLOT slot NODE owner; DELSLOTS slot (keys stay where they are);
+ * BUMPEPOCH (a fresh config epoch, so that the node's claims win). */
+int rc_node_setslot_node(struct rc_cluster *cl, struct rc_node *n, int slot,
+    const char *owner, char *err, size_t errlen);
+int rc_node_delslot(struct rc_cluster *cl, struct rc_node *n, int slot, char *err,
+    size_t errlen);
+int rc_node_bump_epoch(struct rc_cluster *cl, struct rc_node *n, char *err,
+    size_t errlen);
 int rc_node_replicate(struct rc_cluster *cl, struct rc_node *n, const char *master_id,
     char *err, size_t errlen);
 int rc_node_forget(struct rc_cluster *cl, struct rc_node *n, const char *id,
     char *err, size_t errlen);
 int rc_node_reset_hard(struct rc_cluster *cl, struct rc_node *n, char *err,
     size_t errlen);
+
+/* Every node's cluster-node-timeout (CONFIG GET; ms[i] for cl->nodes[i],
+ * -1 when it cannot be read) and the value most nodes have.  0, or -1 when
+ * no node told (free ms). */
+struct rc_timeouts {
+	long *ms;
+	long common;
+};
+int rc_node_timeouts(struct rc_cluster *cl, struct rc_timeouts *t);
 
 /* A fingerprint of who owns what and who replicates whom in a view, to
  * compare views (free it). */

@@ -109,9 +109,11 @@ run_moves(struct ctx *c, struct rc_cluster *cl, const struct rc_move *mv, int n)
 		rc_warn("%ld of %d slots not moved: %s", (long)n - c->slots_done, n, err);
 	/* Replicas learn the new owners from gossip: done means every node
 	 * agrees, so that a check or a client right after sees the new map. */
-	else if (n > 0 && rc_wait_agreed(cl, 0, 0, c->wait_s, err, sizeof err) < 0)
+	else if (n > 0 && rc_wait_agreed(cl, 0, 0, c->wait_s, err, sizeof err) < 0) {
 		rc_warn("the slots moved, but the nodes do not agree after %d s: %s",
 		    c->wait_s, err);
+		rc = RC_EX_NO;
+	}
 	return rc;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "reshard.h"
 
@@ -38,13 +39,17 @@ fewest_replicas(struct rc_cluster *cl, const struct rc_node *not)
  * keys, only a "rejoin delay" after it last saw itself alone: its own
  * cluster-node-timeout, clamped to 500..5000 ms.  add-node lowers the new,
  * empty node's timeout to that floor while it joins and puts the old value
- * back as soon as it reports ok, on every way out (an error, SIGINT, SIGTERM)
- * but SIGKILL. */
+ * back as soon as it reports ok, on every way out but SIGKILL: an error
+ * (atexit), and SIGINT, SIGTERM, SIGHUP, whose handler sends the CONFIG SET
+ * itself on a connection kept for it, wherever the run is waiting (check
+ * reports a timeout left behind by SIGKILL, and fix puts it back). */
 static struct {
-	redisContext *x;
+	redisContext *x;                /* the join's connection */
+	redisContext *sx;               /* kept idle for the signal handler */
 	char old[32];
+	char resp[128];                 /* CONFIG SET ..., as sent on the wire */
+	int resplen;
 } join_nt;
-static volatile sig_atomic_t join_stop;
 
 static void
 join_restore(void)
@@ -53,44 +58,64 @@ join_restore(void)
 		return;
 	if (rc_ctx_config_set(join_nt.x, "cluster-node-timeout", join_nt.old) < 0)
 		rc_warn("could not put back cluster-node-timeout %s on the new node: "
-		    "set it by hand", join_nt.old);
+		    "set it by hand (or run rc-reshard fix)", join_nt.old);
 	join_nt.x = NULL;
 }
 
+/* Only async-signal-safe calls: the command was encoded beforehand, the
+ * reply is waited for (bounded by the connection's timeout), then the
+ * signal takes its default course. */
 static void
 join_signal(int sig)
 {
-	join_stop = sig;
+	static const char msg[] = "rc-reshard: add-node interrupted: the new node's "
+	    "cluster-node-timeout is put back\n";
+	char buf[64];
+
+	if (join_nt.x != NULL && join_nt.sx != NULL) {
+		if (write(join_nt.sx->fd, join_nt.resp, (size_t)join_nt.resplen) ==
+		    join_nt.resplen && read(join_nt.sx->fd, buf, sizeof buf) > 0 &&
+		    write(STDERR_FILENO, msg, sizeof msg - 1) < 0)
+			buf[0] = '\0';
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* The restore, encoded now for the signal handler. */
+static void
+join_prepare(const struct rc_addr *a, const struct rc_opts *o)
+{
+	char err[300];
+
+	join_nt.resplen = snprintf(join_nt.resp, sizeof join_nt.resp,
+	    "*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$20\r\ncluster-node-timeout\r\n"
+	    "$%zu\r\n%s\r\n", strlen(join_nt.old), join_nt.old);
+	join_nt.sx = rc_connect(a, o, err, sizeof err);
 }
 
 static void
-join_fast(redisContext *x)
+join_fast(redisContext *x, const struct rc_addr *a, const struct rc_opts *o)
 {
 	static int registered;
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa;
+	size_t i;
 
 	if (rc_ctx_config_get(x, "cluster-node-timeout", join_nt.old,
 	    sizeof join_nt.old) < 0 || atol(join_nt.old) <= 500)
 		return;         /* CONFIG renamed away, or already short: leave it */
 	if (!registered++)
 		atexit(join_restore);
+	join_prepare(a, o);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = join_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaction(sigs[i], &sa, NULL);
 	join_nt.x = x;
 	if (rc_ctx_config_set(x, "cluster-node-timeout", "500") < 0)
 		join_nt.x = NULL;
-}
-
-/* Called in the join's wait loops: an interrupt ends them (atexit puts the
- * timeout back). */
-static void
-join_check_stop(void)
-{
-	if (join_stop)
-		rc_die(RC_EX_CLUSTER, "add-node: interrupted (signal %d)", (int)join_stop);
 }
 
 /* ---- add-node --------------------------------------------------------------------- */
@@ -113,7 +138,8 @@ master_to_follow(struct ctx *c, struct rc_cluster *cl)
 
 /* MEET, unless it is in the cluster already (add-node run again). */
 static void
-meet(struct rc_cluster *cl, redisContext *x, const char *who, const char *id, int fast)
+meet(struct ctx *c, struct rc_cluster *cl, redisContext *x, const struct rc_addr *a,
+    const char *who, const char *id, int fast)
 {
 	char err[400];
 	int rc;
@@ -123,7 +149,7 @@ meet(struct rc_cluster *cl, redisContext *x, const char *who, const char *id, in
 	if ((rc = rc_ctx_check_new(x, who, err, sizeof err)) != RC_EX_OK)
 		rc_die(rc, "%s", err);
 	if (fast)
-		join_fast(x);
+		join_fast(x, a, &c->o);
 	if (rc_ctx_meet(x, &cl->seed->addr, err, sizeof err) < 0)
 		rc_die(RC_EX_CLUSTER, "%s: %s", who, err);
 }
@@ -138,7 +164,6 @@ wait_joined(struct ctx *c, struct rc_cluster *cl, redisContext *x, const char *w
 	while (!rc_joined(cl, x, who, id, why, sizeof why)) {
 		if (rc_now() > deadline)
 			rc_die(RC_EX_CLUSTER, "add-node: %s after %d s", why, c->wait_s);
-		join_check_stop();
 		rc_sleep_ms(50);
 	}
 }
@@ -186,7 +211,7 @@ cmd_add_node(void *ctx, int argc, char **argv)
 		rc_die(RC_EX_CLUSTER, "%s", err);
 	if (rc_ctx_myid(x, id, err, sizeof err) < 0)
 		rc_die(RC_EX_CLUSTER, "%s: %s", who, err);
-	meet(&cl, x, who, id, master == NULL);
+	meet(c, &cl, x, &a, who, id, master == NULL);
 	deadline = rc_now() + c->wait_s;
 	wait_joined(c, &cl, x, who, id, deadline);
 	if (master != NULL)
@@ -195,7 +220,6 @@ cmd_add_node(void *ctx, int argc, char **argv)
 		if (rc_now() > deadline)
 			rc_die(RC_EX_CLUSTER, "add-node: %s does not report cluster_state:ok "
 			    "after %d s", who, c->wait_s);
-		join_check_stop();
 		rc_sleep_ms(20);
 	}
 	join_restore();

@@ -49,6 +49,8 @@ int cmd_create(void *ctx, int argc, char **argv);
 /* check.c */
 int cmd_check(void *ctx, int argc, char **argv);
 int cmd_check_settled(void *ctx, int argc, char **argv);
+
+/* fix.c */
 int cmd_fix(void *ctx, int argc, char **argv);
 
 /* nodes.c */

@@ -1,0 +1,493 @@
+/*
+ * fix.c - fix: finish or roll back open slots, give every slot one owner
+ * that every master agrees on (gathering the keys other masters hold of it
+ * onto that owner), put back a cluster-node-timeout that differs from the
+ * rest.  --dry-run prints the rows fix would print, and changes nothing.
+ *
+ * What the masters say is read from each one's own view (lib/claims.c),
+ * never from the seed's map alone: after a crash or two operators at once
+ * the seed can be the one that is wrong.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reshard.h"
+
+struct fixing {
+	struct ctx *c;
+	struct rc_cluster cl;
+	int dry;
+	int asked;                      /* confirmed (the first change asks) */
+	int rc;                         /* RC_EX_OK until something is left */
+};
+
+static void
+fix_row(int slot, const char *action, const char *from, const char *to, long keys)
+{
+	rc_putf("%d\t%s\t%s\t%s\t%ld\n", slot, action, from, to, keys);
+}
+
+/* Something fix could not do: said, and the exit is not 0. */
+static void
+left(struct fixing *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+left(struct fixing *f, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	rc_flush();
+	rc_warn("%s", buf);
+	if (f->rc == RC_EX_OK)
+		f->rc = RC_EX_NO;
+}
+
+/* Before the first change: a terminal asks, elsewhere -y is needed.  A
+ * cluster with nothing to fix is never asked about. */
+static void
+ask(struct fixing *f)
+{
+	if (!f->asked++ && !f->dry)
+		confirm(f->c, "fix the cluster (open slots, owners, stranded keys, "
+		    "timeouts)");
+}
+
+/* ---- open slots ---------------------------------------------------------------- */
+
+/* The live master that owns slot by its own word, or NULL. */
+static struct rc_node *
+claimer(const struct rc_claims *cm, int slot)
+{
+	return cm->nclaim[slot] == 1 ? cm->claim[slot] : NULL;
+}
+
+/* The one live master besides src that holds keys of slot: *dst, 0.  None:
+ * *dst NULL, 0.  Several: -1. */
+static int
+holder(struct rc_cluster *cl, const struct rc_claims *cm, struct rc_node *src,
+    int slot, struct rc_node **dst)
+{
+	int j, many = 0;
+
+	*dst = NULL;
+	for (j = 0; j < cm->nm; j++) {
+		struct rc_node *m = cm->m[j];
+		if (m != src && rc_node_count_keys(cl, m, slot) > 0) {
+			many += *dst != NULL;
+			*dst = m;
+		}
+	}
+	return many ? -1 : 0;
+}
+
+/* A side of an open slot, or the master that took over from it when it is
+ * dead or a replica now: a master by its own word. */
+static struct rc_node *
+live_side(struct rc_cluster *cl, const char *id)
+{
+	struct rc_node *n = rc_cluster_by_id(cl, id);
+
+	return n != NULL && rc_node_says_master(cl, n) ? n : NULL;
+}
+
+/* One open slot: 1 with a move in mv (the engine finishes it), 0 with the
+ * side to close in *side (rolled back), -1 when it cannot be fixed (said):
+ * roll back when the other side holds none of its keys and does not own
+ * it, else finish the move (no key is ever dropped). */
+static int
+decide_open(struct fixing *f, const struct rc_claims *cm, const struct rc_open *op,
+    struct rc_move *mv, struct rc_node **side)
+{
+	struct rc_cluster *cl = &f->cl;
+	struct rc_node *src = live_side(cl, op->src), *dst = live_side(cl, op->dst);
+	long kd, ks;
+
+	/* A source that died: its successor owns the slot now. */
+	if (src == NULL && (src = claimer(cm, op->slot)) == NULL) {
+		left(f, "slot %d: its source %.12s is down and no master owns the slot: "
+		    "cannot fix it yet (wait for the failover)", op->slot, op->src);
+		return -1;
+	}
+	if (dst == NULL || dst == src) {
+		if (holder(cl, cm, src, op->slot, &dst) < 0) {
+			left(f, "slot %d: its keys are on several masters besides %s: "
+			    "cannot fix it", op->slot, addr_of(src));
+			return -1;
+		}
+		if (dst == NULL) {
+			*side = src;    /* nobody else holds its keys */
+			return 0;
+		}
+	}
+	kd = rc_node_count_keys(cl, dst, op->slot);
+	ks = rc_node_count_keys(cl, src, op->slot);
+	if (kd < 0 || ks < 0) {
+		left(f, "slot %d: %s", op->slot, kd < 0 ? dst->err : src->err);
+		return -1;
+	}
+	if (kd == 0 && claimer(cm, op->slot) != dst && !(op->migrating && op->importing)) {
+		*side = op->importing ? dst : src;
+		return 0;
+	}
+	mv->slot = op->slot;
+	snprintf(mv->from, sizeof mv->from, "%s", src->id);
+	snprintf(mv->to, sizeof mv->to, "%s", dst->id);
+	return 1;
+}
+
+/* Closes an open slot on side (SETSLOT STABLE). */
+static void
+roll_back(struct fixing *f, struct rc_node *side, const struct rc_open *op)
+{
+	char err[400];
+
+	ask(f);
+	if (!f->dry && rc_node_setslot_stable(&f->cl, side, op->slot, err, sizeof err) < 0) {
+		left(f, "slot %d: SETSLOT STABLE on %s: %s", op->slot, addr_of(side), err);
+		return;
+	}
+	fix_row(op->slot, "rolled-back", op->src, op->dst, 0);
+}
+
+/* The open slots every answering master names; a master that does not
+ * answer is named (its open slots stay). */
+static int
+read_open(struct fixing *f, struct rc_open **op)
+{
+	struct rc_node **m = rc_calloc((size_t)f->cl.nnodes + 1, sizeof *m);
+	int *ans = rc_calloc((size_t)f->cl.nnodes + 1, sizeof *ans);
+	int i, n = 0, nop;
+
+	for (i = 0; i < f->cl.nnodes; i++)
+		if (rc_node_is_master(f->cl.nodes[i]) &&
+		    !(f->cl.nodes[i]->flags & (RC_NF_FAIL | RC_NF_NOADDR)))
+			m[n++] = f->cl.nodes[i];
+	nop = rc_open_slots_of(&f->cl, m, n, ans, op);
+	for (i = 0; i < n; i++)
+		if (!ans[i])
+			left(f, "%s: its open slots, if any, are left as they are", m[i]->err);
+	free(m);
+	free(ans);
+	return nop;
+}
+
+/* A target importing from a source that died: its view keeps the dead node
+ * as the owner (a slot being imported takes no update by gossip), so it
+ * reports the cluster down and refuses every key.  Closed, and told the
+ * master that took over, it takes the rest of the keys from that one. */
+static int
+reroute(struct fixing *f, const struct rc_open *op, const struct rc_move *mv)
+{
+	struct rc_node *dst = rc_cluster_by_id(&f->cl, mv->to);
+	char err[400];
+
+	if (!op->importing || strcmp(mv->from, op->src) == 0 || dst == NULL)
+		return 0;
+	if (rc_node_setslot_stable(&f->cl, dst, op->slot, err, sizeof err) < 0 ||
+	    rc_node_setslot_node(&f->cl, dst, op->slot, mv->from, err, sizeof err) < 0) {
+		left(f, "slot %d: pointing %s at the new owner: %s", op->slot,
+		    addr_of(dst), err);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+fix_open(struct fixing *f, const struct rc_claims *cm, const struct rc_open *op, int nop)
+{
+	struct rc_move *mv = rc_calloc((size_t)nop + 1, sizeof *mv);
+	struct rc_node *side;
+	int n = 0, i, k;
+
+	for (i = 0; i < nop; i++) {
+		if ((k = decide_open(f, cm, &op[i], &mv[n], &side)) == 0)
+			roll_back(f, side, &op[i]);
+		else if (k > 0 && f->dry) {
+			struct rc_node *src = rc_cluster_by_id(&f->cl, mv[n].from);
+			fix_row(op[i].slot, "finished", mv[n].from, mv[n].to,
+			    rc_node_count_keys(&f->cl, src, op[i].slot));
+		} else if (k > 0) {
+			ask(f);
+			n += reroute(f, &op[i], &mv[n]) == 0;
+		}
+	}
+	if (n > 0) {
+		int r2;
+		ask(f);
+		f->c->fix_rows = 1;
+		if ((r2 = run_moves(f->c, &f->cl, mv, n)) != RC_EX_OK)
+			f->rc = r2;
+	}
+	free(mv);
+}
+
+/* ---- one owner a slot ------------------------------------------------------------ */
+
+/* Keys master i of cm holds of slot (counted now when it claims it). */
+static long
+keys_on(struct fixing *f, const struct rc_claims *cm, int i, int slot)
+{
+	size_t at = (size_t)i * RC_NSLOTS + (size_t)slot;
+
+	if (cm->mine[at])
+		return rc_node_count_keys(&f->cl, cm->m[i], slot);
+	return cm->keys[at] > 0 ? cm->keys[at] : 0;
+}
+
+/* Whether slot needs an owner made: no claim, two claims, views that name
+ * different owners, or keys on a master that does not own it. */
+static int
+broken(const struct rc_claims *cm, int slot)
+{
+	int i;
+
+	if (cm->nclaim[slot] != 1 || cm->split[slot])
+		return 1;
+	for (i = 0; i < cm->nm; i++)
+		if (rc_claims_stranded(cm, i, slot) > 0)
+			return 1;
+	return 0;
+}
+
+/* The owner: the master with the most keys of slot; then one that claims
+ * it; then the higher config epoch (as gossip would decide); with nothing
+ * else to go by, the one with the fewest slots.  *keys: what it holds. */
+static int
+choose_owner(struct fixing *f, const struct rc_claims *cm, int slot, long *keys)
+{
+	int i, best = -1, bclaims = 0;
+
+	*keys = 0;
+	for (i = 0; i < cm->nm; i++) {
+		long k = keys_on(f, cm, i, slot);
+		int claims = cm->mine[(size_t)i * RC_NSLOTS + slot];
+		if (best < 0 || k > *keys || (k == *keys && (claims > bclaims ||
+		    (claims == bclaims && cm->epoch[i] > cm->epoch[best])))) {
+			best = i;
+			*keys = k;
+			bclaims = claims;
+		}
+	}
+	if (best >= 0 && *keys == 0 && !bclaims)
+		for (i = 0; i < cm->nm; i++)
+			if (cm->m[i]->nslots < cm->m[best]->nslots)
+				best = i;
+	return best;
+}
+
+static void
+on_kept(void *ud, const char *key, size_t len)
+{
+	struct rc_gather *g = ud;
+	struct rc_buf b = { 0 };
+
+	rc_quote(&b, key, len);
+	rc_flush();
+	rc_warn("slot %d: key %s is on %s and on %s with different values: both "
+	    "kept; delete the wrong one, then run fix again", g->slot, b.s,
+	    addr_of(g->from), addr_of(g->to));
+	free(b.s);
+}
+
+/* Every key of slot on master i onto owner; a row for what moved. */
+static void
+gather(struct fixing *f, const struct rc_claims *cm, int i, struct rc_node *owner,
+    int slot)
+{
+	struct rc_gather g;
+	char err[400];
+	long k = keys_on(f, cm, i, slot);
+
+	if (k <= 0)
+		return;
+	if (f->dry) {
+		fix_row(slot, "gathered", cm->m[i]->id, owner->id, k);
+		return;
+	}
+	memset(&g, 0, sizeof g);
+	g.from = cm->m[i];
+	g.to = owner;
+	g.slot = slot;
+	g.timeout_ms = f->c->m.timeout_ms;
+	g.kept = on_kept;
+	g.ud = &g;
+	if (rc_gather_slot(&f->cl, &g, err, sizeof err) < 0)
+		left(f, "slot %d: moving its keys from %s to %s: %s", slot,
+		    addr_of(g.from), addr_of(owner), err);
+	fix_row(slot, "gathered", g.from->id, owner->id, g.moved);
+	if (g.nkept > 0)
+		left(f, "slot %d: %ld keys left on %s (see above)", slot, g.nkept,
+		    addr_of(g.from));
+}
+
+/* Makes owner the only master that claims slot, with a fresh epoch so that
+ * every view takes its claim. */
+static int
+make_owner(struct fixing *f, const struct rc_claims *cm, struct rc_node *owner, int slot)
+{
+	char err[400];
+	int i;
+
+	for (i = 0; i < cm->nm; i++)
+		if (cm->m[i] != owner && cm->mine[(size_t)i * RC_NSLOTS + slot] &&
+		    rc_node_delslot(&f->cl, cm->m[i], slot, err, sizeof err) < 0)
+			goto fail;
+	if (rc_node_setslot_node(&f->cl, owner, slot, owner->id, err, sizeof err) < 0 ||
+	    rc_node_bump_epoch(&f->cl, owner, err, sizeof err) < 0)
+		goto fail;
+	return 0;
+fail:
+	left(f, "slot %d: making %s its owner: %s", slot, addr_of(owner), err);
+	return -1;
+}
+
+/* The other masters learn the owner now rather than by gossip. */
+static void
+tell_owner(struct fixing *f, const struct rc_claims *cm, struct rc_node *owner, int slot)
+{
+	char err[400];
+	int i;
+
+	for (i = 0; i < cm->nm; i++)
+		if (cm->m[i] != owner &&
+		    rc_node_setslot_node(&f->cl, cm->m[i], slot, owner->id, err,
+		    sizeof err) < 0)
+			left(f, "slot %d: SETSLOT NODE on %s: %s", slot, addr_of(cm->m[i]),
+			    err);
+}
+
+static void
+fix_owner(struct fixing *f, const struct rc_claims *cm, int slot)
+{
+	struct rc_node *owner;
+	long keys;
+	int o, i, settled;
+
+	if ((o = choose_owner(f, cm, slot, &keys)) < 0) {
+		left(f, "slot %d: no master to give it to", slot);
+		return;
+	}
+	owner = cm->m[o];
+	settled = cm->nclaim[slot] == 1 && cm->mine[(size_t)o * RC_NSLOTS + slot] &&
+	    !cm->split[slot];
+	ask(f);
+	if (!settled) {
+		if (!f->dry && make_owner(f, cm, owner, slot) < 0)
+			return;
+		/* Before the keys move: a node serves MIGRATE of a slot it
+		 * imports only when its view names an owner. */
+		if (!f->dry)
+			tell_owner(f, cm, owner, slot);
+		fix_row(slot, "assigned", "-", owner->id, keys);
+	}
+	for (i = 0; i < cm->nm; i++)
+		if (i != o)
+			gather(f, cm, i, owner, slot);
+}
+
+static void
+fix_owners(struct fixing *f, const struct rc_claims *cm)
+{
+	int s;
+
+	for (s = 0; s < RC_NSLOTS; s++) {
+		int open = 0, i;
+		for (i = 0; i < cm->nm; i++)
+			open |= cm->open[(size_t)i * RC_NSLOTS + s];
+		if (open || !broken(cm, s))
+			continue;
+		/* Its owner may be a master that does not answer: not ours to
+		 * give away. */
+		if (cm->nclaim[s] == 0 && cm->silent > 0 &&
+		    rc_cluster_owner(&f->cl, s) != NULL) {
+			left(f, "slot %d: its owner %s does not answer: left as it is", s,
+			    addr_of(rc_cluster_owner(&f->cl, s)));
+			continue;
+		}
+		fix_owner(f, cm, s);
+	}
+}
+
+/* ---- settings ---------------------------------------------------------------------- */
+
+/* A cluster-node-timeout that differs from the rest (an add-node killed
+ * while it had lowered it) goes back to what most nodes have. */
+static void
+fix_timeouts(struct fixing *f)
+{
+	struct rc_timeouts t;
+	char v[32];
+	int i;
+
+	if (rc_node_timeouts(&f->cl, &t) < 0)
+		return;
+	snprintf(v, sizeof v, "%ld", t.common);
+	for (i = 0; i < f->cl.nnodes; i++) {
+		struct rc_node *n = f->cl.nodes[i];
+		redisContext *x;
+		if (t.ms[i] < 0 || t.ms[i] == t.common)
+			continue;
+		ask(f);
+		if (!f->dry && ((x = rc_node_ctx(&f->cl, n)) == NULL ||
+		    rc_ctx_config_set(x, "cluster-node-timeout", v) < 0)) {
+			left(f, "%s: CONFIG SET cluster-node-timeout %s failed", addr_of(n), v);
+			continue;
+		}
+		rc_putf("-\ttimeout\t%s\t%s\t-\n", addr_of(n), v);
+	}
+	free(t.ms);
+}
+
+/* ---- fix --------------------------------------------------------------------------- */
+
+static void
+fix_all(struct fixing *f)
+{
+	struct rc_claims cm;
+	struct rc_open *op;
+	int nop;
+
+	nop = read_open(f, &op);
+	rc_claims_read(&f->cl, &cm);
+	fix_open(f, &cm, op, nop);
+	free(op);
+	if (!f->dry) {
+		rc_claims_free(&cm);
+		if (rc_cluster_refresh(&f->cl) < 0)
+			rc_die(RC_EX_CLUSTER, "%s", f->cl.err);
+		rc_claims_read(&f->cl, &cm);
+	}
+	fix_owners(f, &cm);
+	rc_claims_free(&cm);
+	fix_timeouts(f);
+}
+
+int
+cmd_fix(void *ctx, int argc, char **argv)
+{
+	struct ctx *c = ctx;
+	struct fixing f;
+	char err[512];
+
+	(void)argc, (void)argv;
+	memset(&f, 0, sizeof f);
+	f.c = c;
+	f.dry = c->dry_run;
+	open_cluster(c, &f.cl);
+	if (c->o.header)
+		rc_puts("#slot\taction\tfrom\tto\tkeys\n");
+	fix_all(&f);
+	/* Like a move: done when every node sees the repaired map. */
+	if (!f.dry && f.asked && (rc_cluster_refresh(&f.cl) < 0 ||
+	    rc_wait_agreed(&f.cl, 0, 0, c->wait_s, err, sizeof err) < 0))
+		left(&f, "the nodes do not agree after %d s: %s", c->wait_s,
+		    f.cl.err[0] ? f.cl.err : err);
+	rc_cluster_close(&f.cl);
+	return f.rc;
+}

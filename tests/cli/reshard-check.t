@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# rc-reshard check and the agreement waits on a bad day: a frozen replica
+# (SIGSTOP, a node timeout too long for anyone to flag it) is named and the
+# wait exits 1; a slot left open is no agreement; two masters that each name
+# the other as a slot's owner leave it uncovered, and fix --dry-run says
+# exactly what fix then does; add-node killed while the new node's
+# cluster-node-timeout is lowered: put back on SIGTERM and SIGHUP, reported
+# by check and put back by fix after SIGKILL.
+. "$(dirname "$0")/lib.sh"
+require_redis
+
+BASE=16200
+# 100000 ms: six digits, which the port guard does not take for a port.
+cluster_up $BASE 3 1 100000 >/dev/null || bail_file "no cluster"
+
+M0=$(id_of $BASE)
+M1=$(id_of $((BASE + 1)))
+# A replica, by its own word.
+REP=
+for p in $((BASE + 3)) $((BASE + 4)) $((BASE + 5)); do
+	[[ $(rcli $p role | head -1) == slave ]] && { REP=$p; break; }
+done
+[[ -n $REP ]] || bail_file "no replica found"
+
+# --- a frozen replica ------------------------------------------------------------------
+cluster_cmd pause $REP >/dev/null
+exit_is 1 "move with a frozen replica exits 1" \
+	rc-reshard --timeout 1 --wait 5 move --from "$M0" --to "$M1" --slots 10
+like "$OUT" "could not confirm 127.0.0.1:$REP" "and names the node it could not confirm"
+is "$(grep -c $'\t' <<<"$OUT")" 10 "the 10 slots moved all the same"
+exit_is 1 "settled --wait 2 with the replica frozen" \
+	rc-reshard --timeout 1 --wait 2 settled
+like "$OUT" "127.0.0.1:$REP" "names it too"
+cluster_cmd resume $REP >/dev/null
+ok "settled once it is back" retry 60 rc-reshard settled
+
+# --- an open slot is no agreement ---------------------------------------------------------
+S=$(rcli $BASE cluster nodes | grep myself | awk '{ print $9 }')
+S=${S%%-*}
+rcli $BASE cluster setslot "$S" migrating "$M1" >/dev/null
+exit_is 1 "settled while a slot is open" rc-reshard --wait 2 settled
+like "$OUT" "slot $S open" "says which slot"
+rcli $BASE cluster setslot "$S" stable >/dev/null
+ok "settled once it is closed" retry 30 rc-reshard settled
+
+# --- masters that name each other ---------------------------------------------------------
+# $BASE hands slot S (no keys) to M1 without an epoch bump: M1 never hears
+# that it owns it and still names $BASE.  Nobody serves the slot.
+is "$(rcli $BASE cluster countkeysinslot "$S")" 0 "slot $S is empty"
+rcli $BASE cluster setslot "$S" node "$M1" >/dev/null
+exit_is 1 "check: no master claims the slot" rc-reshard check
+like "$OUT" "uncovered"$'\t-\t'"slot $S: no master claims it" "reported as uncovered"
+ok "fix --dry-run" rc-reshard fix --dry-run
+DRY=$OUT
+like "$DRY" "^$S"$'\t'"assigned"$'\t-\t' "the plan assigns it"
+ok "fix -y" rc-reshard -y fix
+is "$OUT" "$DRY" "fix prints the rows --dry-run said it would"
+ok "check clean after fix" retry 30 rc-reshard check
+ok "redis-cli agrees" cluster_clean
+
+# --- add-node interrupted ------------------------------------------------------------------
+# A fresh node for each signal: an interrupted join goes on by gossip.
+nt() { rcli "$1" config get cluster-node-timeout | tail -1; }
+lowered() { [[ $(nt "$1") == 500 ]]; }
+NEW=$((BASE + 6))
+for sig in TERM HUP KILL; do
+	cluster_cmd add $NEW >/dev/null 2>&1
+	is "$(nt $NEW)" 100000 "the new node's timeout ($sig)"
+	# A frozen replica keeps add-node waiting for every node to know it.
+	cluster_cmd pause $REP >/dev/null
+	rc-reshard --timeout 1 --wait 60 add-node 127.0.0.1:$NEW >"$T/add.$sig" 2>&1 &
+	pid=$!
+	ok "add-node lowered the timeout ($sig)" retry 30 lowered $NEW
+	kill -$sig $pid
+	wait $pid 2>/dev/null
+	note "exit $?: $(head -c 200 "$T/add.$sig")"
+	cluster_cmd resume $REP >/dev/null
+	[[ $sig == KILL ]] && break
+	is "$(nt $NEW)" 100000 "SIG$sig: the timeout is back"
+	NEW=$((NEW + 1))
+done
+is "$(nt $NEW)" 500 "SIGKILL leaves it at 500"
+retry 30 rc-reshard settled >/dev/null 2>&1
+exit_is 1 "check reports it" rc-reshard check
+like "$OUT" "error"$'\t'"timeout"$'\t'"127.0.0.1:$NEW"$'\t'"cluster-node-timeout is 500, the others have 100000" \
+	"naming the node and both values"
+ok "fix --dry-run" rc-reshard fix --dry-run
+DRY=$OUT
+ok "fix -y" rc-reshard -y fix
+like "$OUT" "^-"$'\t'"timeout"$'\t'"127.0.0.1:$NEW"$'\t'"100000" "fix puts it back"
+is "$OUT" "$DRY" "as --dry-run said"
+is "$(nt $NEW)" 100000 "the new node's timeout is back"
+ok "check clean" retry 30 rc-reshard check
+
+done_testing
