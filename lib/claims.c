@@ -69,9 +69,13 @@ count_foreign(struct rc_cluster *cl, struct rc_claims *k, int i)
 	size_t q = 0;
 	int s;
 
-	for (s = 0; s < RC_NSLOTS; s++)
-		if (!k->mine[(size_t)i * RC_NSLOTS + s])
-			rc_pipe_node_cmd(p, k->m[i], "CLUSTER COUNTKEYSINSLOT %d", s);
+	for (s = 0; s < RC_NSLOTS; s++) {
+		char num[16];
+		if (k->mine[(size_t)i * RC_NSLOTS + s])
+			continue;
+		snprintf(num, sizeof num, "%d", s);
+		rc_pipe_node_cmdv(p, k->m[i], "CLUSTER", "COUNTKEYSINSLOT", num, NULL);
+	}
 	rc_pipe_exec(p);
 	for (s = 0; s < RC_NSLOTS; s++) {
 		redisReply *r;
