@@ -157,43 +157,6 @@ rc_claims_free(struct rc_claims *k)
 
 /* ---- gathering ------------------------------------------------------------ */
 
-/* A command with ASKING first, for a node that imports the slot. */
-static redisReply *
-asking(redisContext *x, const char *cmd, const char *key, size_t len)
-{
-	const char *argv[2] = { cmd, key };
-	size_t lens[2] = { strlen(cmd), len };
-	redisReply *r = rc_cmdv(x, "ASKING", NULL);
-
-	if (r == NULL)
-		return NULL;
-	freeReplyObject(r);
-	return rc_cmd_argv(x, 2, argv, lens);
-}
-
-/* 1 when the key's DUMP is the same on both nodes (so one copy may go),
- * 0 when not, -1 when a node did not answer.  Until a content compare
- * lands in lib, bytes decide: equal content with different bytes is kept
- * twice and named, never dropped. */
-static int
-same_dump(redisContext *from, redisContext *to, const char *key, size_t len)
-{
-	const char *argv[2] = { "DUMP", key };
-	size_t lens[2] = { 4, len };
-	redisReply *a = asking(from, "DUMP", key, len);
-	redisReply *b = rc_cmd_argv(to, 2, argv, lens);
-	int same = -1;
-
-	if (a != NULL && b != NULL)
-		same = a->type == REDIS_REPLY_STRING && b->type == REDIS_REPLY_STRING &&
-		    a->len == b->len && memcmp(a->str, b->str, a->len) == 0;
-	if (a != NULL)
-		freeReplyObject(a);
-	if (b != NULL)
-		freeReplyObject(b);
-	return same;
-}
-
 /* MIGRATE one key from x to the node at a; the reply (NULL: no answer). */
 static redisReply *
 migrate_one(redisContext *x, const struct rc_addr *a, const char *key, size_t len,
@@ -217,23 +180,33 @@ gather_key(struct rc_gather *g, redisContext *x, redisContext *y,
     const redisReply *key, char *err, size_t errlen)
 {
 	redisReply *r = migrate_one(x, &g->to->addr, key->str, key->len, g->timeout_ms);
-	int same, rc = 1;
+	int rc = 1;
 
 	if (r == NULL) {
 		snprintf(err, errlen, "MIGRATE: %s", x->errstr);
 		return -1;
 	}
 	if (r->type == REDIS_REPLY_ERROR && strstr(r->str, "BUSYKEY") != NULL) {
-		if ((same = same_dump(x, y, key->str, key->len)) < 0)
-			rc = -1, snprintf(err, errlen, "DUMP: no answer");
-		else if (same) {
-			freeReplyObject(r);
-			if ((r = asking(x, "DEL", key->str, key->len)) == NULL)
-				rc = -1, snprintf(err, errlen, "DEL: %s", x->errstr);
+		/* On both: compared by content in bounded calls (lib/keycmp.c);
+		 * equal, the holder's copy goes (only if unchanged meanwhile);
+		 * different, both stay and the key is named. */
+		struct rc_keycmp kc;
+		rc_keycmp_init(&kc);
+		switch (rc_key_settle(x, y, key->str, key->len, &kc)) {
+		case RC_KEY_EQUAL:
 			g->dropped++;
-		} else {
+			break;
+		case RC_KEY_DIFFERENT:
 			g->kept(g->ud, key->str, key->len);
 			rc = 0;
+			break;
+		case RC_KEY_CHANGED:
+			rc = -1;
+			snprintf(err, errlen, "it changed while it was compared: run fix again");
+			break;
+		default:
+			rc = -1;
+			snprintf(err, errlen, "%s", kc.why);
 		}
 	} else if (!rc_reply_ok(r)) {
 		snprintf(err, errlen, "MIGRATE: %s", r->type == REDIS_REPLY_ERROR ?
