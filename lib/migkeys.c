@@ -467,3 +467,134 @@ mig_move_keys(struct run *r)
 	free(nk);
 	return rc;
 }
+
+/* ---- the durable wait --------------------------------------------------------- */
+
+/* A key of the given slot: "rc-reshard:durable{DIGITS}". */
+static void
+slot_key(int slot, char *buf, size_t n)
+{
+	char t[16];
+	int i, len;
+
+	/* Digits reach every slot within a few hundred thousand tries. */
+	for (i = 0;; i++) {
+		len = snprintf(t, sizeof t, "%d", i);
+		if ((int)rc_keyslot(t, (size_t)len) == slot)
+			break;
+	}
+	snprintf(buf, n, "rc-reshard:durable{%s}", t);
+}
+
+/* Replicas connected to the target, from its ROLE; -1 when it did not say. */
+static int
+connected_replicas(redisContext *c)
+{
+	redisReply *r = rc_cmdv(c, "ROLE", NULL);
+	int n = -1;
+
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements >= 3 &&
+	    r->element[2]->type == REDIS_REPLY_ARRAY)
+		n = (int)r->element[2]->elements;
+	if (r != NULL)
+		freeReplyObject(r);
+	return n;
+}
+
+/* Said once per target of a run: its moves cannot wait for a replica. */
+static void
+no_replica(struct run *r)
+{
+	struct engine *e = r->e;
+	int i;
+
+	pthread_mutex_lock(&e->mu);
+	for (i = 0; i < e->nnorep && strcmp(e->norep[i], r->dst->id) != 0; i++)
+		;
+	if (i == e->nnorep) {
+		e->norep = rc_realloc(e->norep, (size_t)(i + 1) * sizeof *e->norep);
+		e->norep[e->nnorep++] = r->dst->id;
+		rc_warn("warning: the target %s:%d has no replica: its slots are moved "
+		    "without the durable wait (a crash of it loses them)",
+		    r->dst->addr.host, r->dst->addr.port);
+	}
+	pthread_mutex_unlock(&e->mu);
+}
+
+/* The durable wait's round trip: a write of nothing (a key set and deleted
+ * in one transaction, in a slot the target imports) gives our connection a
+ * replication offset past every RESTORE the MIGRATEs ran there, and WAIT
+ * then waits for a replica to have all of it.  WAIT alone would not do: it
+ * waits only for the writes of the connection it is sent on.  The WAIT's
+ * count, 0 when a replica did not confirm in time, -1 with why when a
+ * reply was not what it should be, -2 when the target was lost. */
+static int
+wait_replica(struct run *r, int slot, char *why, size_t whylen)
+{
+	char key[64], tmo[16];
+	const char *set[] = { "SET", key, "1" }, *del[] = { "DEL", key };
+	const char *w[] = { "WAIT", "1", tmo };
+	redisReply *rep[6];
+	int n = -1;
+
+	slot_key(slot, key, sizeof key);
+	snprintf(tmo, sizeof tmo, "%d", r->e->m->timeout_ms);
+	redisAppendCommand(r->to, "ASKING");
+	redisAppendCommand(r->to, "MULTI");
+	redisAppendCommandArgv(r->to, 3, set, NULL);
+	redisAppendCommandArgv(r->to, 2, del, NULL);
+	redisAppendCommand(r->to, "EXEC");
+	redisAppendCommandArgv(r->to, 3, w, NULL);
+	if (mig_read_replies(r->to, 6, rep) < 0) {
+		mig_free_replies(rep, 6);
+		return -2;
+	}
+	if (rep[4]->type != REDIS_REPLY_ARRAY)
+		snprintf(why, whylen, "the target refused the durable wait's write: %s",
+		    mig_rtext(rep[4]->type == REDIS_REPLY_ERROR ? rep[4] : rep[2]));
+	else if (rep[5]->type != REDIS_REPLY_INTEGER)
+		snprintf(why, whylen, "the target refused WAIT: %s", mig_rtext(rep[5]));
+	else
+		n = (int)rep[5]->integer;
+	mig_free_replies(rep, 6);
+	return n;
+}
+
+/* --durable: before the slots whose keys are done are closed, a replica of
+ * the target has every key moved to it, so that a crash of the target right
+ * after cannot lose them.  A slot the replica did not confirm in time
+ * fails (it stays open; fix finishes it).  A target with no replica is
+ * said once and moved without the wait.  0, or -2 when the target was
+ * lost. */
+int
+mig_durable(struct run *r)
+{
+	char why[300] = "";
+	int i, first = -1, n;
+
+	if (!r->e->m->durable)
+		return 0;
+	for (i = 0; i < r->n; i++)
+		if (r->sl[i].state == S_KEYSDONE && (r->sl[i].keys > 0 || mig_finishing(r,
+		    &r->sl[i])) && first < 0)
+			first = i;
+	if (first < 0)
+		return 0;       /* no key moved: nothing to wait for */
+	if ((n = connected_replicas(r->to)) < 0)
+		return r->to->err ? -2 : 0;
+	if (n == 0) {
+		no_replica(r);
+		return 0;
+	}
+	if ((n = wait_replica(r, r->sl[first].slot, why, sizeof why)) == -2)
+		return -2;
+	if (n == 0)
+		snprintf(why, sizeof why, "no replica of the target confirmed its keys "
+		    "within %d ms (--durable; --migrate-timeout sets the bound)",
+		    r->e->m->timeout_ms);
+	if (n <= 0)
+		for (i = 0; i < r->n; i++)
+			if (r->sl[i].state == S_KEYSDONE)
+				mig_fail(&r->sl[i], "%s", why);
+	return 0;
+}

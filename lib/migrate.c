@@ -19,6 +19,7 @@ rc_mig_defaults(struct rc_mig_opts *m)
 	m->parallel = 8;
 	m->timeout_ms = 10000;
 	m->retries = 20;
+	m->durable = 1;
 }
 
 /* ---- the engine ----------------------------------------------------------- */
@@ -366,6 +367,9 @@ connect_pair(struct run *r)
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	redisSetTimeout(r->from, tv);
+	/* And the target on a WAIT (--durable), as long. */
+	if (r->e->m->durable)
+		redisSetTimeout(r->to, tv);
 	return 0;
 }
 
@@ -463,8 +467,8 @@ open_refused(struct run *r, struct slot_state *s, const redisReply *x, int targe
 
 /* A half-done move is finished (fix, or a run of a plan that was cut
  * short): the target may own the slot already, the source no longer. */
-static int
-finishing(const struct run *r, const struct slot_state *s)
+int
+mig_finishing(const struct run *r, const struct slot_state *s)
 {
 	return r->e->m->finish || s->resume;
 }
@@ -485,7 +489,7 @@ open_pair(struct run *r)
 			continue;
 		if (mig_is_ok(r->rep[k]))
 			r->sl[i].importing = 1;
-		else if (!finishing(r, &r->sl[i]) || !mig_err_has(r->rep[k], "already the owner")) {
+		else if (!mig_finishing(r, &r->sl[i]) || !mig_err_has(r->rep[k], "already the owner")) {
 			open_refused(r, &r->sl[i], r->rep[k], 1);
 			/* A replica, say: no other slot will fare better. */
 			if (mig_err_has(r->rep[k], "only with masters"))
@@ -503,7 +507,7 @@ open_pair(struct run *r)
 			continue;
 		if (mig_is_ok(r->rep[k]))
 			r->sl[i].migrating = 1;
-		else if (!finishing(r, &r->sl[i]) || !mig_err_has(r->rep[k], "not the owner")) {
+		else if (!mig_finishing(r, &r->sl[i]) || !mig_err_has(r->rep[k], "not the owner")) {
 			open_refused(r, &r->sl[i], r->rep[k], 0);
 			roll_back(r->from, r->to, &r->sl[i]);
 		}
@@ -592,6 +596,10 @@ move_and_close(struct run *r)
 		if (guard_job(r, S_KEYSDONE, r->e->m->finish ? RC_GUARD_FINISH :
 		    RC_GUARD_CLOSE) < 0)
 			return -1;
+		if (mig_durable(r) == -2) {
+			node_why(r, "the target ", r->dst, r->to->errstr);
+			return lost_target(r);
+		}
 		if (close_on_target(r) < 0 || (again = close_on_source(r)) < 0)
 			return -1;
 		if (!again)
@@ -764,6 +772,7 @@ rc_migrate(const struct rc_opts *o, const struct rc_move *mv, int n,
 		pthread_mutex_destroy(&e.srcmu[i]);
 	free(e.srcid);
 	free(e.srcmu);
+	free(e.norep);
 	pthread_mutex_destroy(&e.mu);
 	snprintf(err, errlen, "%s", e.err);
 	if (e.unreachable)

@@ -30,6 +30,9 @@ struct engine {
 	const char **srcid;
 	pthread_mutex_t *srcmu;
 	int nsrc;
+	/* Targets said to have no replica (--durable), each said once. */
+	const char **norep;
+	int nnorep;
 };
 
 /* Where one slot of a job stands. */
@@ -86,8 +89,10 @@ void mig_free_replies(redisReply **rep, int n);
 void mig_fail(struct slot_state *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void mig_keeps_failing(struct slot_state *s, const redisReply *r);
+int mig_finishing(const struct run *r, const struct slot_state *s);
 
 /* migkeys.c */
 int mig_move_keys(struct run *r);
+int mig_durable(struct run *r);
 
 #endif

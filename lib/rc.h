@@ -668,6 +668,8 @@ struct rc_mig_opts {
 	int retries;        /* bound for transient errors per slot (20) */
 	int finish;         /* fix: finishing half-done moves (either side may own
 			     * a slot); else a slot must be its source's */
+	int durable;        /* WAIT for a replica of the target to have a job's
+			     * keys before its slots close (1) */
 	/* Called for every slot, one call at a time (under the engine's lock). */
 	void (*on_slot)(void *ud, const struct rc_mig_slot *r);
 	void *ud;

@@ -140,6 +140,10 @@ set_option(void *ctx, int id, const char *arg)
 	case O_BREAK_LEASE:
 		c->break_lease = 1;
 		break;
+	case O_DURABLE:
+	case O_NO_DURABLE:
+		c->m.durable = id == O_DURABLE;
+		break;
 	}
 	return 0;
 }
@@ -251,6 +255,10 @@ static const struct rc_optdef options[] = {
 	{ O_PARALLEL, "parallel", "N", NULL, "slots moved at once, by threads (8)" },
 	{ O_CHUNK, "chunk", "N", NULL, "slots open at once per source and target (32)" },
 	{ O_MTIMEOUT, "migrate-timeout", "MS", NULL, "MIGRATE's own timeout (10000)" },
+	{ O_DURABLE, "durable", NULL, NULL,
+	  "close a slot only once a replica of its target has its keys (the default)" },
+	{ O_NO_DURABLE, "no-durable", NULL, NULL,
+	  "close slots without waiting for the target's replica" },
 	{ O_WAIT, "wait", "SECS", NULL, "how long to wait for the nodes to agree (60)" },
 	{ O_WAIT_LOCK, "wait-lock", "SECS", NULL,
 	  "wait this long for another operator's change to end (0: do not wait)" },
@@ -259,7 +267,7 @@ static const struct rc_optdef options[] = {
 	{ 0, NULL, NULL, NULL, NULL }
 };
 
-#define ENGINE "replace batch parallel chunk migrate-timeout wait wait-lock"
+#define ENGINE "replace batch parallel chunk migrate-timeout durable no-durable wait wait-lock"
 #define REBALANCE "weight use-empty threshold by"
 
 static const struct rc_command commands[] = {
