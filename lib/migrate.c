@@ -196,12 +196,15 @@ mig_keeps_failing(struct slot_state *s, const redisReply *r)
 	    h != NULL ? h : "");
 }
 
-/* Adds a remark to a slot's error. */
+/* Adds a remark to a slot's error, once: a slot may be rolled back when
+ * it is refused and again when its job ends. */
 static void
 add_note(struct slot_state *s, const char *note)
 {
 	size_t l = strlen(s->err);
 
+	if (strstr(s->err, note) != NULL)
+		return;
 	snprintf(s->err + l, sizeof s->err - l, "%s", note);
 }
 
@@ -473,6 +476,26 @@ mig_finishing(const struct run *r, const struct slot_state *s)
 	return r->e->m->finish || s->resume;
 }
 
+/* A source that has not learnt yet that the target is a master (a replica
+ * promoted a moment ago: fix right after a failover) refuses MIGRATING, and
+ * its view catches up within moments.  The source is asked again until it
+ * takes it or says something else, bounded by --migrate-timeout; *x is
+ * its last reply. */
+static void
+migrating_once_known(struct run *r, int slot, redisReply **x)
+{
+	uint64_t end = rc_now_us() + (uint64_t)r->e->m->timeout_ms * 1000;
+	char s[16];
+
+	snprintf(s, sizeof s, "%d", slot);
+	while ((mig_err_has(*x, "not a master") || mig_err_has(*x, "know about node")) &&
+	    rc_now_us() < end) {
+		freeReplyObject(*x);
+		rc_sleep_ms(50);
+		*x = rc_cmdv(r->from, "CLUSTER", "SETSLOT", s, "MIGRATING", r->dst->id, NULL);
+	}
+}
+
 /* IMPORTING on the target first, so that an ASK always lands on a node that
  * accepts it; then MIGRATING on the source.  0, or -1 when a node was lost. */
 static int
@@ -505,6 +528,7 @@ open_pair(struct run *r)
 	for (i = 0, k = 0; i < r->n; i++) {
 		if (r->sl[i].state != S_ACTIVE)
 			continue;
+		migrating_once_known(r, r->sl[i].slot, &r->rep[k]);
 		if (mig_is_ok(r->rep[k]))
 			r->sl[i].migrating = 1;
 		else if (!mig_finishing(r, &r->sl[i]) || !mig_err_has(r->rep[k], "not the owner")) {

@@ -3,7 +3,8 @@
 # rebalance using the empty master), rc-reshard against redis-cli --cluster
 # with its defaults and with --cluster-pipeline 1000, each on a freshly built,
 # identical cluster.  Prints name<TAB>ours_seconds<TAB>anchor_seconds<TAB>ratio
-# (ratio = anchor / ours).  Ports 20400-20499.
+# (ratio = anchor / ours).  Ports 20400-20499.  RC_BENCH_ONLY=durable runs the
+# durable row alone.
 #
 # Both sides follow the same safe procedure: after add-node, wait until every
 # node knows the new one and the new one reports cluster_state:ok (a new
@@ -12,6 +13,12 @@
 # wait itself; for redis-cli the script polls.  The clusters use a node
 # timeout of 2000 ms (RC_BENCH_NODE_TIMEOUT).  The rows ending in -rebalance
 # time the rebalance alone.
+#
+# The durable row: the same 1M keys on 3 masters with a replica each, a 4th
+# master with its own replica joined, then the rebalance timed with
+# --durable (the default: each slot closes once a replica of its target has
+# its keys) against --no-durable.  There ratio = no-durable / durable: 0.9
+# means the durable wait costs 10%.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -125,10 +132,39 @@ verify() {
 	s=$(redis-cli -p $((b + 3)) cluster nodes | grep myself | awk '{ n = 0; for (i = 9; i <= NF; i++) { split($i, r, "-"); n += (r[2] == "" ? 1 : r[2] - r[1] + 1) } print n }')
 	[[ $s == 4096 ]] || { echo "reshard bench: the new master of cluster $b has $s slots, want 4096" >&2; exit 1; }
 }
+# durable BASE MODE: 3 masters with a replica each and the keys loaded, a
+# 4th master and its replica joined; prints the rebalance's seconds in MODE.
+durable() {
+	local b=$1 mode=$2 i f p n=0 t0 t1
+	bases+=("$b")
+	lab "$b" up -m 3 -r 1 -t "$NODE_TIMEOUT" >/dev/null
+	lab "$b" add $((b + 6)) >/dev/null
+	lab "$b" add $((b + 7)) >/dev/null
+	for f in "$WORK"/resp.*; do
+		p=${f##*.}
+		redis-cli -p $((b + p % 10)) --pipe <"$f" >/dev/null
+	done
+	RC_CLUSTER=127.0.0.1:$b rc-reshard add-node 127.0.0.1:$((b + 6)) >/dev/null
+	RC_CLUSTER=127.0.0.1:$b rc-reshard add-node --replica-of 127.0.0.1:$((b + 6)) \
+	    127.0.0.1:$((b + 7)) >/dev/null
+	t0=$(now)
+	RC_CLUSTER=127.0.0.1:$b rc-reshard rebalance --use-empty "$mode" >/dev/null
+	t1=$(now)
+	for i in 0 1 2 6; do n=$((n + $(redis-cli -p $((b + i)) dbsize))); done
+	[[ $n == "$KEYS" ]] || { echo "reshard bench: $n keys on cluster $b, want $KEYS" >&2; exit 1; }
+	lab "$b" clean >/dev/null
+	secs "$t0" "$t1"
+}
+
 row() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$(awk -v a="$3" -v o="$2" 'BEGIN { printf "%.1f", a / o }')"; }
 
 build 20400
 relabel_load 20400
+if [[ ${RC_BENCH_ONLY:-} == durable ]]; then
+	lab 20400 clean >/dev/null
+	row rebalance-durable-vs-no-durable "$(durable 20430 --durable)" "$(durable 20440 --no-durable)"
+	exit 0
+fi
 read -r o or <<<"$(ours 20400)"
 verify 20400
 lab 20400 clean >/dev/null
@@ -143,7 +179,11 @@ read -r a2 a2r <<<"$(theirs 20420 --cluster-pipeline 1000)"
 verify 20420
 lab 20420 clean >/dev/null
 
+d1=$(durable 20430 --durable)
+d0=$(durable 20440 --no-durable)
+
 row scale-3-to-4-vs-redis-cli "$o" "$a1"
 row scale-3-to-4-vs-redis-cli-pipeline-1000 "$o" "$a2"
 row rebalance-vs-redis-cli "$or" "$a1r"
 row rebalance-vs-redis-cli-pipeline-1000 "$or" "$a2r"
+row rebalance-durable-vs-no-durable "$d1" "$d0"
