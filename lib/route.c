@@ -352,6 +352,13 @@ queue_on(struct round *rd, struct rc_node *n)
 		struct pcmd *c = &rd->p->c[i];
 		if (c->reply != NULL || c->target != n)
 			continue;
+		if (ctx == NULL && rc_text_kind(n->err) == RC_K_AUTH) {
+			/* A password this node refuses: no retry makes it
+			 * take it, so the command fails now, with the hint. */
+			c->reply = rc_reply_error("%s (%s)", n->err, rc_kind_hint(RC_K_AUTH));
+			rc_cluster_trace(cl, RC_EV_CONN, c->slot, n, n->err);
+			continue;
+		}
 		if (ctx == NULL) {
 			/* Never sent: safe to try again after a refresh. */
 			retry_later(rd, c, rc_reply_error("CONNERR %s", n->err));

@@ -40,6 +40,13 @@ open_nodes(struct ctx *c, int n, char **argv)
 			rc_die(rc, "%s", err);
 		if (rc_ctx_myid(cn[i].x, cn[i].id, err, sizeof err) < 0)
 			rc_die(RC_EX_CLUSTER, "%s: %s", cn[i].who, err);
+		/* Two names of one server (localhost and 127.0.0.1, say):
+		 * it would wait for itself to join itself. */
+		for (k = 0; k < i; k++)
+			if (strcmp(cn[k].id, cn[i].id) == 0)
+				rc_die(RC_EX_USAGE, "create: %s and %s are the same server "
+				    "(node id %.12s): give each node once", cn[k].who,
+				    cn[i].who, cn[i].id);
 	}
 	return cn;
 }

@@ -188,6 +188,33 @@ follow(struct ctx *c, struct rc_cluster *cl, redisContext *x, const char *who,
 		rc_die(RC_EX_CLUSTER, "add-node: %s after %d s", why, c->wait_s);
 }
 
+/* add-node on a node that is a replica in the cluster already: it stays
+ * where it is (run again, --replica is a no-op; --replica-of names its
+ * master or moves it), and it is reported as what it is.  The exit status
+ * when that is all (the row printed), or -1 when add-node goes on. */
+static int
+joined_replica(struct ctx *c, struct rc_cluster *cl, const char *who, const char *id)
+{
+	struct rc_node *n = rc_cluster_by_id(cl, id);
+	const char *mid;
+
+	if (n == NULL || rc_node_is_master(n))
+		return -1;
+	if (c->replica_of != NULL && find_node(cl, c->replica_of) != n->master)
+		return -1;      /* asked to follow another master: it moves */
+	mid = n->master != NULL ? n->master->id : "-";
+	if (c->o.header)
+		rc_puts("#addr\tid\trole\tmaster\n");
+	rc_putf("%s\t%s\treplica\t%s\n", who, id, mid);
+	if (!c->as_replica && c->replica_of == NULL) {
+		rc_warn("add-node: %s is in the cluster already, as a replica of %.12s: "
+		    "not made a master (del-node it first to join it as one)", who, mid);
+		return RC_EX_NO;
+	}
+	rc_warn("add-node: %s is a replica of %.12s already: nothing done", who, mid);
+	return RC_EX_OK;
+}
+
 int
 cmd_add_node(void *ctx, int argc, char **argv)
 {
@@ -198,6 +225,7 @@ cmd_add_node(void *ctx, int argc, char **argv)
 	redisContext *x;
 	char err[400], who[300], id[41];
 	double deadline;
+	int rc;
 
 	(void)argc;
 	if (c->as_replica && c->replica_of != NULL)
@@ -206,11 +234,16 @@ cmd_add_node(void *ctx, int argc, char **argv)
 		rc_die(RC_EX_USAGE, "add-node: '%s' is not host:port", argv[0]);
 	rc_addr_fmt(&a, who, sizeof who);
 	open_cluster(c, &cl);
-	master = master_to_follow(c, &cl);
 	if ((x = rc_connect(&a, &c->o, err, sizeof err)) == NULL)
 		rc_die(RC_EX_CLUSTER, "%s", err);
 	if (rc_ctx_myid(x, id, err, sizeof err) < 0)
 		rc_die(RC_EX_CLUSTER, "%s: %s", who, err);
+	if ((rc = joined_replica(c, &cl, who, id)) >= 0) {
+		redisFree(x);
+		rc_cluster_close(&cl);
+		return rc;
+	}
+	master = master_to_follow(c, &cl);
 	meet(c, &cl, x, &a, who, id, master == NULL);
 	deadline = rc_now() + c->wait_s;
 	wait_joined(c, &cl, x, who, id, deadline);
