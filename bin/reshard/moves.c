@@ -38,10 +38,19 @@ on_slot(void *ud, const struct rc_mig_slot *r)
 		/* Row by row: a pipeline downstream (or a log) sees each slot
 		 * as it lands, and a killed run leaves an exact record. */
 		rc_flush();
-	} else if (++c->slots_failed <= 10) {
-		/* The first few failures in full; the count at the end. */
-		rc_progress_end(&c->prog);
-		rc_warn("slot %d (%.12s -> %.12s): %s", r->slot, r->from, r->to, r->err);
+	} else {
+		/* The first few failures in full, each reason once (an abort
+		 * fails every slot left for one reason); the count and the
+		 * slots at the end (summarize_failed). */
+		if (c->slots_failed < 8)
+			c->failed_slot[c->slots_failed] = r->slot;
+		if (++c->slots_failed <= 3 && strcmp(c->failed_why, r->err) != 0) {
+			rc_progress_end(&c->prog);
+			rc_warn("slot %d (%.12s -> %.12s): %s", r->slot, r->from, r->to,
+			    r->err);
+		}
+		if (c->slots_failed == 1)
+			snprintf(c->failed_why, sizeof c->failed_why, "%s", r->err);
 	}
 	progress(c);
 }
@@ -80,6 +89,24 @@ check_open(struct rc_cluster *cl, const struct rc_move *mv, int n)
 	free(op);
 }
 
+/* One line for what did not move: how many, the first slots, why. */
+static void
+summarize_failed(struct ctx *c, int n, const char *err)
+{
+	char list[128] = "";
+	size_t l = 0;
+	long i;
+
+	for (i = 0; i < c->slots_failed && i < 8 && l < sizeof list; i++)
+		l += (size_t)snprintf(list + l, sizeof list - l, "%s%d", i ? " " : "",
+		    c->failed_slot[i]);
+	if (c->slots_failed > 8 && l < sizeof list)
+		snprintf(list + l, sizeof list - l, " and %ld more", c->slots_failed - 8);
+	rc_warn("%ld of %d slots not moved%s%s%s: %s ('rc-reshard check' names those left "
+	    "open, 'rc-reshard fix' finishes them)", (long)n - c->slots_done, n,
+	    l > 0 ? " (failed: " : "", list, l > 0 ? ")" : "", err);
+}
+
 int
 run_moves(struct ctx *c, struct rc_cluster *cl, const struct rc_move *mv, int n)
 {
@@ -106,7 +133,7 @@ run_moves(struct ctx *c, struct rc_cluster *cl, const struct rc_move *mv, int n)
 	rc_progress_end(&c->prog);
 	rc_flush();
 	if (rc != RC_EX_OK)
-		rc_warn("%ld of %d slots not moved: %s", (long)n - c->slots_done, n, err);
+		summarize_failed(c, n, err);
 	/* Replicas learn the new owners from gossip: done means every node
 	 * agrees, so that a check or a client right after sees the new map. */
 	else if (n > 0 && rc_wait_agreed(cl, 0, 0, c->wait_s, err, sizeof err) < 0) {

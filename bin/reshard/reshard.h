@@ -24,6 +24,8 @@ struct ctx {
 	/* progress and counts of moving slots */
 	struct rc_progress prog;
 	long slots_done, keys_done, slots_failed;
+	int failed_slot[8];             /* the first failed slots, for the summary */
+	char failed_why[400];           /* the first failure's reason */
 	int fix_rows;                   /* rows in fix's form */
 	/* the change lease (main.c) */
 	double wait_lock;               /* --wait-lock: wait for another operator */
