@@ -16,8 +16,7 @@ enum {
 	OPT_SEED,
 	OPT_REPLICAS,
 	OPT_COUNTERS,
-	OPT_MIN_SHARE,
-	OPT_LFU
+	OPT_MIN_SHARE
 };
 
 struct hk {
@@ -30,7 +29,6 @@ struct hk {
 	long counters;          /* --counters; 0: from k */
 	double min_share;       /* --min-share, percent */
 	int node;               /* -n: top - adds the live owner */
-	int lfu;                /* --lfu */
 };
 
 /* gen.c */

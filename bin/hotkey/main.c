@@ -120,9 +120,6 @@ set_option(void *ctx, int id, const char *arg)
 	case 'n':
 		h->node = 1;
 		break;
-	case OPT_LFU:
-		h->lfu = 1;
-		break;
 	default:
 		return set_gen_option(h, id, arg);
 	}
@@ -147,7 +144,6 @@ static const struct rc_optdef options[] = {
 	{ OPT_COUNTERS, "counters", "M", "1000 10000", "top: counters per sketch (max(1000, 100 k))" },
 	{ OPT_MIN_SHARE, "min-share", "PCT", "0.5 1 5", "top: a key is hot when surely this share of all (1)" },
 	{ 'n', "node", NULL, NULL, "top -: add the key's live owner" },
-	{ OPT_LFU, "lfu", NULL, NULL, "top: OBJECT FREQ over SCAN on every master (LFU policy)" },
 	{ 0, NULL, NULL, NULL, NULL }
 };
 
@@ -156,8 +152,8 @@ static const struct rc_command commands[] = {
 	  "prefix seed", "[-d SECS] [--keys N] [--zipf S | --hot KEY,...] [--reads PCT] [-r OPS]",
 	  "GET/SET traffic over N keys, Zipf or a hot set, routed in pipelines: ops/s each second",
 	  NULL, cmd_gen },
-	{ "top", 0, 1, "duration top replicas counters min-share node lfu",
-	  "[-k N] [-d SECS] [--replicas] [--lfu] [-n] [-]",
+	{ "top", 0, 1, "duration top replicas counters min-share node",
+	  "[-k N] [-d SECS] [--replicas] [-n] [-]",
 	  "the cluster-wide top-k keys by operations, from every node's MONITOR (or stdin: -)",
 	  "@stdin", cmd_top },
 	{ "slots", 0, 0, "duration top replicas counters", "[-k N] [-d SECS] [--replicas]",

@@ -213,8 +213,6 @@ cmd_top(void *ctx, int argc, char **argv)
 
 	if (argc == 1 && strcmp(argv[0], "-") != 0)
 		rc_die(RC_EX_USAGE, "top: '%s': the only operand is '-' (keys on stdin)", argv[0]);
-	if (h->lfu)
-		rc_die(RC_EX_USAGE, "top --lfu: not built yet");
 	if (argc == 1)
 		return top_stdin(h);
 	if (h->node)
