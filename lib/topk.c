@@ -21,14 +21,20 @@ struct item {
 	char *key;
 	size_t len, cap;
 	uint64_t hash;
-	uint64_t count, err;
-	size_t heap;            /* its index in the heap */
+	uint64_t err;
+	size_t heap;            /* its index in the heap, which holds its count */
+};
+
+/* The count lives in the heap entry, so sifting touches one array. */
+struct slot {
+	uint64_t count;
+	size_t item;
 };
 
 struct rc_topk {
 	struct item *items;
 	size_t m, n;
-	size_t *heap;           /* item indices, a min-heap by count */
+	struct slot *heap;      /* a min-heap by count */
 	size_t *table;          /* item index + 1, 0 empty; size mask + 1 */
 	size_t mask;
 	uint64_t total;
@@ -118,12 +124,12 @@ unlink_at(struct rc_topk *t, size_t i)
 static void
 heap_swap(struct rc_topk *t, size_t a, size_t b)
 {
-	size_t x = t->heap[a];
+	struct slot x = t->heap[a];
 
 	t->heap[a] = t->heap[b];
 	t->heap[b] = x;
-	t->items[t->heap[a]].heap = a;
-	t->items[t->heap[b]].heap = b;
+	t->items[t->heap[a].item].heap = a;
+	t->items[t->heap[b].item].heap = b;
 }
 
 static void
@@ -131,9 +137,9 @@ sift_down(struct rc_topk *t, size_t i)
 {
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, min = i;
-		if (l < t->n && t->items[t->heap[l]].count < t->items[t->heap[min]].count)
+		if (l < t->n && t->heap[l].count < t->heap[min].count)
 			min = l;
-		if (r < t->n && t->items[t->heap[r]].count < t->items[t->heap[min]].count)
+		if (r < t->n && t->heap[r].count < t->heap[min].count)
 			min = r;
 		if (min == i)
 			return;
@@ -145,7 +151,7 @@ sift_down(struct rc_topk *t, size_t i)
 static void
 sift_up(struct rc_topk *t, size_t i)
 {
-	while (i > 0 && t->items[t->heap[(i - 1) / 2]].count > t->items[t->heap[i]].count) {
+	while (i > 0 && t->heap[(i - 1) / 2].count > t->heap[i].count) {
 		heap_swap(t, i, (i - 1) / 2);
 		i = (i - 1) / 2;
 	}
@@ -174,7 +180,7 @@ rc_topk_add(struct rc_topk *t, const char *key, size_t len, uint64_t w)
 	t->total += w;
 	if (t->table[pos] != 0) {
 		it = &t->items[t->table[pos] - 1];
-		it->count += w;
+		t->heap[it->heap].count += w;
 		sift_down(t, it->heap);
 		return;
 	}
@@ -182,21 +188,21 @@ rc_topk_add(struct rc_topk *t, const char *key, size_t len, uint64_t w)
 		idx = t->n++;
 		it = &t->items[idx];
 		set_key(it, key, len, h);
-		it->count = w;
 		it->err = 0;
 		it->heap = idx;
-		t->heap[idx] = idx;
+		t->heap[idx].count = w;
+		t->heap[idx].item = idx;
 		t->table[pos] = idx + 1;
 		sift_up(t, idx);
 		return;
 	}
 	/* Full: the smallest counter is taken over. */
-	idx = t->heap[0];
+	idx = t->heap[0].item;
 	it = &t->items[idx];
 	unlink_at(t, probe(t, it->key, it->len, it->hash));
 	set_key(it, key, len, h);
-	it->err = it->count;
-	it->count += w;
+	it->err = t->heap[0].count;
+	t->heap[0].count += w;
 	t->table[probe(t, key, len, h)] = idx + 1;
 	sift_down(t, 0);
 }
@@ -210,7 +216,7 @@ rc_topk_total(const struct rc_topk *t)
 uint64_t
 rc_topk_floor(const struct rc_topk *t)
 {
-	return t->n < t->m ? 0 : t->items[t->heap[0]].count;
+	return t->n < t->m ? 0 : t->heap[0].count;
 }
 
 int
@@ -223,7 +229,7 @@ rc_topk_get(const struct rc_topk *t, const char *key, size_t len, uint64_t *coun
 	if (t->table[pos] == 0)
 		return 0;
 	it = &t->items[t->table[pos] - 1];
-	*count = it->count;
+	*count = t->heap[it->heap].count;
 	*err = it->err;
 	return 1;
 }
