@@ -51,14 +51,16 @@ eq(const char *a, size_t alen, const char *b)
 	return strlen(b) == alen && strncasecmp(a, b, alen) == 0;
 }
 
-static int
-slot_of(const char **argv, const size_t *argvlen, int i)
+int
+rc_command_slot(int argc, const char **argv, const size_t *argvlen)
 {
-	return (int)rc_keyslot(argv[i], argvlen[i]);
+	int k = rc_command_key(argc, argv, argvlen);
+
+	return k < 0 ? -1 : (int)rc_keyslot(argv[k], argvlen[k]);
 }
 
 int
-rc_command_slot(int argc, const char **argv, const size_t *argvlen)
+rc_command_key(int argc, const char **argv, const size_t *argvlen)
 {
 	size_t i;
 	int k;
@@ -78,10 +80,10 @@ rc_command_slot(int argc, const char **argv, const size_t *argvlen)
 			if (r->arg == 3 && argc > 3 && argvlen[3] == 0) {
 				for (k = 6; k < argc - 1; k++)
 					if (eq(argv[k], argvlen[k], "KEYS"))
-						return slot_of(argv, argvlen, k + 1);
+						return k + 1;
 				return -1;
 			}
-			return argc > r->arg ? slot_of(argv, argvlen, r->arg) : -1;
+			return argc > r->arg ? r->arg : -1;
 		case K_NUMKEYS: {
 			char num[24];
 			long nk;
@@ -92,14 +94,14 @@ rc_command_slot(int argc, const char **argv, const size_t *argvlen)
 			if (rc_parse_long(num, 0, 1L << 30, &nk) < 0 || nk == 0 ||
 			    argc <= r->arg + 1)
 				return -1;
-			return slot_of(argv, argvlen, r->arg + 1);
+			return r->arg + 1;
 		}
 		case K_STREAMS:
 			for (k = 1; k < argc - 1; k++)
 				if (eq(argv[k], argvlen[k], "STREAMS"))
-					return slot_of(argv, argvlen, k + 1);
+					return k + 1;
 			return -1;
 		}
 	}
-	return argc > 1 ? slot_of(argv, argvlen, 1) : -1;
+	return argc > 1 ? 1 : -1;
 }

@@ -433,6 +433,8 @@ void rc_cluster_trace(struct rc_cluster *cl, int kind, int slot, const struct rc
  * commands); -1 for keyless commands. Knows EVAL/EVALSHA/FCALL numkeys,
  * XREAD(GROUP) STREAMS, MIGRATE and friends. */
 int rc_command_slot(int argc, const char **argv, const size_t *argvlen);
+/* The index in argv of that first key (keys.c), or -1. */
+int rc_command_key(int argc, const char **argv, const size_t *argvlen);
 
 /* A pipeline: commands queued with their slots, sent grouped per node (all
  * nodes at once), replies handed back in the order the commands were added. */
@@ -1051,5 +1053,112 @@ int rc_fo_probe_get(struct rc_cluster *cl, const char *key, long long *seq,
     char *err, size_t errlen);
 /* DEL key, routed; the kind. */
 int rc_fo_probe_del(struct rc_cluster *cl, const char *key);
+
+
+/* ---- topk.c: the heaviest keys of a stream, in bounded memory (pure) ------- */
+
+/* A Space-Saving sketch of m counters: a key's count overestimates its true
+ * count by at most its err, err <= total / m, and every key seen more than
+ * total / m times holds a counter.  Memory: m counters and their keys. */
+struct rc_topk;
+struct rc_topk *rc_topk_new(size_t counters);
+void rc_topk_free(struct rc_topk *t);
+/* Counts len bytes of key w times. */
+void rc_topk_add(struct rc_topk *t, const char *key, size_t len, uint64_t w);
+/* Everything added; and the smallest count when every counter is taken (a
+ * key without a counter was seen at most that often), else 0. */
+uint64_t rc_topk_total(const struct rc_topk *t);
+uint64_t rc_topk_floor(const struct rc_topk *t);
+/* 1 with the key's count and err when it holds a counter, else 0. */
+int rc_topk_get(const struct rc_topk *t, const char *key, size_t len, uint64_t *count,
+    uint64_t *err);
+/* A key of one or more sketches: count is an upper bound of its true count,
+ * count - err a lower bound.  key points into the sketch (valid while it is). */
+struct rc_topk_item {
+	const char *key;
+	size_t len;
+	uint64_t count, err;
+	int where;          /* the first sketch that holds it */
+};
+/* The union of the keys of sketches v[0..n), their counts summed, sorted by
+ * count (then key).  For a sketch that holds no counter for a key its floor
+ * is added to count and err, unless could(ud, j, key, len) says sketch j
+ * cannot have seen the key (NULL: any could).  Returns how many, the array
+ * in *out (free it). */
+size_t rc_topk_merge(struct rc_topk **v, int n, int (*could)(void *ud, int j,
+    const char *key, size_t len), void *ud, struct rc_topk_item **out);
+
+/* Zipf(s) over 1..n (rank 1 the most frequent), constant memory; s <= 0:
+ * uniform.  Deterministic for a seed. */
+struct rc_zipf {
+	uint64_t n, rng;
+	double s, hx1, hn, sv;
+};
+void rc_zipf_init(struct rc_zipf *z, uint64_t n, double s, uint64_t seed);
+uint64_t rc_zipf_next(struct rc_zipf *z);
+/* splitmix64: the next of a stream; and a double in [0, 1). */
+uint64_t rc_rand(uint64_t *state);
+double rc_rand01(uint64_t *state);
+
+/* ---- hotkey.c: hot-key traffic, and sampling what the nodes execute -------- */
+
+/* A second of rc_hk_gen, handed to its tick(). */
+struct rc_hk_tick {
+	double at;                  /* seconds since the start */
+	double secs;                /* this row's length */
+	uint64_t ops, reads, writes, errors;
+};
+
+/* GET/SET traffic routed through the cluster in pipelines.  Keys are
+ * prefix + rank - 1 ("key:0" the hottest under Zipf), or one of hot[] with
+ * probability hot_share. */
+struct rc_hk_gen {
+	uint64_t keys;              /* how many keys (N) */
+	double zipf;                /* s; 0: uniform */
+	char **hot;                 /* the named hot set, or NULL */
+	int nhot;
+	double hot_share;           /* of operations that go to hot[] */
+	double reads;               /* of operations that are GETs */
+	long rate;                  /* operations a second; 0: flat out */
+	double secs;                /* how long (both bounds apply) */
+	uint64_t count;             /* how many operations; 0: no bound */
+	int pipeline;               /* commands per round */
+	int value_size;             /* SET's value bytes */
+	const char *prefix;
+	uint64_t seed;
+	void (*tick)(void *ud, const struct rc_hk_tick *t);
+	int (*stop)(void *ud);      /* asked each round; 1 ends the run */
+	void *ud;
+	struct rc_hk_tick total;    /* out */
+	char err[512];              /* out: the first error reply seen */
+};
+/* Runs the traffic.  RC_EX_OK, or RC_EX_CLUSTER with g->err when a whole
+ * round failed (no node answered). */
+int rc_hk_gen(struct rc_cluster *cl, struct rc_hk_gen *g);
+
+/* What each node executed for secs seconds, from its MONITOR stream: each
+ * command's first key into a sketch per node, exact operations per slot. */
+struct rc_hk_sample {
+	double secs;                /* in */
+	size_t counters;            /* in: per node */
+	int (*stop)(void *ud);      /* in: asked between reads; 1 ends early */
+	void *ud;
+	struct rc_node **nodes;     /* out: as given */
+	int n;
+	struct rc_topk **sk;        /* out: per node */
+	uint64_t *lines;            /* out: per node, every command seen */
+	uint64_t *keyed;            /* out: per node, commands with a key */
+	uint64_t *slot_ops;         /* out: [RC_NSLOTS], all nodes */
+	double elapsed;             /* out */
+};
+/* Samples nodes[0..n) at once and closes every MONITOR connection before it
+ * returns.  RC_EX_OK; RC_EX_CLUSTER with err when a node cannot be reached,
+ * refuses MONITOR (err says so: an ACL without +monitor) or drops out. */
+int rc_hk_sample(struct rc_cluster *cl, struct rc_node **nodes, int n,
+    struct rc_hk_sample *s, char *err, size_t errlen);
+void rc_hk_sample_free(struct rc_hk_sample *s);
+/* The first key of a MONITOR line ("1.2 [0 1.2.3.4:5] \"GET\" \"k\""),
+ * unquoted into buf; its length, or -1 for a line without a key. */
+ssize_t rc_hk_monitor_key(const char *line, size_t len, char *buf, size_t bufcap);
 
 #endif

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# rc-hotkey's lab (labs/34-hot-keys.sh) runs non-interactively against a
+# cluster of its own, as `make check` runs it.  Ports 16570-16575.
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_redis
+
+BASE=16570
+cluster_up $BASE 3 1 5000 >/dev/null || bail_file "no cluster"
+ok "the cluster is ok" cluster_wait_ok 30
+
+exit_is 0 "lab 34 runs to the end" env RC_CLUSTER=127.0.0.1:$BASE RC_LAB_PORT=$BASE \
+	RC_LAB_DIR="$LAB_DIR" RC_LAB_NONINTERACTIVE=1 bash "$ROOT/labs/34-hot-keys.sh" </dev/null
+like "$OUT" $'\nstock:counter\t[0-9]+\t[^\t]+\t[0-9]+\t[0-9]+\t(4[5-9]|5[0-5])\\.[0-9]+\t[0-9]+\thot\tmonitor' \
+	"34: top finds stock:counter, about half of all operations, hot"
+owner=$(rc-slot -n stock:counter | cut -f3)
+like "$OUT" $'\nmaster\t[0-9a-f]{8}\t'"$owner"$'\t[0-9]+\t(5[5-9]|6[0-9]|7[0-9])\\.' \
+	"34: slots shows its master carrying most of the work"
+before=$(sed -n 's/^busiest master: \([0-9.]*\)% of all operations before, \([0-9.]*\)% after$/\1/p' <<<"$OUT")
+after=$(sed -n 's/^busiest master: \([0-9.]*\)% of all operations before, \([0-9.]*\)% after$/\2/p' <<<"$OUT")
+ok "34: splitting the key lightens the busiest master ($before% -> $after%)" \
+	awk -v b="$before" -v a="$after" 'BEGIN { exit !(a != "" && b != "" && a + 10 < b) }'
+monitors=0
+for p in $(cluster_ports); do
+	monitors=$((monitors + $(rcli "$p" CLIENT LIST | grep -c 'cmd=monitor')))
+done
+is "$monitors" 0 "34: no MONITOR left behind"
+
+done_testing

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# rc-hotkey: gen's bounds, top finds a generated hot set and the top 10 of
+# a Zipf workload, finds no confident hot key in uniform traffic, leaves no
+# MONITOR running (after the sample, after SIGINT); top - over stdin; slots;
+# bad input, an unreachable seed, a wrong password, a user without
+# +monitor.  Ports 16560-16565; node timeout 5000 ms.
+# shellcheck disable=SC2317 # helpers are called through ok and retry
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_redis
+
+BASE=16560
+cluster_up $BASE 3 1 5000 >"$T/up.log" 2>&1 || {
+	diag "$(<"$T/up.log")"
+	bail_file "no cluster on $BASE"
+}
+ok "the cluster is ok" cluster_wait_ok 30
+
+# monitors: MONITOR clients on every node (0 when none is left).
+monitors() {
+	local p n=0
+	for p in $(cluster_ports); do
+		n=$((n + $(rcli "$p" CLIENT LIST | grep -c 'cmd=monitor')))
+	done
+	echo "$n"
+}
+# bg_gen ARGS...: gen in the background until stop_gen; waits until its
+# first second of traffic is done, so a sample sees it.
+GEN=
+bg_gen() {
+	rc-hotkey gen -d 120 "$@" >"$T/gen.out" 2>"$T/gen.err" &
+	GEN=$!
+	retry 30 test -s "$T/gen.out"
+}
+stop_gen() {
+	[[ -n $GEN ]] || return 0
+	kill -INT "$GEN" 2>/dev/null
+	wait "$GEN" 2>/dev/null
+	GEN=
+}
+at_exit stop_gen
+top_rows() { rc-hotkey top -T "$@" 2>"$T/top.err"; }
+
+# --- usage -------------------------------------------------------------------
+exit_is 2 "-k 0 is refused" rc-hotkey top -k 0
+like "$OUT" "-k: '0' is not a number in 1-10000" "  with the range"
+exit_is 2 "-k 10001 is refused" rc-hotkey top -k 10001
+exit_is 2 "top takes only '-' as operand" rc-hotkey top foo
+exit_is 2 "gen takes no -k" rc-hotkey gen -k 3
+exit_is 2 "--zipf -1 is refused" rc-hotkey gen --zipf -1
+exit_is 3 "an unreachable seed exits 3" rc-hotkey -c 127.0.0.1:16599 top -d 1
+
+# --- gen -----------------------------------------------------------------------
+ok "gen --count 5000 stops after 5000 operations" rc-hotkey gen -T --count 5000 --reads 50
+like "$OUT" $'\ntotal\t5000\t[0-9]+\t[0-9]+\t[0-9]+\t0' "  the total row: 5000 operations, no errors"
+like "$OUT" "5000 operations in [0-9.]+ s: [0-9]+ ops/s \\(uniform over 100000 keys, 50% reads" \
+	"  the summary on stderr"
+keys=0
+for p in $(masters); do keys=$((keys + $(rcli "$p" DBSIZE))); done
+ok "  the writes landed on the masters ($keys keys)" test "$keys" -gt 1000
+ok "gen -d 2 -r 500 keeps the rate" rc-hotkey gen -T -d 2 -r 500
+tot=$(awk -F'\t' '$1 == "total" { print $2 }' <<<"$OUT")
+ok "  about 1000 operations in 2 s at 500/s ($tot)" test "${tot:-0}" -ge 900 -a "${tot:-0}" -le 1001
+
+# --- top: a named hot set --------------------------------------------------
+HOT=hk:a,hk:b,hk:c,hk:d,hk:e,hk:f,hk:g,hk:h,hk:i,hk:j
+bg_gen --hot "$HOT" --hot-share 50 --keys 100000
+ok "top -d 3 ranks the keys" top_rows -d 3 -k 10
+stop_gen
+rows=$OUT
+found=$(cut -f1 <<<"$rows" | grep -c '^hk:[a-j]$')
+is "$found" 10 "the 10 hot keys are the top 10 (recall 10/10)"
+is "$(awk -F'\t' '$8 == "hot"' <<<"$rows" | grep -c '^hk:')" 10 "  each flagged hot"
+row=$(grep $'^hk:a\t' <<<"$rows")
+is "$(cut -f2 <<<"$row")" "$(rc-slot hk:a | cut -f2)" "  with its slot"
+is "$(cut -f3 <<<"$row")" "$(rc-slot -n hk:a | cut -f3)" "  and its master"
+is "$(cut -f9 <<<"$row")" monitor "  the source is named"
+like "$(<"$T/top.err")" "MONITOR on 3 nodes.*costs" "  stderr says what MONITOR costs"
+is "$(monitors)" 0 "no MONITOR is left after the sample"
+
+# --- top: Zipf(1.1) over 100k keys -----------------------------------------
+bg_gen --zipf 1.1 --keys 100000
+ok "top over Zipf(1.1) traffic" top_rows -d 3 -k 10
+stop_gen
+rows=$OUT
+recall=$(cut -f1 <<<"$rows" | grep -c '^key:[0-9]$')
+diag "recall of the true top 10: $recall/10"
+ok "  the top 10 ranks hold at least 9 of key:0..key:9 ($recall)" test "$recall" -ge 9
+like "$rows" $'^key:0\t' "  key:0 first"
+
+# --- top: uniform traffic ----------------------------------------------------
+bg_gen --keys 100000
+exit_is 1 "uniform traffic: no hot key, exit 1" top_rows -d 2
+stop_gen
+unlike "$OUT" $'\thot\t' "  no row flagged hot"
+like "$(<"$T/top.err")" "no hot key" "  and stderr says so"
+
+# --- slots: one hot key makes one slot and one master hot ---------------------
+bg_gen --hot hk:one --hot-share 60 --keys 100000
+ok "slots -k 3" rc-hotkey slots -T -d 2 -k 3
+stop_gen
+OUT=$(grep -v '^rc-hotkey:' <<<"$OUT")
+slot=$(rc-slot hk:one | cut -f2)
+like "$OUT" $'^slot\t'"$slot"$'\t[^\t]+\t[0-9]+\t(5[0-9]|6[0-9])\\.[0-9]+\t[0-9]+\thk:one\t(99|100)\\.' \
+	"  the hottest slot is hk:one's, ~60% of all, the key ~100% of it"
+owner=$(rc-slot -n hk:one | cut -f3)
+like "$OUT" $'\nmaster\t[0-9a-f]{8}\t'"$owner"$'\t[0-9]+\t(6|7)[0-9]\\.' "  its master carries 60-79% of all"
+
+# --- nothing left running after SIGINT ------------------------------------------
+rc-hotkey top -d 60 >/dev/null 2>&1 &
+pid=$!
+ok "a sample's MONITOR connections are open" retry 20 test "$(monitors)" -eq 3
+kill -INT $pid
+wait $pid
+rc=$?
+ok "top ends on SIGINT (exit $rc)" test $rc -le 1
+is "$(monitors)" 0 "  and no MONITOR is left"
+
+# --- top - -------------------------------------------------------------------
+printf 'x\t1\ny\nx\n# a comment\n\nz\\tq\nx\nz\\tq\n' >"$T/keys"
+ok "top - counts the first field" rc-hotkey top -T - <"$T/keys"
+is "$(head -n2 <<<"$OUT")" "x	$(rc-slot x | cut -f2)	-	3	0	50.00	-	hot	stdin
+z\\tq	$(rc-slot $'z\tq' | cut -f2)	-	2	0	33.33	-	hot	stdin" \
+	"  exact counts, escapes decoded and written again, no node without -n"
+ok "top -n - adds the live owner" rc-hotkey top -T -n - <"$T/keys"
+is "$(head -n1 <<<"$OUT" | cut -f3)" "$(rc-slot -n x | cut -f3)" "  x's master"
+exit_is 2 "a malformed escape on stdin exits 2" rc-hotkey top - <<<$'a\nb\\q\n'
+like "$OUT" "<stdin>:2: malformed escape" "  naming the line"
+seq 1 200000 | awk '{ print ($1 % 2 ? "hot" : "k" $1) }' >"$T/many"
+ok "100000 distinct keys through 1000 counters" rc-hotkey top -T -k 1 --counters 1000 - <"$T/many"
+like "$OUT" $'^hot\t[0-9]+\t-\t10[0-9]{4}\t[0-9]+\t' "  the hot key, count within its bound"
+
+# --- auth --------------------------------------------------------------------
+for p in $(cluster_ports); do
+	rcli "$p" ACL SETUSER nomon on '>pw' '~*' '&*' +@all -monitor >/dev/null
+done
+exit_is 3 "a wrong password exits 3" env RC_USER=nomon RC_AUTH=bad rc-hotkey top -d 1
+like "$OUT" "WRONGPASS|invalid username-password" "  saying so"
+exit_is 3 "a user without +monitor: exit 3" env RC_USER=nomon RC_AUTH=pw rc-hotkey top -d 1
+like "$OUT" "refused MONITOR.*\\+monitor" "  with what to grant"
+is "$(monitors)" 0 "  and nothing left open"
+
+done_testing
