@@ -26,8 +26,7 @@ load_owners(struct ctx *c)
 {
 	int s;
 
-	if (rc_cluster_open(&c->cl, &c->o) < 0)
-		rc_die(RC_EX_CLUSTER, "%s", c->cl.err);
+	rc_cluster_open_or_die(&c->cl, &c->o);
 	c->owner = rc_calloc(RC_NSLOTS, sizeof *c->owner);
 	for (s = 0; s < RC_NSLOTS; s++) {
 		struct rc_node *n = rc_cluster_owner(&c->cl, s);

@@ -533,3 +533,14 @@ rc_cluster_reconnect(struct rc_cluster *cl)
 			cl->all[i]->ctx = NULL;
 		}
 }
+
+void
+rc_cluster_open_or_die(struct rc_cluster *cl, const struct rc_opts *o)
+{
+	const char *hint;
+
+	if (rc_cluster_open(cl, o) == 0)
+		return;
+	hint = rc_kind_hint(rc_text_kind(cl->err));
+	rc_die(RC_EX_CLUSTER, "%s%s%s", cl->err, hint ? ": " : "", hint ? hint : "");
+}

@@ -376,6 +376,9 @@ struct rc_cluster {
 /* Connects to the seed (o->seed), checks it is a cluster node, loads the
  * topology.  0, or -1 with cl->err set (exit with RC_EX_CLUSTER). */
 int rc_cluster_open(struct rc_cluster *cl, const struct rc_opts *o);
+/* rc_cluster_open, or exit 3 with why and what to do about it (the
+ * password's hint for a refused password). */
+void rc_cluster_open_or_die(struct rc_cluster *cl, const struct rc_opts *o);
 /* Reloads topology from the first node that answers. 0 or -1. */
 int rc_cluster_refresh(struct rc_cluster *cl);
 void rc_cluster_close(struct rc_cluster *cl);

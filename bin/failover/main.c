@@ -9,12 +9,7 @@
 void
 fo_open(struct fo *f, struct rc_cluster *cl)
 {
-	const char *hint;
-
-	if (rc_cluster_open(cl, &f->o) == 0)
-		return;
-	hint = rc_kind_hint(rc_text_kind(cl->err));
-	rc_die(RC_EX_CLUSTER, "%s%s%s", cl->err, hint ? ": " : "", hint ? hint : "");
+	rc_cluster_open_or_die(cl, &f->o);
 }
 
 static int

@@ -31,12 +31,7 @@ hk_stopped(void *ud)
 void
 hk_open(struct hk *h, struct rc_cluster *cl)
 {
-	const char *hint;
-
-	if (rc_cluster_open(cl, &h->o) == 0)
-		return;
-	hint = rc_kind_hint(rc_text_kind(cl->err));
-	rc_die(RC_EX_CLUSTER, "%s%s%s", cl->err, hint ? ": " : "", hint ? hint : "");
+	rc_cluster_open_or_die(cl, &h->o);
 }
 
 /* A number of seconds or a share: a decimal in [lo, hi]. */

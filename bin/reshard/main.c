@@ -17,8 +17,7 @@
 void
 open_cluster(struct ctx *c, struct rc_cluster *cl)
 {
-	if (rc_cluster_open(cl, &c->o) < 0)
-		rc_die(RC_EX_CLUSTER, "%s", cl->err);
+	rc_cluster_open_or_die(cl, &c->o);
 }
 
 struct rc_node *
