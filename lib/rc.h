@@ -731,7 +731,7 @@ struct rc_open {
 	char src[41], dst[41];
 	int migrating, importing;   /* which side says so */
 };
-/* Reads every master's own view.  Returns the number of open slots with an
+/* (view.c) Reads every master's own view.  Returns the number of open slots with an
  * array in *out (free it), or -1 with err (a master did not answer). */
 int rc_open_slots(struct rc_cluster *cl, struct rc_open **out, char *err,
     size_t errlen);

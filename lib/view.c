@@ -7,6 +7,7 @@
  * answer, which is right before moving slots; a report (rc-dist) answers
  * from the masters that do and names the others, so it asks here.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,5 +69,34 @@ rc_open_slots_of(struct rc_cluster *cl, struct rc_node **m, int n, int *answered
 	if (nop > 1)
 		qsort(op, (size_t)nop, sizeof *op, by_slot);
 	*out = op;
+	return nop;
+}
+
+/* Before slots move, every master must answer: one that does not may hold
+ * a half-moved slot. */
+int
+rc_open_slots(struct rc_cluster *cl, struct rc_open **out, char *err, size_t errlen)
+{
+	struct rc_node **m = rc_calloc((size_t)cl->nnodes + 1, sizeof *m);
+	int *answered = rc_calloc((size_t)cl->nnodes + 1, sizeof *answered);
+	int n = 0, i, nop;
+
+	for (i = 0; i < cl->nnodes; i++) {
+		struct rc_node *x = cl->nodes[i];
+		if (rc_node_is_master(x) && !(x->flags & (RC_NF_FAIL | RC_NF_NOADDR)))
+			m[n++] = x;
+	}
+	nop = rc_open_slots_of(cl, m, n, answered, out);
+	for (i = 0; i < n; i++) {
+		if (answered[i])
+			continue;
+		snprintf(err, errlen, "%s", m[i]->err);
+		free(*out);
+		*out = NULL;
+		nop = -1;
+		break;
+	}
+	free(m);
+	free(answered);
 	return nop;
 }
