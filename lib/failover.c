@@ -249,8 +249,9 @@ measure_lag(struct rc_cluster *cl, struct rc_fo_status *st, int hb_wait_ms)
 			continue;
 		r = rc_node_cmdv(cl, w->node, "READONLY", NULL);
 		if (rc_reply_ok(r)) {
-			snprintf(key[i], sizeof key[i], "%s", key[k]);
-			snprintf(val[i], sizeof val[i], "%s", val[k]);
+			/* A replica's row is never its master's (i != k). */
+			memmove(key[i], key[k], sizeof key[i]);
+			memmove(val[i], val[k], sizeof val[i]);
 			sent[i] = sent[k];
 			pending++;
 		}

@@ -110,7 +110,7 @@ account(struct probe *p, int gi, double start, int kind, const char *err)
 		p->sec_err++;
 		if (g->down_since < 0) {
 			g->down_since = start;
-			snprintf(g->first_err, sizeof g->first_err, "%s", err);
+			snprintf(g->first_err, sizeof g->first_err, "%.199s", err);
 		}
 		return;
 	}

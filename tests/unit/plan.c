@@ -28,14 +28,14 @@ make(int nm, int nr)
 		struct rc_node *n = &node[i];
 
 		/* 40 characters, distinct in the first 12 as ids are. */
-		snprintf(n->id, sizeof n->id, "%02d%038d", i, 0);
+		snprintf(n->id, sizeof n->id, "%02u%038u", (unsigned)i % 100u, 0u);
 		snprintf(n->addr.host, sizeof n->addr.host, "127.0.0.1");
 		n->addr.port = 7000 + i;
 		n->flags = i < nm ? RC_NF_MASTER : RC_NF_REPLICA;
 		n->repl_offset = -1;
 		if (i >= nm) {
 			n->master = &node[0];
-			snprintf(n->master_id, sizeof n->master_id, "%s", node[0].id);
+			memcpy(n->master_id, node[0].id, sizeof n->master_id);
 		}
 		nodes[i] = n;
 	}
