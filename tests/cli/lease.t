@@ -10,17 +10,7 @@ BASE=16160
 cluster_up $BASE 3 0 2000 >"$T/up.log" 2>&1 || bail_file "no cluster: $(cat "$T/up.log")"
 SEED=127.0.0.1:$BASE
 
-# hold NAME: start a probe that holds the lease as NAME until its stdin
-# closes; sets HOLDER (pid) and HOLD_IN (the fd feeding it).
-hold() {
-	mkfifo "$T/in.$1"
-	"$PROBE" "$SEED" "$1" 0 <"$T/in.$1" >"$T/out.$1" 2>&1 &
-	HOLDER=$!
-	exec {HOLD_IN}>"$T/in.$1"
-	retry 10 grep -qx held "$T/out.$1"
-}
-
-ok "a probe takes the lease" hold first
+ok "a probe takes the lease" lease_hold first
 FIRST=$HOLDER
 FIRST_IN=$HOLD_IN
 is "$(rcli $BASE CLIENT LIST | grep -c 'name=rc-lease/')" 1 "one named connection on a master"
@@ -35,7 +25,7 @@ like "$OUT" "since [0-9-]+ [0-9:]+" "and since when"
 exec {FIRST_IN}>&-
 wait "$FIRST"
 is "$?" 0 "the holder exits 0 after releasing"
-ok "then it can be taken again" hold again
+ok "then it can be taken again" lease_hold again
 AGAIN=$HOLDER
 
 # A holder killed with SIGKILL leaves nothing behind.
@@ -44,7 +34,7 @@ wait "$AGAIN" 2>/dev/null
 ok "a killed holder's lease is free at once" retry 5 bash -c '"$1" "$2" third 0 </dev/null' _ "$PROBE" "$SEED"
 
 # A frozen holder keeps it; waiting does not help; breaking it does.
-ok "a probe takes the lease" hold frozen
+ok "a probe takes the lease" lease_hold frozen
 FROZEN=$HOLDER
 kill -STOP "$FROZEN"
 at_exit "kill -CONT $FROZEN 2>/dev/null; kill -9 $FROZEN 2>/dev/null"

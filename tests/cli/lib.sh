@@ -310,6 +310,18 @@ cluster_ports() { cluster_cmd ports; }
 # cluster_wait_ok [SECS]: wait (default 30 s) until status says all is well.
 cluster_wait_ok() { retry "${1:-30}" cluster_cmd status >/dev/null 2>&1; }
 
+# lease_hold NAME: lease-probe takes rc-reshard's change lease on $SEED as
+# NAME and holds it until its input closes; sets HOLDER (its pid) and HOLD_IN
+# (the fd feeding it: close it to release).
+# shellcheck disable=SC2034
+lease_hold() {
+	mkfifo "$T/in.$1"
+	"${RC_PROBES:-$ROOT/tests/cli}/lease-probe" "$SEED" "$1" 0 <"$T/in.$1" >"$T/out.$1" 2>&1 &
+	HOLDER=$!
+	exec {HOLD_IN}>"$T/in.$1"
+	retry 10 grep -qx held "$T/out.$1"
+}
+
 # rcli PORT ARGS...: redis-cli against 127.0.0.1:PORT, bounded in time (a paused
 # node must not hang a test); rcli_c follows cluster redirections (-c).
 rcli() {

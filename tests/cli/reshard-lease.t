@@ -12,23 +12,15 @@ PROBE=${RC_PROBES:-$ROOT/tests/cli}/lease-probe
 BASE=16520
 NKEYS=20000
 cluster_up $BASE 3 0 2000 >"$T/up.log" 2>&1 || bail_file "no cluster: $(cat "$T/up.log")"
-SEED=127.0.0.1:$BASE
+SEED=127.0.0.1:$BASE # lease_hold takes it there
+export SEED
 A=127.0.0.1:$BASE B=127.0.0.1:$((BASE + 1)) C=127.0.0.1:$((BASE + 2))
 ok "load $NKEYS keys" load_keys
 
 # slots_of ADDR: how many slots the master at ADDR owns, as the seed says.
 slots_of() { rc-dist -T nodes | awk -F'\t' -v a="$1" '$1 == a { print $5 }'; }
 
-# hold NAME: a probe holding the lease as NAME until its input closes.
-hold() {
-	mkfifo "$T/in.$1"
-	"$PROBE" "$SEED" "$1" 0 <"$T/in.$1" >"$T/out.$1" 2>&1 &
-	HOLDER=$!
-	exec {HOLD_IN}>"$T/in.$1"
-	retry 10 grep -qx held "$T/out.$1"
-}
-
-ok "another operator holds the lease" hold other
+ok "another operator holds the lease" lease_hold other
 OTHER=$HOLDER OTHER_IN=$HOLD_IN
 before=$(slots_of "$A")
 exit_is 1 "a move while it is held is refused with exit 1" \
@@ -56,7 +48,7 @@ wait "$OTHER"
 is "$(slots_of "$A")" "$((before - 10))" "the 10 slots moved"
 
 # A frozen holder keeps the lease; fix --break-lease ends it.
-ok "a holder that is then frozen" hold frozen
+ok "a holder that is then frozen" lease_hold frozen
 FROZEN=$HOLDER
 kill -STOP "$FROZEN"
 at_exit "kill -CONT $FROZEN 2>/dev/null; kill -9 $FROZEN 2>/dev/null"
