@@ -102,7 +102,7 @@ $(B)/tests/cli/%: tests/cli/%.c $(B)/lib/librc.a
 # What a fresh Debian/Ubuntu machine needs.  Installs it when we are root,
 # else stops with the command to run.
 DEB_PKGS = libhiredis-dev libedit-dev redis-server redis-tools mandoc bc \
-	shellcheck clang libclang-rt-dev tmux perl gcc make zsh
+	shellcheck clang libclang-rt-dev tmux perl gcc make zsh nftables
 deps:
 	@sh tools/deps.sh $(DEB_PKGS)
 

@@ -181,6 +181,29 @@ run_load(struct probe *p)
 		second_row(p, sec++);
 }
 
+/* A new handle with the patient timeout. The seed may be the master whose
+ * death the probe just measured: then any node the probe knew will do. */
+static void
+reopen_patient(struct probe *p)
+{
+	int i, n = p->cl.nnodes;
+	struct rc_addr *addrs = rc_calloc((size_t)n + 1, sizeof *addrs);
+
+	for (i = 0; i < n; i++)
+		addrs[i] = p->cl.nodes[i]->addr;
+	rc_cluster_close(&p->cl);
+	for (i = 0; i < n; i++) {
+		if (rc_cluster_open(&p->cl, &p->f->o) == 0) {
+			free(addrs);
+			return;
+		}
+		rc_cluster_close(&p->cl);
+		p->f->o.seed = addrs[i];
+	}
+	free(addrs);
+	fo_open(p->f, &p->cl);
+}
+
 /* Every key read back through a patient connection: an acknowledged
  * sequence number above what its key holds now is a write lost. */
 static void
@@ -190,8 +213,7 @@ read_back(struct probe *p, long long *lost, long long *unread, long long *acked)
 	char key[128], err[512];
 	int k;
 
-	rc_cluster_close(&p->cl);
-	fo_open(p->f, &p->cl);
+	reopen_patient(p);
 	for (k = 0; k < p->nkeys; k++) {
 		key_at(p, k, key, sizeof key);
 		final[k] = rc_fo_probe_get(&p->cl, key, &v, err, sizeof err) == RC_K_OK ?
