@@ -183,9 +183,14 @@ foreign_open(const struct views *w, int slot, int finish, char *why, size_t len)
 	const struct rc_open_slot *os = open_of(w->ms, slot), *ot = open_of(w->mt, slot);
 	char a[300];
 
-	if (finish && os != NULL && !os->importing && !live_master(w->vs, w->nvs, os->peer))
+	/* A peer is another operator's only if both sides still see it as a
+	 * live master: right after a failover one side's view can lag (the
+	 * source may still list the old target as a master for a while). */
+	if (finish && os != NULL && !os->importing && !(live_master(w->vs, w->nvs, os->peer) &&
+	    live_master(w->vt, w->nvt, os->peer)))
 		os = NULL;
-	if (finish && ot != NULL && ot->importing && !live_master(w->vt, w->nvt, ot->peer))
+	if (finish && ot != NULL && ot->importing && !(live_master(w->vt, w->nvt, ot->peer) &&
+	    live_master(w->vs, w->nvs, ot->peer)))
 		ot = NULL;
 	if (os != NULL && (os->importing || strcmp(os->peer, w->dst->id) != 0)) {
 		snprintf(why, len, "the source is %s it %s %.200s: another operator "

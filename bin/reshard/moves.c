@@ -44,7 +44,10 @@ on_slot(void *ud, const struct rc_mig_slot *r)
 		 * slots at the end (summarize_failed). */
 		if (c->slots_failed < 8)
 			c->failed_slot[c->slots_failed] = r->slot;
-		if (++c->slots_failed <= 3 && strcmp(c->failed_why, r->err) != 0) {
+		/* A line refused (its slot is not what the plan says: another
+		 * operator) is always named with its reason. */
+		if ((++c->slots_failed <= 3 && strcmp(c->failed_why, r->err) != 0) ||
+		    strstr(r->err, "line refused") != NULL) {
 			rc_progress_end(&c->prog);
 			rc_warn("slot %d (%.12s -> %.12s): %s", r->slot, r->from, r->to,
 			    r->err);
