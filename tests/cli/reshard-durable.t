@@ -37,6 +37,15 @@ ok "a durable move" rc-reshard --durable move --from "$M0" --to "$M1" --slots 30
 ok "the target is killed right after" cluster_cmd kill $((BASE + 1))
 promoted() { rcli "$rep" role | head -n1 | grep -qx master; }
 ok "its replica takes over" retry 30 promoted
+# verify_keys reads the masters from the seed's view, which learns of the
+# promotion (and of the dead node) a little later than the replica itself.
+seed_sees() {
+	rcli $BASE cluster nodes | awk -v p=":$rep@" -v d=":$((BASE + 1))@" '
+		index($2, p) && $3 ~ /master/ { m = 1 }
+		index($2, d) && $3 ~ /master/ && $3 !~ /fail/ { dead = 1 }
+		END { exit !(m && !dead) }'
+}
+ok "the seed sees the promotion" retry 30 seed_sees
 ok "every key there, once, with its value" verify_keys
 ok "the killed node comes back" cluster_cmd start $((BASE + 1))
 back() { rcli $((BASE + 1)) role | head -n1 | grep -qx slave; }
