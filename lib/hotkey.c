@@ -337,13 +337,11 @@ sample_loop(struct rc_hk_sample *s, struct rc_sub *sub, struct pollfd *pf, char 
 	return rc;
 }
 
-int
-rc_hk_sample(struct rc_cluster *cl, struct rc_node **nodes, int n,
-    struct rc_hk_sample *s, char *err, size_t errlen)
+/* The arrays of a sample of n nodes. */
+static void
+sample_alloc(struct rc_hk_sample *s, struct rc_node **nodes, int n)
 {
-	struct rc_sub *sub = rc_calloc((size_t)n, sizeof *sub);
-	struct pollfd *pf = rc_calloc((size_t)n, sizeof *pf);
-	int i, rc = RC_EX_OK;
+	int i;
 
 	s->nodes = nodes;
 	s->n = n;
@@ -353,6 +351,17 @@ rc_hk_sample(struct rc_cluster *cl, struct rc_node **nodes, int n,
 	s->slot_ops = rc_calloc(RC_NSLOTS, sizeof *s->slot_ops);
 	for (i = 0; i < n; i++)
 		s->sk[i] = rc_topk_new(s->counters);
+}
+
+int
+rc_hk_sample(struct rc_cluster *cl, struct rc_node **nodes, int n,
+    struct rc_hk_sample *s, char *err, size_t errlen)
+{
+	struct rc_sub *sub = rc_calloc((size_t)n, sizeof *sub);
+	struct pollfd *pf = rc_calloc((size_t)n, sizeof *pf);
+	int i, rc = RC_EX_OK;
+
+	sample_alloc(s, nodes, n);
 	if (monitor_open(cl, sub, nodes, n, err, errlen) < 0)
 		rc = RC_EX_CLUSTER;
 	else {
@@ -378,4 +387,135 @@ rc_hk_sample_free(struct rc_hk_sample *s)
 	free(s->keyed);
 	free(s->slot_ops);
 	memset(s, 0, sizeof *s);
+}
+
+/* ---- the LFU walk ---------------------------------------------------------- */
+
+int
+rc_hk_lfu_policy(struct rc_cluster *cl, struct rc_node *n, char *buf, size_t cap)
+{
+	redisReply *r = rc_node_cmdv(cl, n, "CONFIG", "GET", "maxmemory-policy", NULL);
+	int rc = -1;
+
+	if (r == NULL) {
+		snprintf(buf, cap, "%s", n->err);
+		return -1;
+	}
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    r->element[1]->type == REDIS_REPLY_STRING) {
+		snprintf(buf, cap, "%s", r->element[1]->str);
+		rc = strstr(buf, "-lfu") != NULL;
+	} else
+		snprintf(buf, cap, "CONFIG GET maxmemory-policy: %s",
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+	freeReplyObject(r);
+	return rc;
+}
+
+/* Node i's OBJECT FREQ replies for the keys of its SCAN reply into its
+ * sketch; a key gone since (nil) counts nothing.  0, or -1 with err. */
+static int
+lfu_count(struct rc_hk_sample *s, int i, const redisReply *keys, struct rc_pipe *q,
+    size_t at, char *err, size_t errlen)
+{
+	size_t j;
+
+	for (j = 0; j < keys->elements; j++) {
+		const redisReply *k = keys->element[j], *f = rc_pipe_reply(q, at + j);
+		uint64_t w;
+
+		if (f->type == REDIS_REPLY_NIL)
+			continue;
+		if (f->type != REDIS_REPLY_INTEGER) {
+			snprintf(err, errlen, "%s:%d: OBJECT FREQ: %s", s->nodes[i]->addr.host,
+			    s->nodes[i]->addr.port, f->type == REDIS_REPLY_ERROR ? f->str :
+			    "unexpected reply");
+			return -1;
+		}
+		s->lines[i]++;
+		if ((w = (uint64_t)f->integer) == 0)
+			continue;       /* a counter that decayed to 0 holds no place */
+		s->keyed[i] += w;
+		rc_topk_add(s->sk[i], k->str, k->len, w);
+		s->slot_ops[rc_keyslot(k->str, k->len)] += w;
+	}
+	return 0;
+}
+
+/* One SCAN step on every node not done, then OBJECT FREQ of the keys each
+ * returned, both pipelined to all nodes at once.  0, or -1 with err. */
+static int
+lfu_step(struct rc_hk_sample *s, char (*cur)[24], const char *count, struct rc_pipe *p,
+    struct rc_pipe *q, char *err, size_t errlen)
+{
+	static const char *of[] = { "OBJECT", "FREQ", NULL };
+	size_t at[s->n], m = 0, j, len[3] = { 6, 4, 0 };
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (cur[i][0] != '\0')
+			rc_pipe_node_cmdv(p, s->nodes[i], "SCAN", cur[i], "COUNT", count, NULL);
+	rc_pipe_exec(p);
+	for (i = 0; i < s->n; i++) {
+		redisReply *r;
+		if (cur[i][0] == '\0')
+			continue;
+		r = rc_pipe_reply(p, m++);
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+		    r->element[0]->type != REDIS_REPLY_STRING ||
+		    r->element[1]->type != REDIS_REPLY_ARRAY) {
+			snprintf(err, errlen, "%s:%d: SCAN: %s", s->nodes[i]->addr.host,
+			    s->nodes[i]->addr.port, r->type == REDIS_REPLY_ERROR ? r->str :
+			    "unexpected reply");
+			return -1;
+		}
+		at[i] = rc_pipe_len(q);
+		for (j = 0; j < r->element[1]->elements; j++) {
+			const char *argv[3] = { of[0], of[1], r->element[1]->element[j]->str };
+			len[2] = r->element[1]->element[j]->len;
+			rc_pipe_node_argv(q, s->nodes[i], 3, argv, len);
+		}
+	}
+	rc_pipe_exec(q);
+	for (i = 0, m = 0; i < s->n; i++) {
+		redisReply *r;
+		if (cur[i][0] == '\0')
+			continue;
+		r = rc_pipe_reply(p, m++);
+		if (lfu_count(s, i, r->element[1], q, at[i], err, errlen) < 0)
+			return -1;
+		snprintf(cur[i], sizeof cur[i], "%s", strcmp(r->element[0]->str, "0") == 0 ?
+		    "" : r->element[0]->str);
+	}
+	rc_pipe_reset(p);
+	rc_pipe_reset(q);
+	return 0;
+}
+
+int
+rc_hk_lfu(struct rc_cluster *cl, struct rc_node **nodes, int n, long count,
+    struct rc_hk_sample *s, char *err, size_t errlen)
+{
+	struct rc_pipe *p = rc_pipe_new(cl), *q = rc_pipe_new(cl);
+	char (*cur)[24] = rc_calloc((size_t)n, sizeof *cur), cnt[24];
+	double t0 = rc_now();
+	int i, left = n, rc = RC_EX_OK;
+
+	sample_alloc(s, nodes, n);
+	snprintf(cnt, sizeof cnt, "%ld", count);
+	for (i = 0; i < n; i++)
+		strcpy(cur[i], "0");
+	while (left > 0 && !(s->stop != NULL && s->stop(s->ud))) {
+		if (lfu_step(s, cur, cnt, p, q, err, errlen) < 0) {
+			rc = RC_EX_CLUSTER;
+			break;
+		}
+		for (i = 0, left = 0; i < n; i++)
+			left += cur[i][0] != '\0';
+	}
+	s->elapsed = rc_now() - t0;
+	rc_pipe_free(p);
+	rc_pipe_free(q);
+	free(cur);
+	return rc;
 }

@@ -1160,6 +1160,16 @@ struct rc_hk_sample {
 int rc_hk_sample(struct rc_cluster *cl, struct rc_node **nodes, int n,
     struct rc_hk_sample *s, char *err, size_t errlen);
 void rc_hk_sample_free(struct rc_hk_sample *s);
+/* 1 when node n's maxmemory-policy is an LFU one (allkeys-lfu,
+ * volatile-lfu), 0 when not; buf gets the policy (or, -1, why not known). */
+int rc_hk_lfu_policy(struct rc_cluster *cl, struct rc_node *n, char *buf, size_t cap);
+/* What an LFU policy knows: every key of nodes[0..n) walked with SCAN COUNT
+ * count, all nodes at once, and weighed by its OBJECT FREQ (pipelined per
+ * SCAN reply) into s as rc_hk_sample fills it, with the keys walked in
+ * lines[] and their summed counters in keyed[].  RC_EX_OK, or RC_EX_CLUSTER
+ * with err.  Free s with rc_hk_sample_free. */
+int rc_hk_lfu(struct rc_cluster *cl, struct rc_node **nodes, int n, long count,
+    struct rc_hk_sample *s, char *err, size_t errlen);
 /* The first key of a MONITOR line ("1.2 [0 1.2.3.4:5] \"GET\" \"k\""),
  * unquoted into buf; its length, or -1 for a line without a key. */
 ssize_t rc_hk_monitor_key(const char *line, size_t len, char *buf, size_t bufcap);

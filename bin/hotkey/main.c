@@ -112,6 +112,9 @@ set_option(void *ctx, int id, const char *arg)
 	case OPT_MIN_SHARE:
 		h->min_share = arg_double("--min-share", arg, 0.001, 100);
 		break;
+	case OPT_LFU:
+		h->lfu = 1;
+		break;
 	case 'n':
 		h->node = 1;
 		break;
@@ -138,6 +141,7 @@ static const struct rc_optdef options[] = {
 	{ OPT_REPLICAS, "replicas", NULL, NULL, "top, slots: sample replicas too (READONLY traffic)" },
 	{ OPT_COUNTERS, "counters", "M", "1000 10000", "top: counters per sketch (max(1000, 100 k))" },
 	{ OPT_MIN_SHARE, "min-share", "PCT", "0.5 1 5", "top: a key is hot when surely this share of all (1)" },
+	{ OPT_LFU, "lfu", NULL, NULL, "top: OBJECT FREQ over SCAN on every master (LFU policy)" },
 	{ 'n', "node", NULL, NULL, "top -: add the key's live owner" },
 	{ 0, NULL, NULL, NULL, NULL }
 };
@@ -147,8 +151,8 @@ static const struct rc_command commands[] = {
 	  "prefix seed", "[-d SECS] [--keys N] [--zipf S | --hot KEY,...] [--reads PCT] [-r OPS]",
 	  "GET/SET traffic over N keys, Zipf or a hot set, routed in pipelines: ops/s each second",
 	  NULL, cmd_gen },
-	{ "top", 0, 1, "duration top replicas counters min-share node",
-	  "[-k N] [-d SECS] [--replicas] [-n] [-]",
+	{ "top", 0, 1, "duration top replicas counters min-share lfu node",
+	  "[-k N] [-d SECS] [--replicas | --lfu] [-n] [-]",
 	  "the cluster-wide top-k keys by operations, from every node's MONITOR (or stdin: -)",
 	  "@stdin", cmd_top },
 	{ "slots", 0, 0, "duration top replicas counters", "[-k N] [-d SECS] [--replicas]",

@@ -130,6 +130,32 @@ seq 1 200000 | awk '{ print ($1 % 2 ? "hot" : "k" $1) }' >"$T/many"
 ok "100000 distinct keys through 1000 counters" rc-hotkey top -T -k 1 --counters 1000 - <"$T/many"
 like "$OUT" $'^hot\t[0-9]+\t-\t10[0-9]{4}\t[0-9]+\t' "  the hot key, count within its bound"
 
+# --- top --lfu: OBJECT FREQ over SCAN, only where every master keeps LFU counters ---
+exit_is 3 "top --lfu under noeviction exits 3" rc-hotkey top --lfu
+like "$OUT" "maxmemory-policy is noeviction, not an LFU one" "  saying which master and policy"
+exit_is 2 "top --lfu takes no '-'" rc-hotkey top --lfu - </dev/null
+for p in $(masters); do rcli "$p" FLUSHALL >/dev/null; done
+set_policy() {
+	local p
+	for p in $(masters); do rcli "$p" CONFIG SET maxmemory-policy "$1" >/dev/null; done
+}
+set_policy allkeys-lfu
+one=$(masters | head -n1)
+rcli "$one" CONFIG SET maxmemory-policy volatile-lru >/dev/null
+exit_is 3 "one master not LFU (volatile-lru): exit 3" rc-hotkey top --lfu
+like "$OUT" "127.0.0.1:$one's maxmemory-policy is volatile-lru" "  naming that master"
+set_policy allkeys-lfu
+rc-hotkey gen --hot hk:lfu --hot-share 50 --keys 2000 --reads 50 --count 40000 >/dev/null 2>&1
+ok "top --lfu under allkeys-lfu" top_rows --lfu -k 3 --min-share 0.3
+row=$(head -n1 <<<"$OUT")
+like "$row" $'^hk:lfu	'"$(rc-slot hk:lfu | cut -f2)"$'	'"$(rc-slot -n hk:lfu | cut -f3)"$'	[0-9]+	0	' 	"  the hot key first, with its slot and master, exact (err 0)"
+like "$row" $'	-	hot	lfu$' "  no ops/s (counters, not operations), the source named"
+keys=0
+for p in $(masters); do keys=$((keys + $(rcli "$p" DBSIZE))); done
+like "$(<"$T/top.err")" "OBJECT FREQ, $keys keys" "  every key walked ($keys)"
+set_policy noeviction
+is "$(rcli "$one" CONFIG GET maxmemory-policy | tail -n1)" noeviction "the policy set back"
+
 # --- auth --------------------------------------------------------------------
 for p in $(cluster_ports); do
 	rcli "$p" ACL SETUSER nomon on '>pw' '~*' '&*' +@all -monitor >/dev/null
