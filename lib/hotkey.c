@@ -28,11 +28,24 @@ gen_key(struct rc_hk_gen *g, struct rc_zipf *z, char *buf, size_t n)
 	return buf;
 }
 
+/* Where a read of slot goes with g->replicas: a replica of its master that
+ * is up and has said READONLY, else NULL (the master, routed). */
+static struct rc_node *
+gen_replica(struct rc_cluster *cl, int slot)
+{
+	struct rc_node *r = rc_slot_replica(cl, slot);
+
+	if (r == NULL || (!r->readonly && rc_node_readonly(cl, r) < 0))
+		return NULL;
+	return r;
+}
+
 /* Queues one round; counts its reads and writes in t. */
 static void
-gen_round(struct rc_hk_gen *g, struct rc_zipf *z, struct rc_pipe *p, const char *value,
-    int want, struct rc_hk_tick *t)
+gen_round(struct rc_cluster *cl, struct rc_hk_gen *g, struct rc_zipf *z, struct rc_pipe *p,
+    const char *value, int want, struct rc_hk_tick *t)
 {
+	struct rc_node *rep;
 	char buf[300];
 	int i;
 
@@ -41,7 +54,10 @@ gen_round(struct rc_hk_gen *g, struct rc_zipf *z, struct rc_pipe *p, const char 
 		int slot = (int)rc_keyslot(key, strlen(key));
 
 		if (rc_rand01(&z->rng) < g->reads) {
-			rc_pipe_cmdv(p, slot, "GET", key, NULL);
+			if (g->replicas && (rep = gen_replica(cl, slot)) != NULL)
+				rc_pipe_node_cmdv(p, rep, "GET", key, NULL);
+			else
+				rc_pipe_cmdv(p, slot, "GET", key, NULL);
 			t->reads++;
 		} else {
 			rc_pipe_cmdv(p, slot, "SET", key, value, NULL);
@@ -121,7 +137,7 @@ rc_hk_gen(struct rc_cluster *cl, struct rc_hk_gen *g)
 		if ((want = gen_due(g, t0)) <= 0)
 			continue;
 		memset(&r, 0, sizeof r);
-		gen_round(g, &z, p, value, want, &r);
+		gen_round(cl, g, &z, p, value, want, &r);
 		rc_pipe_exec(p);
 		bad = gen_errors(g, p);
 		r.ops = (uint64_t)want;
@@ -188,6 +204,19 @@ unquote(const char *s, const char *end, char *out, size_t cap, size_t *len)
 	}
 	*len = n;
 	return s < end ? s + 1 : NULL;
+}
+
+int
+rc_hk_monitor_from(const char *line, size_t len, const char *who)
+{
+	const char *end = line + len, *s = memchr(line, '[', len), *a;
+	size_t wl = strlen(who);
+
+	if (s == NULL || (a = memchr(s, ' ', (size_t)(end - s))) == NULL)
+		return 0;
+	a++;
+	return (size_t)(end - a) > wl + 2 && memcmp(a, who, wl) == 0 &&
+	    a[wl] == ']' && a[wl + 1] == ' ';
 }
 
 /* The words a key can be found among (EVAL numkeys, XREAD STREAMS). */
@@ -272,6 +301,10 @@ sample_line(struct rc_hk_sample *s, int i, const redisReply *r, char *buf, size_
 
 	if (r->type != REDIS_REPLY_STATUS && r->type != REDIS_REPLY_STRING)
 		return;
+	if (s->link[i][0] != '\0' && rc_hk_monitor_from(r->str, r->len, s->link[i])) {
+		s->replicated[i]++;
+		return;
+	}
 	s->lines[i]++;
 	if ((kl = rc_hk_monitor_key(r->str, r->len, buf, cap)) < 0)
 		return;
@@ -349,8 +382,15 @@ sample_alloc(struct rc_hk_sample *s, struct rc_node **nodes, int n)
 	s->lines = rc_calloc((size_t)n, sizeof *s->lines);
 	s->keyed = rc_calloc((size_t)n, sizeof *s->keyed);
 	s->slot_ops = rc_calloc(RC_NSLOTS, sizeof *s->slot_ops);
-	for (i = 0; i < n; i++)
+	s->replicated = rc_calloc((size_t)n, sizeof *s->replicated);
+	s->link = rc_calloc((size_t)n, sizeof *s->link);
+	for (i = 0; i < n; i++) {
 		s->sk[i] = rc_topk_new(s->counters);
+		/* A replica's MONITOR shows its master's writes again, as the
+		 * commands of the link it opened to the master's address. */
+		if (nodes[i]->master != NULL)
+			rc_node_addr(nodes[i]->master, s->link[i], sizeof s->link[i]);
+	}
 }
 
 int
@@ -386,6 +426,8 @@ rc_hk_sample_free(struct rc_hk_sample *s)
 	free(s->lines);
 	free(s->keyed);
 	free(s->slot_ops);
+	free(s->replicated);
+	free(s->link);
 	memset(s, 0, sizeof *s);
 }
 

@@ -39,7 +39,7 @@ hk_sample(struct hk *h, struct rc_cluster *cl, struct rc_hk_sample *s)
 	struct rc_node **nodes;
 	char err[600];
 	int n, i;
-	uint64_t lines = 0;
+	uint64_t lines = 0, repl = 0;
 
 	memset(s, 0, sizeof *s);
 	s->secs = h->duration > 0 ? h->duration : 5;
@@ -55,10 +55,15 @@ hk_sample(struct hk *h, struct rc_cluster *cl, struct rc_hk_sample *s)
 		free(nodes);
 		rc_die(RC_EX_CLUSTER, "%s", err);
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		lines += s->lines[i];
+		repl += s->replicated[i];
+	}
 	rc_warn("source: MONITOR, %llu commands in %.1f s (%.0f/s)", (unsigned long long)lines,
 	    s->elapsed, s->elapsed > 0 ? (double)lines / s->elapsed : 0);
+	if (repl > 0)
+		rc_warn("not counted: %llu commands the replicas ran from their masters' "
+		    "replication links (the masters' writes again)", (unsigned long long)repl);
 }
 
 /* Every master must keep LFU counters, or OBJECT FREQ has nothing to say:

@@ -205,12 +205,17 @@ monitor(void)
 	line("1.2 [0 lua] \"PING\"", NULL, "a keyless command");
 	line("1.2 [0 127.0.0.1:1] \"GET\" \"unterminated", NULL, "a malformed line");
 	line("garbage", NULL, "garbage");
+	ok(rc_hk_monitor_from("1.2 [0 127.0.0.1:7000] \"SET\" \"k\" \"v\"", 36,
+	    "127.0.0.1:7000"), "a line from the master's address: the replication link");
+	ok(!rc_hk_monitor_from("1.2 [0 127.0.0.1:70001] \"GET\" \"k\"", 33, "127.0.0.1:7000") &&
+	    !rc_hk_monitor_from("1.2 [0 lua] \"GET\" \"k\"", 21, "127.0.0.1:7000"),
+	    "another client, a script: not the link");
 }
 
 int
 main(void)
 {
-	plan(28);
+	plan(30);
 	exact();
 	bound();
 	ties();
