@@ -487,11 +487,10 @@ lfu_count(struct rc_hk_sample *s, int i, const redisReply *keys, struct rc_pipe 
 /* One SCAN step on every node not done, then OBJECT FREQ of the keys each
  * returned, both pipelined to all nodes at once.  0, or -1 with err. */
 static int
-lfu_step(struct rc_hk_sample *s, char (*cur)[24], const char *count, struct rc_pipe *p,
-    struct rc_pipe *q, char *err, size_t errlen)
+lfu_step(struct rc_hk_sample *s, char (*cur)[24], size_t *at, const char *count,
+    struct rc_pipe *p, struct rc_pipe *q, char *err, size_t errlen)
 {
-	static const char *of[] = { "OBJECT", "FREQ", NULL };
-	size_t at[s->n], m = 0, j, len[3] = { 6, 4, 0 };
+	size_t m = 0, j, len[3] = { 6, 4, 0 };
 	int i;
 
 	for (i = 0; i < s->n; i++)
@@ -513,7 +512,7 @@ lfu_step(struct rc_hk_sample *s, char (*cur)[24], const char *count, struct rc_p
 		}
 		at[i] = rc_pipe_len(q);
 		for (j = 0; j < r->element[1]->elements; j++) {
-			const char *argv[3] = { of[0], of[1], r->element[1]->element[j]->str };
+			const char *argv[3] = { "OBJECT", "FREQ", r->element[1]->element[j]->str };
 			len[2] = r->element[1]->element[j]->len;
 			rc_pipe_node_argv(q, s->nodes[i], 3, argv, len);
 		}
@@ -540,6 +539,7 @@ rc_hk_lfu(struct rc_cluster *cl, struct rc_node **nodes, int n, long count,
 {
 	struct rc_pipe *p = rc_pipe_new(cl), *q = rc_pipe_new(cl);
 	char (*cur)[24] = rc_calloc((size_t)n, sizeof *cur), cnt[24];
+	size_t *at = rc_calloc((size_t)n, sizeof *at);     /* where each node's FREQs start */
 	double t0 = rc_now();
 	int i, left = n, rc = RC_EX_OK;
 
@@ -548,7 +548,7 @@ rc_hk_lfu(struct rc_cluster *cl, struct rc_node **nodes, int n, long count,
 	for (i = 0; i < n; i++)
 		strcpy(cur[i], "0");
 	while (left > 0 && !(s->stop != NULL && s->stop(s->ud))) {
-		if (lfu_step(s, cur, cnt, p, q, err, errlen) < 0) {
+		if (lfu_step(s, cur, at, cnt, p, q, err, errlen) < 0) {
 			rc = RC_EX_CLUSTER;
 			break;
 		}
@@ -559,5 +559,6 @@ rc_hk_lfu(struct rc_cluster *cl, struct rc_node **nodes, int n, long count,
 	rc_pipe_free(p);
 	rc_pipe_free(q);
 	free(cur);
+	free(at);
 	return rc;
 }

@@ -105,8 +105,9 @@ print_report(const struct hk *h, const struct report *r)
 		rc_table_free(t);
 	}
 	if (!any)
-		rc_warn("no hot key: none is surely %g%% or more of the %llu operations",
-		    h->min_share, (unsigned long long)r->total);
+		rc_warn("no hot key: none is surely %g%% or more of the %llu %s",
+		    h->min_share, (unsigned long long)r->total, strcmp(r->source, "lfu") == 0 ?
+		    "LFU counts summed" : "operations");
 	return any ? RC_EX_OK : RC_EX_NO;
 }
 
