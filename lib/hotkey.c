@@ -28,11 +28,24 @@ gen_key(struct rc_hk_gen *g, struct rc_zipf *z, char *buf, size_t n)
 	return buf;
 }
 
+/* Where a read of slot goes with g->replicas: a replica of its master that
+ * is up and has said READONLY, else NULL (the master, routed). */
+static struct rc_node *
+gen_replica(struct rc_cluster *cl, int slot)
+{
+	struct rc_node *r = rc_slot_replica(cl, slot);
+
+	if (r == NULL || (!r->readonly && rc_node_readonly(cl, r) < 0))
+		return NULL;
+	return r;
+}
+
 /* Queues one round; counts its reads and writes in t. */
 static void
-gen_round(struct rc_hk_gen *g, struct rc_zipf *z, struct rc_pipe *p, const char *value,
-    int want, struct rc_hk_tick *t)
+gen_round(struct rc_cluster *cl, struct rc_hk_gen *g, struct rc_zipf *z, struct rc_pipe *p,
+    const char *value, int want, struct rc_hk_tick *t)
 {
+	struct rc_node *rep;
 	char buf[300];
 	int i;
 
@@ -41,7 +54,10 @@ gen_round(struct rc_hk_gen *g, struct rc_zipf *z, struct rc_pipe *p, const char 
 		int slot = (int)rc_keyslot(key, strlen(key));
 
 		if (rc_rand01(&z->rng) < g->reads) {
-			rc_pipe_cmdv(p, slot, "GET", key, NULL);
+			if (g->replicas && (rep = gen_replica(cl, slot)) != NULL)
+				rc_pipe_node_cmdv(p, rep, "GET", key, NULL);
+			else
+				rc_pipe_cmdv(p, slot, "GET", key, NULL);
 			t->reads++;
 		} else {
 			rc_pipe_cmdv(p, slot, "SET", key, value, NULL);
@@ -121,7 +137,7 @@ rc_hk_gen(struct rc_cluster *cl, struct rc_hk_gen *g)
 		if ((want = gen_due(g, t0)) <= 0)
 			continue;
 		memset(&r, 0, sizeof r);
-		gen_round(g, &z, p, value, want, &r);
+		gen_round(cl, g, &z, p, value, want, &r);
 		rc_pipe_exec(p);
 		bad = gen_errors(g, p);
 		r.ops = (uint64_t)want;
@@ -188,6 +204,19 @@ unquote(const char *s, const char *end, char *out, size_t cap, size_t *len)
 	}
 	*len = n;
 	return s < end ? s + 1 : NULL;
+}
+
+int
+rc_hk_monitor_from(const char *line, size_t len, const char *who)
+{
+	const char *end = line + len, *s = memchr(line, '[', len), *a;
+	size_t wl = strlen(who);
+
+	if (s == NULL || (a = memchr(s, ' ', (size_t)(end - s))) == NULL)
+		return 0;
+	a++;
+	return (size_t)(end - a) > wl + 2 && memcmp(a, who, wl) == 0 &&
+	    a[wl] == ']' && a[wl + 1] == ' ';
 }
 
 /* The words a key can be found among (EVAL numkeys, XREAD STREAMS). */
@@ -272,6 +301,10 @@ sample_line(struct rc_hk_sample *s, int i, const redisReply *r, char *buf, size_
 
 	if (r->type != REDIS_REPLY_STATUS && r->type != REDIS_REPLY_STRING)
 		return;
+	if (s->link[i][0] != '\0' && rc_hk_monitor_from(r->str, r->len, s->link[i])) {
+		s->replicated[i]++;
+		return;
+	}
 	s->lines[i]++;
 	if ((kl = rc_hk_monitor_key(r->str, r->len, buf, cap)) < 0)
 		return;
@@ -337,6 +370,29 @@ sample_loop(struct rc_hk_sample *s, struct rc_sub *sub, struct pollfd *pf, char 
 	return rc;
 }
 
+/* The arrays of a sample of n nodes. */
+static void
+sample_alloc(struct rc_hk_sample *s, struct rc_node **nodes, int n)
+{
+	int i;
+
+	s->nodes = nodes;
+	s->n = n;
+	s->sk = rc_calloc((size_t)n, sizeof *s->sk);
+	s->lines = rc_calloc((size_t)n, sizeof *s->lines);
+	s->keyed = rc_calloc((size_t)n, sizeof *s->keyed);
+	s->slot_ops = rc_calloc(RC_NSLOTS, sizeof *s->slot_ops);
+	s->replicated = rc_calloc((size_t)n, sizeof *s->replicated);
+	s->link = rc_calloc((size_t)n, sizeof *s->link);
+	for (i = 0; i < n; i++) {
+		s->sk[i] = rc_topk_new(s->counters);
+		/* A replica's MONITOR shows its master's writes again, as the
+		 * commands of the link it opened to the master's address. */
+		if (nodes[i]->master != NULL)
+			rc_node_addr(nodes[i]->master, s->link[i], sizeof s->link[i]);
+	}
+}
+
 int
 rc_hk_sample(struct rc_cluster *cl, struct rc_node **nodes, int n,
     struct rc_hk_sample *s, char *err, size_t errlen)
@@ -345,14 +401,7 @@ rc_hk_sample(struct rc_cluster *cl, struct rc_node **nodes, int n,
 	struct pollfd *pf = rc_calloc((size_t)n, sizeof *pf);
 	int i, rc = RC_EX_OK;
 
-	s->nodes = nodes;
-	s->n = n;
-	s->sk = rc_calloc((size_t)n, sizeof *s->sk);
-	s->lines = rc_calloc((size_t)n, sizeof *s->lines);
-	s->keyed = rc_calloc((size_t)n, sizeof *s->keyed);
-	s->slot_ops = rc_calloc(RC_NSLOTS, sizeof *s->slot_ops);
-	for (i = 0; i < n; i++)
-		s->sk[i] = rc_topk_new(s->counters);
+	sample_alloc(s, nodes, n);
 	if (monitor_open(cl, sub, nodes, n, err, errlen) < 0)
 		rc = RC_EX_CLUSTER;
 	else {
@@ -377,5 +426,139 @@ rc_hk_sample_free(struct rc_hk_sample *s)
 	free(s->lines);
 	free(s->keyed);
 	free(s->slot_ops);
+	free(s->replicated);
+	free(s->link);
 	memset(s, 0, sizeof *s);
+}
+
+/* ---- the LFU walk ---------------------------------------------------------- */
+
+int
+rc_hk_lfu_policy(struct rc_cluster *cl, struct rc_node *n, char *buf, size_t cap)
+{
+	redisReply *r = rc_node_cmdv(cl, n, "CONFIG", "GET", "maxmemory-policy", NULL);
+	int rc = -1;
+
+	if (r == NULL) {
+		snprintf(buf, cap, "%s", n->err);
+		return -1;
+	}
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    r->element[1]->type == REDIS_REPLY_STRING) {
+		snprintf(buf, cap, "%s", r->element[1]->str);
+		rc = strstr(buf, "-lfu") != NULL;
+	} else
+		snprintf(buf, cap, "CONFIG GET maxmemory-policy: %s",
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+	freeReplyObject(r);
+	return rc;
+}
+
+/* Node i's OBJECT FREQ replies for the keys of its SCAN reply into its
+ * sketch; a key gone since (nil) counts nothing.  0, or -1 with err. */
+static int
+lfu_count(struct rc_hk_sample *s, int i, const redisReply *keys, struct rc_pipe *q,
+    size_t at, char *err, size_t errlen)
+{
+	size_t j;
+
+	for (j = 0; j < keys->elements; j++) {
+		const redisReply *k = keys->element[j], *f = rc_pipe_reply(q, at + j);
+		uint64_t w;
+
+		if (f->type == REDIS_REPLY_NIL)
+			continue;
+		if (f->type != REDIS_REPLY_INTEGER) {
+			snprintf(err, errlen, "%s:%d: OBJECT FREQ: %s", s->nodes[i]->addr.host,
+			    s->nodes[i]->addr.port, f->type == REDIS_REPLY_ERROR ? f->str :
+			    "unexpected reply");
+			return -1;
+		}
+		s->lines[i]++;
+		if ((w = (uint64_t)f->integer) == 0)
+			continue;       /* a counter that decayed to 0 holds no place */
+		s->keyed[i] += w;
+		rc_topk_add(s->sk[i], k->str, k->len, w);
+		s->slot_ops[rc_keyslot(k->str, k->len)] += w;
+	}
+	return 0;
+}
+
+/* One SCAN step on every node not done, then OBJECT FREQ of the keys each
+ * returned, both pipelined to all nodes at once.  0, or -1 with err. */
+static int
+lfu_step(struct rc_hk_sample *s, char (*cur)[24], size_t *at, const char *count,
+    struct rc_pipe *p, struct rc_pipe *q, char *err, size_t errlen)
+{
+	size_t m = 0, j, len[3] = { 6, 4, 0 };
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (cur[i][0] != '\0')
+			rc_pipe_node_cmdv(p, s->nodes[i], "SCAN", cur[i], "COUNT", count, NULL);
+	rc_pipe_exec(p);
+	for (i = 0; i < s->n; i++) {
+		redisReply *r;
+		if (cur[i][0] == '\0')
+			continue;
+		r = rc_pipe_reply(p, m++);
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+		    r->element[0]->type != REDIS_REPLY_STRING ||
+		    r->element[1]->type != REDIS_REPLY_ARRAY) {
+			snprintf(err, errlen, "%s:%d: SCAN: %s", s->nodes[i]->addr.host,
+			    s->nodes[i]->addr.port, r->type == REDIS_REPLY_ERROR ? r->str :
+			    "unexpected reply");
+			return -1;
+		}
+		at[i] = rc_pipe_len(q);
+		for (j = 0; j < r->element[1]->elements; j++) {
+			const char *argv[3] = { "OBJECT", "FREQ", r->element[1]->element[j]->str };
+			len[2] = r->element[1]->element[j]->len;
+			rc_pipe_node_argv(q, s->nodes[i], 3, argv, len);
+		}
+	}
+	rc_pipe_exec(q);
+	for (i = 0, m = 0; i < s->n; i++) {
+		redisReply *r;
+		if (cur[i][0] == '\0')
+			continue;
+		r = rc_pipe_reply(p, m++);
+		if (lfu_count(s, i, r->element[1], q, at[i], err, errlen) < 0)
+			return -1;
+		snprintf(cur[i], sizeof cur[i], "%s", strcmp(r->element[0]->str, "0") == 0 ?
+		    "" : r->element[0]->str);
+	}
+	rc_pipe_reset(p);
+	rc_pipe_reset(q);
+	return 0;
+}
+
+int
+rc_hk_lfu(struct rc_cluster *cl, struct rc_node **nodes, int n, long count,
+    struct rc_hk_sample *s, char *err, size_t errlen)
+{
+	struct rc_pipe *p = rc_pipe_new(cl), *q = rc_pipe_new(cl);
+	char (*cur)[24] = rc_calloc((size_t)n, sizeof *cur), cnt[24];
+	size_t *at = rc_calloc((size_t)n, sizeof *at);     /* where each node's FREQs start */
+	double t0 = rc_now();
+	int i, left = n, rc = RC_EX_OK;
+
+	sample_alloc(s, nodes, n);
+	snprintf(cnt, sizeof cnt, "%ld", count);
+	for (i = 0; i < n; i++)
+		strcpy(cur[i], "0");
+	while (left > 0 && !(s->stop != NULL && s->stop(s->ud))) {
+		if (lfu_step(s, cur, at, cnt, p, q, err, errlen) < 0) {
+			rc = RC_EX_CLUSTER;
+			break;
+		}
+		for (i = 0, left = 0; i < n; i++)
+			left += cur[i][0] != '\0';
+	}
+	s->elapsed = rc_now() - t0;
+	rc_pipe_free(p);
+	rc_pipe_free(q);
+	free(cur);
+	free(at);
+	return rc;
 }

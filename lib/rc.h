@@ -1122,6 +1122,8 @@ struct rc_hk_gen {
 	int nhot;
 	double hot_share;           /* of operations that go to hot[] */
 	double reads;               /* of operations that are GETs */
+	int replicas;               /* GETs go to a replica of the slot's master
+				     * (READONLY) when one is up */
 	long rate;                  /* operations a second; 0: flat out */
 	double secs;                /* how long (both bounds apply) */
 	uint64_t count;             /* how many operations; 0: no bound */
@@ -1152,6 +1154,10 @@ struct rc_hk_sample {
 	uint64_t *lines;            /* out: per node, every command seen */
 	uint64_t *keyed;            /* out: per node, commands with a key */
 	uint64_t *slot_ops;         /* out: [RC_NSLOTS], all nodes */
+	uint64_t *replicated;       /* out: per node, lines of a replica's link to
+				     * its master (the master's writes again), not
+				     * counted anywhere else */
+	char (*link)[64];           /* per node: its master's address, "" for a master */
 	double elapsed;             /* out */
 };
 /* Samples nodes[0..n) at once and closes every MONITOR connection before it
@@ -1160,8 +1166,20 @@ struct rc_hk_sample {
 int rc_hk_sample(struct rc_cluster *cl, struct rc_node **nodes, int n,
     struct rc_hk_sample *s, char *err, size_t errlen);
 void rc_hk_sample_free(struct rc_hk_sample *s);
+/* 1 when node n's maxmemory-policy is an LFU one (allkeys-lfu,
+ * volatile-lfu), 0 when not; buf gets the policy (or, -1, why not known). */
+int rc_hk_lfu_policy(struct rc_cluster *cl, struct rc_node *n, char *buf, size_t cap);
+/* What an LFU policy knows: every key of nodes[0..n) walked with SCAN COUNT
+ * count, all nodes at once, and weighed by its OBJECT FREQ (pipelined per
+ * SCAN reply) into s as rc_hk_sample fills it, with the keys walked in
+ * lines[] and their summed counters in keyed[].  RC_EX_OK, or RC_EX_CLUSTER
+ * with err.  Free s with rc_hk_sample_free. */
+int rc_hk_lfu(struct rc_cluster *cl, struct rc_node **nodes, int n, long count,
+    struct rc_hk_sample *s, char *err, size_t errlen);
 /* The first key of a MONITOR line ("1.2 [0 1.2.3.4:5] \"GET\" \"k\""),
  * unquoted into buf; its length, or -1 for a line without a key. */
 ssize_t rc_hk_monitor_key(const char *line, size_t len, char *buf, size_t bufcap);
+/* 1 when the MONITOR line's client is who ("host:port"). */
+int rc_hk_monitor_from(const char *line, size_t len, const char *who);
 
 #endif

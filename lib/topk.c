@@ -8,8 +8,14 @@
  * count becomes that count plus its own, and that count is kept as the
  * key's error.  So each count overestimates by at most its err, err is at
  * most N/m (N: everything added), and every key seen more than N/m times
- * holds a counter.  The counters sit in a min-heap (the one to take is the
- * root) and an open-addressed hash table finds a key's counter.
+ * holds a counter.
+ *
+ * The counters sit in the Stream-Summary of the paper: buckets of equal count
+ * in a doubly linked list by increasing count, each with the doubly linked
+ * list of its keys, so the counter to take is the first key of the first
+ * bucket, and counting a key once moves it to the next bucket or a new one
+ * beside it: O(1) per key seen, where a heap sifted (log m, and most of the
+ * time of `top -`).  An open-addressed hash table finds a key's counter.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -17,25 +23,29 @@
 
 #include "rc.h"
 
+#define NONE ((uint32_t)-1)
+
 struct item {
 	char *key;
 	size_t len, cap;
 	uint64_t hash;
 	uint64_t err;
-	size_t heap;            /* its index in the heap, which holds its count */
+	uint32_t bucket;        /* which holds its count */
+	uint32_t prev, next;    /* its bucket's keys, circular */
 };
 
-/* The count lives in the heap entry, so sifting touches one array. */
-struct slot {
+struct bucket {
 	uint64_t count;
-	size_t item;
+	uint32_t first;         /* an item; NONE when the bucket is free */
+	uint32_t prev, next;    /* by increasing count; next also links the free */
 };
 
 struct rc_topk {
 	struct item *items;
 	size_t m, n;
-	struct slot *heap;      /* a min-heap by count */
-	size_t *table;          /* item index + 1, 0 empty; size mask + 1 */
+	struct bucket *b;       /* m + 1: one more while a key moves */
+	uint32_t head, free;    /* the smallest count; the free buckets */
+	uint64_t *table;        /* entry(): 0 empty; size mask + 1 */
 	size_t mask;
 	uint64_t total;
 };
@@ -55,15 +65,21 @@ struct rc_topk *
 rc_topk_new(size_t counters)
 {
 	struct rc_topk *t = rc_calloc(1, sizeof *t);
-	size_t size = 16;
+	size_t size = 16, i;
 
 	if (counters < 1)
 		counters = 1;
+	if (counters > NONE - 2)
+		counters = NONE - 2;
 	while (size < 2 * counters)
 		size *= 2;
 	t->m = counters;
 	t->items = rc_calloc(counters, sizeof *t->items);
-	t->heap = rc_calloc(counters, sizeof *t->heap);
+	t->b = rc_calloc(counters + 1, sizeof *t->b);
+	for (i = 0; i < counters + 1; i++)
+		t->b[i].next = i + 1 < counters + 1 ? (uint32_t)i + 1 : NONE;
+	t->head = NONE;
+	t->free = 0;
 	t->table = rc_calloc(size, sizeof *t->table);
 	t->mask = size - 1;
 	return t;
@@ -79,9 +95,24 @@ rc_topk_free(struct rc_topk *t)
 	for (i = 0; i < t->n; i++)
 		free(t->items[i].key);
 	free(t->items);
-	free(t->heap);
+	free(t->b);
 	free(t->table);
 	free(t);
+}
+
+/* A table entry: the item index + 1 (so 0 is empty) and the hash's high half,
+ * so that a probe reads an item only when that half matches (the probes
+ * walked items, a cache miss each, for a third of the time of `top -`). */
+static uint64_t
+entry(uint64_t h, size_t idx)
+{
+	return (h & 0xffffffff00000000ULL) | (uint64_t)(idx + 1);
+}
+
+static uint32_t
+entry_item(uint64_t e)
+{
+	return (uint32_t)e - 1;
 }
 
 /* The table position of key, or of the empty place where it would go. */
@@ -91,9 +122,12 @@ probe(const struct rc_topk *t, const char *key, size_t len, uint64_t h)
 	size_t i = (size_t)h & t->mask;
 
 	while (t->table[i] != 0) {
-		const struct item *it = &t->items[t->table[i] - 1];
-		if (it->hash == h && it->len == len && memcmp(it->key, key, len) == 0)
-			break;
+		const struct item *it;
+		if ((t->table[i] ^ h) >> 32 == 0) {
+			it = &t->items[entry_item(t->table[i])];
+			if (it->len == len && memcmp(it->key, key, len) == 0)
+				break;
+		}
 		i = (i + 1) & t->mask;
 	}
 	return i;
@@ -111,7 +145,7 @@ unlink_at(struct rc_topk *t, size_t i)
 		j = (j + 1) & t->mask;
 		if (t->table[j] == 0)
 			return;
-		home = (size_t)t->items[t->table[j] - 1].hash & t->mask;
+		home = (size_t)t->items[entry_item(t->table[j])].hash & t->mask;
 		/* Move j back to i unless its home lies cyclically in (i, j]. */
 		if ((i <= j) ? (home <= i || home > j) : (home <= i && home > j)) {
 			t->table[i] = t->table[j];
@@ -121,40 +155,99 @@ unlink_at(struct rc_topk *t, size_t i)
 	}
 }
 
-static void
-heap_swap(struct rc_topk *t, size_t a, size_t b)
+/* A free bucket of count c, linked after bucket prev (NONE: first). */
+static uint32_t
+bucket_new(struct rc_topk *t, uint64_t c, uint32_t prev)
 {
-	struct slot x = t->heap[a];
+	uint32_t i = t->free;
+	struct bucket *x = &t->b[i];
 
-	t->heap[a] = t->heap[b];
-	t->heap[b] = x;
-	t->items[t->heap[a].item].heap = a;
-	t->items[t->heap[b].item].heap = b;
+	t->free = x->next;
+	x->count = c;
+	x->first = NONE;
+	x->prev = prev;
+	x->next = prev == NONE ? t->head : t->b[prev].next;
+	if (x->next != NONE)
+		t->b[x->next].prev = i;
+	if (prev == NONE)
+		t->head = i;
+	else
+		t->b[prev].next = i;
+	return i;
 }
 
 static void
-sift_down(struct rc_topk *t, size_t i)
+bucket_free(struct rc_topk *t, uint32_t i)
 {
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, min = i;
-		if (l < t->n && t->heap[l].count < t->heap[min].count)
-			min = l;
-		if (r < t->n && t->heap[r].count < t->heap[min].count)
-			min = r;
-		if (min == i)
-			return;
-		heap_swap(t, i, min);
-		i = min;
-	}
+	struct bucket *x = &t->b[i];
+
+	if (x->prev == NONE)
+		t->head = x->next;
+	else
+		t->b[x->prev].next = x->next;
+	if (x->next != NONE)
+		t->b[x->next].prev = x->prev;
+	x->next = t->free;
+	t->free = i;
 }
 
+/* Item i joins bucket bi's keys, last (so the first is the longest there). */
 static void
-sift_up(struct rc_topk *t, size_t i)
+bucket_push(struct rc_topk *t, uint32_t bi, uint32_t i)
 {
-	while (i > 0 && t->heap[(i - 1) / 2].count > t->heap[i].count) {
-		heap_swap(t, i, (i - 1) / 2);
-		i = (i - 1) / 2;
+	struct bucket *x = &t->b[bi];
+	struct item *it = &t->items[i];
+
+	it->bucket = bi;
+	if (x->first == NONE) {
+		x->first = it->prev = it->next = i;
+		return;
 	}
+	it->next = x->first;
+	it->prev = t->items[x->first].prev;
+	t->items[it->prev].next = i;
+	t->items[x->first].prev = i;
+}
+
+/* Item i leaves its bucket's keys; 1 when that left the bucket empty. */
+static int
+bucket_pull(struct rc_topk *t, uint32_t i)
+{
+	struct item *it = &t->items[i];
+	struct bucket *x = &t->b[it->bucket];
+
+	if (it->next == i) {
+		x->first = NONE;
+		return 1;
+	}
+	t->items[it->prev].next = it->next;
+	t->items[it->next].prev = it->prev;
+	if (x->first == i)
+		x->first = it->next;
+	return 0;
+}
+
+/* Item i's count grows by w: it moves to the bucket of its new count, made
+ * beside the first larger one when missing.  With w 1 that is the next
+ * bucket or a new one between: O(1). */
+static void
+raise_count(struct rc_topk *t, uint32_t i, uint64_t w)
+{
+	uint32_t from = t->items[i].bucket, at = from, to;
+	uint64_t c = t->b[from].count + w;
+
+	while (t->b[at].next != NONE && t->b[t->b[at].next].count <= c)
+		at = t->b[at].next;
+	if (at != from && t->b[at].count == c)
+		to = at;
+	else if (at == from && t->items[i].next == i) {
+		t->b[from].count = c;   /* alone, and nothing between: in place */
+		return;
+	} else
+		to = bucket_new(t, c, at);
+	if (bucket_pull(t, i))
+		bucket_free(t, from);
+	bucket_push(t, to, i);
 }
 
 static void
@@ -179,9 +272,7 @@ rc_topk_add(struct rc_topk *t, const char *key, size_t len, uint64_t w)
 
 	t->total += w;
 	if (t->table[pos] != 0) {
-		it = &t->items[t->table[pos] - 1];
-		t->heap[it->heap].count += w;
-		sift_down(t, it->heap);
+		raise_count(t, entry_item(t->table[pos]), w);
 		return;
 	}
 	if (t->n < t->m) {
@@ -189,22 +280,20 @@ rc_topk_add(struct rc_topk *t, const char *key, size_t len, uint64_t w)
 		it = &t->items[idx];
 		set_key(it, key, len, h);
 		it->err = 0;
-		it->heap = idx;
-		t->heap[idx].count = w;
-		t->heap[idx].item = idx;
-		t->table[pos] = idx + 1;
-		sift_up(t, idx);
+		t->table[pos] = entry(h, idx);
+		bucket_push(t, t->head != NONE && t->b[t->head].count == 0 ?
+		    t->head : bucket_new(t, 0, NONE), (uint32_t)idx);
+		raise_count(t, (uint32_t)idx, w);
 		return;
 	}
-	/* Full: the smallest counter is taken over. */
-	idx = t->heap[0].item;
+	/* Full: the smallest counter, the one longest there, is taken over. */
+	idx = t->b[t->head].first;
 	it = &t->items[idx];
 	unlink_at(t, probe(t, it->key, it->len, it->hash));
 	set_key(it, key, len, h);
-	it->err = t->heap[0].count;
-	t->heap[0].count += w;
-	t->table[probe(t, key, len, h)] = idx + 1;
-	sift_down(t, 0);
+	it->err = t->b[t->head].count;
+	t->table[probe(t, key, len, h)] = entry(h, idx);
+	raise_count(t, (uint32_t)idx, w);
 }
 
 uint64_t
@@ -216,7 +305,7 @@ rc_topk_total(const struct rc_topk *t)
 uint64_t
 rc_topk_floor(const struct rc_topk *t)
 {
-	return t->n < t->m ? 0 : t->heap[0].count;
+	return t->n < t->m ? 0 : t->b[t->head].count;
 }
 
 int
@@ -228,8 +317,8 @@ rc_topk_get(const struct rc_topk *t, const char *key, size_t len, uint64_t *coun
 
 	if (t->table[pos] == 0)
 		return 0;
-	it = &t->items[t->table[pos] - 1];
-	*count = t->heap[it->heap].count;
+	it = &t->items[entry_item(t->table[pos])];
+	*count = t->b[it->bucket].count;
 	*err = it->err;
 	return 1;
 }

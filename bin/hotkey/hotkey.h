@@ -16,8 +16,12 @@ enum {
 	OPT_SEED,
 	OPT_REPLICAS,
 	OPT_COUNTERS,
-	OPT_MIN_SHARE
+	OPT_MIN_SHARE,
+	OPT_LFU
 };
+
+/* --lfu: keys per SCAN call on each master (so each call stays short). */
+#define HK_LFU_COUNT 1000
 
 struct hk {
 	struct rc_opts o;
@@ -26,6 +30,7 @@ struct hk {
 	double duration;        /* -d; 0: the command's default */
 	long k;                 /* -k */
 	int replicas;           /* --replicas */
+	int lfu;                /* --lfu */
 	long counters;          /* --counters; 0: from k */
 	double min_share;       /* --min-share, percent */
 	int node;               /* -n: top - adds the live owner */
@@ -46,5 +51,8 @@ int hk_stopped(void *ud);
  * stderr what it costs; exits 3 when the cluster refuses. */
 void hk_sample(struct hk *h, struct rc_cluster *cl, struct rc_hk_sample *s);
 size_t hk_counters(const struct hk *h);
+/* The same from OBJECT FREQ over SCAN on every master; exits 3 unless every
+ * master's policy is an LFU one. */
+void hk_lfu(struct hk *h, struct rc_cluster *cl, struct rc_hk_sample *s);
 
 #endif

@@ -104,13 +104,16 @@ set_option(void *ctx, int id, const char *arg)
 		h->k = rc_arg_long("-k", arg, 1, 10000);
 		break;
 	case OPT_REPLICAS:
-		h->replicas = 1;
+		h->replicas = h->gen.replicas = 1;
 		break;
 	case OPT_COUNTERS:
 		h->counters = rc_arg_long("--counters", arg, 10, 10000000L);
 		break;
 	case OPT_MIN_SHARE:
 		h->min_share = arg_double("--min-share", arg, 0.001, 100);
+		break;
+	case OPT_LFU:
+		h->lfu = 1;
 		break;
 	case 'n':
 		h->node = 1;
@@ -135,20 +138,22 @@ static const struct rc_optdef options[] = {
 	{ OPT_PREFIX, "prefix", "TEXT", NULL, "gen: key prefix (key:)" },
 	{ OPT_SEED, "seed", "N", NULL, "gen: random seed (1)" },
 	{ 'k', "top", "N", "10 20 100", "top, slots: how many rows (10)" },
-	{ OPT_REPLICAS, "replicas", NULL, NULL, "top, slots: sample replicas too (READONLY traffic)" },
+	{ OPT_REPLICAS, "replicas", NULL, NULL, "gen: GETs to replicas (READONLY); top, slots: sample them too" },
 	{ OPT_COUNTERS, "counters", "M", "1000 10000", "top: counters per sketch (max(1000, 100 k))" },
 	{ OPT_MIN_SHARE, "min-share", "PCT", "0.5 1 5", "top: a key is hot when surely this share of all (1)" },
+	{ OPT_LFU, "lfu", NULL, NULL, "top: OBJECT FREQ over SCAN on every master (LFU policy)" },
 	{ 'n', "node", NULL, NULL, "top -: add the key's live owner" },
 	{ 0, NULL, NULL, NULL, NULL }
 };
 
 static const struct rc_command commands[] = {
-	{ "gen", 0, 0, "duration keys zipf hot hot-share reads rate count pipeline value-size "
-	  "prefix seed", "[-d SECS] [--keys N] [--zipf S | --hot KEY,...] [--reads PCT] [-r OPS]",
+	{ "gen", 0, 0, "duration keys zipf hot hot-share reads replicas rate count pipeline "
+	  "value-size prefix seed", "[-d SECS] [--keys N] [--zipf S | --hot KEY,...] [--reads PCT] "
+	  "[--replicas] [-r OPS]",
 	  "GET/SET traffic over N keys, Zipf or a hot set, routed in pipelines: ops/s each second",
 	  NULL, cmd_gen },
-	{ "top", 0, 1, "duration top replicas counters min-share node",
-	  "[-k N] [-d SECS] [--replicas] [-n] [-]",
+	{ "top", 0, 1, "duration top replicas counters min-share lfu node",
+	  "[-k N] [-d SECS] [--replicas | --lfu] [-n] [-]",
 	  "the cluster-wide top-k keys by operations, from every node's MONITOR (or stdin: -)",
 	  "@stdin", cmd_top },
 	{ "slots", 0, 0, "duration top replicas counters", "[-k N] [-d SECS] [--replicas]",

@@ -39,7 +39,7 @@ hk_sample(struct hk *h, struct rc_cluster *cl, struct rc_hk_sample *s)
 	struct rc_node **nodes;
 	char err[600];
 	int n, i;
-	uint64_t lines = 0;
+	uint64_t lines = 0, repl = 0;
 
 	memset(s, 0, sizeof *s);
 	s->secs = h->duration > 0 ? h->duration : 5;
@@ -55,8 +55,63 @@ hk_sample(struct hk *h, struct rc_cluster *cl, struct rc_hk_sample *s)
 		free(nodes);
 		rc_die(RC_EX_CLUSTER, "%s", err);
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		lines += s->lines[i];
+		repl += s->replicated[i];
+	}
 	rc_warn("source: MONITOR, %llu commands in %.1f s (%.0f/s)", (unsigned long long)lines,
 	    s->elapsed, s->elapsed > 0 ? (double)lines / s->elapsed : 0);
+	if (repl > 0)
+		rc_warn("not counted: %llu commands the replicas ran from their masters' "
+		    "replication links (the masters' writes again)", (unsigned long long)repl);
+}
+
+/* Every master must keep LFU counters, or OBJECT FREQ has nothing to say:
+ * exits 3 naming the first that does not. */
+static void
+lfu_check(struct rc_cluster *cl, struct rc_node **nodes, int n)
+{
+	char buf[400], who[80];
+	int i, rc;
+
+	for (i = 0; i < n; i++) {
+		rc_node_addr(nodes[i], who, sizeof who);
+		if ((rc = rc_hk_lfu_policy(cl, nodes[i], buf, sizeof buf)) < 0)
+			rc_die(RC_EX_CLUSTER, "%s: %s", who, buf);
+		if (rc == 0)
+			rc_die(RC_EX_CLUSTER, "--lfu: %s's maxmemory-policy is %s, not an LFU one: "
+			    "it keeps no access counters (every master needs allkeys-lfu or "
+			    "volatile-lfu; without --lfu, top samples MONITOR)", who, buf);
+	}
+}
+
+void
+hk_lfu(struct hk *h, struct rc_cluster *cl, struct rc_hk_sample *s)
+{
+	struct rc_node **nodes;
+	char err[600];
+	int n, i;
+	uint64_t keys = 0;
+
+	memset(s, 0, sizeof *s);
+	s->counters = hk_counters(h);
+	s->stop = hk_stopped;
+	if (h->replicas)
+		rc_die(RC_EX_USAGE, "--lfu: replicas keep no counters of their own reads worth "
+		    "walking; use --lfu without --replicas");
+	if ((n = pick_nodes(h, cl, &nodes)) == 0)
+		rc_die(RC_EX_CLUSTER, "no master with slots to walk");
+	lfu_check(cl, nodes, n);
+	rc_warn("walking SCAN COUNT %d + OBJECT FREQ on %d master%s: one batch at a time "
+	    "each, a short command each", HK_LFU_COUNT, n, n == 1 ? "" : "s");
+	if (rc_hk_lfu(cl, nodes, n, HK_LFU_COUNT, s, err, sizeof err) != RC_EX_OK) {
+		rc_hk_sample_free(s);
+		free(nodes);
+		rc_die(RC_EX_CLUSTER, "%s", err);
+	}
+	for (i = 0; i < n; i++)
+		keys += s->lines[i];
+	rc_warn("source: OBJECT FREQ, %llu keys in %.1f s (LFU counters are logarithmic "
+	    "and saturate at 255: a rank, not a count of operations)",
+	    (unsigned long long)keys, s->elapsed);
 }

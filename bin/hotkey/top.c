@@ -105,8 +105,9 @@ print_report(const struct hk *h, const struct report *r)
 		rc_table_free(t);
 	}
 	if (!any)
-		rc_warn("no hot key: none is surely %g%% or more of the %llu operations",
-		    h->min_share, (unsigned long long)r->total);
+		rc_warn("no hot key: none is surely %g%% or more of the %llu %s",
+		    h->min_share, (unsigned long long)r->total, strcmp(r->source, "lfu") == 0 ?
+		    "LFU counts summed" : "operations");
 	return any ? RC_EX_OK : RC_EX_NO;
 }
 
@@ -136,13 +137,16 @@ top_cluster(struct hk *h)
 	int i, rc;
 
 	hk_open(h, &cl);
-	hk_sample(h, &cl, &s);
+	if (h->lfu)
+		hk_lfu(h, &cl, &s);
+	else
+		hk_sample(h, &cl, &s);
 	memset(&r, 0, sizeof r);
 	r.n = rc_topk_merge(s.sk, s.n, could_see, &w, &r.it);
 	for (i = 0; i < s.n; i++)
 		r.total += s.keyed[i];
-	r.secs = s.elapsed;
-	r.source = "monitor";
+	r.secs = h->lfu ? 0 : s.elapsed;       /* counters, not operations a second */
+	r.source = h->lfu ? "lfu" : "monitor";
 	r.cl = &cl;
 	rc = print_report(h, &r);
 	free(r.it);
@@ -213,6 +217,8 @@ cmd_top(void *ctx, int argc, char **argv)
 
 	if (argc == 1 && strcmp(argv[0], "-") != 0)
 		rc_die(RC_EX_USAGE, "top: '%s': the only operand is '-' (keys on stdin)", argv[0]);
+	if (argc == 1 && h->lfu)
+		rc_die(RC_EX_USAGE, "top: --lfu walks the cluster; it takes no '-'");
 	if (argc == 1)
 		return top_stdin(h);
 	if (h->node)

@@ -11,6 +11,7 @@ ok "the cluster is ok" cluster_wait_ok 30
 
 exit_is 0 "lab 34 runs to the end" env RC_CLUSTER=127.0.0.1:$BASE RC_LAB_PORT=$BASE \
 	RC_LAB_DIR="$LAB_DIR" RC_LAB_NONINTERACTIVE=1 bash "$ROOT/labs/34-hot-keys.sh" </dev/null
+lab=$OUT
 like "$OUT" $'\nstock:counter\t[0-9]+\t[^\t]+\t[0-9]+\t[0-9]+\t(4[5-9]|5[0-5])\\.[0-9]+\t[0-9]+\thot\tmonitor' \
 	"34: top finds stock:counter, about half of all operations, hot"
 owner=$(rc-slot -n stock:counter | cut -f3)
@@ -20,6 +21,13 @@ before=$(sed -n 's/^busiest master: \([0-9.]*\)% of all operations before, \([0-
 after=$(sed -n 's/^busiest master: \([0-9.]*\)% of all operations before, \([0-9.]*\)% after$/\2/p' <<<"$OUT")
 ok "34: splitting the key lightens the busiest master ($before% -> $after%)" \
 	awk -v b="$before" -v a="$after" 'BEGIN { exit !(a != "" && b != "" && a + 10 < b) }'
+line=$(grep '^stock:price master ' <<<"$lab")
+diag "$line"
+read -r mb ma rb ra < <(sed -n 's/^stock:price master [^ ]*: \([0-9.]*\)% of all operations before, \([0-9.]*\)% after; its replica [^ ]*: \([0-9.]*\)% before, \([0-9.]*\)% after$/\1 \2 \3 \4/p' <<<"$line")
+ok "34: gen --replicas moves the hot master's load ($mb% -> $ma%)" \
+	awk -v b="$mb" -v a="$ma" 'BEGIN { exit !(a != "" && b != "" && a + 20 < b) }'
+ok "34:   to its replica ($rb% -> $ra%)" \
+	awk -v b="$rb" -v a="$ra" 'BEGIN { exit !(a != "" && b != "" && a > b + 20) }'
 monitors=0
 for p in $(cluster_ports); do
 	monitors=$((monitors + $(rcli "$p" CLIENT LIST | grep -c 'cmd=monitor')))

@@ -130,6 +130,63 @@ seq 1 200000 | awk '{ print ($1 % 2 ? "hot" : "k" $1) }' >"$T/many"
 ok "100000 distinct keys through 1000 counters" rc-hotkey top -T -k 1 --counters 1000 - <"$T/many"
 like "$OUT" $'^hot\t[0-9]+\t-\t10[0-9]{4}\t[0-9]+\t' "  the hot key, count within its bound"
 
+# --- --replicas: a replica's MONITOR shows its master's writes again --------
+rc-hotkey top -T --replicas -k 3 -d 6 >"$T/rtop" 2>"$T/rtop.err" &
+pid=$!
+ok "top --replicas: MONITOR open on all 6 nodes" retry 30 test "$(monitors)" -eq 6
+ok "5000 SETs of hk:w while it samples" rc-hotkey gen --hot hk:w --hot-share 100 \
+	--reads 0 --count 5000
+wport=$(rc-slot -n hk:w | cut -f3)
+ok "  the replica has them (WAIT 1)" test "$(rcli "${wport##*:}" WAIT 1 5000)" -ge 1
+wait $pid
+like "$(<"$T/rtop")" $'^hk:w\t[0-9]+\t[^\t]+\t5000\t0\t' \
+	"  hk:w counted 5000 times, once: not again from its replica's link to the master"
+like "$(<"$T/rtop.err")" "not counted: [0-9]+ commands the replicas ran from their masters'" \
+	"  stderr says what it left out"
+
+# get_calls PORT: the GETs a node has run.
+get_calls() {
+	rcli "$1" INFO commandstats | tr -d '\r' |
+		sed -n 's/^cmdstat_get:calls=\([0-9]*\),.*/\1/p' | grep . || echo 0
+}
+owner=$(rc-slot -n hk:r | cut -f3)
+mport=${owner##*:}
+rport=$(rcli "$mport" INFO replication | tr -d '\r' | sed -n 's/^slave0:.*port=\([0-9]*\),.*/\1/p')
+m0=$(get_calls "$mport")
+r0=$(get_calls "$rport")
+ok "gen --replicas: 5000 GETs of hk:r" rc-hotkey gen --replicas --hot hk:r --hot-share 100 \
+	--reads 100 --count 5000
+m1=$(get_calls "$mport")
+r1=$(get_calls "$rport")
+is "$((r1 - r0))" 5000 "  its master's replica ($rport) ran them"
+ok "  its master ($mport) ran none of them ($((m1 - m0)))" test $((m1 - m0)) -lt 100
+
+# --- top --lfu: OBJECT FREQ over SCAN, only where every master keeps LFU counters ---
+exit_is 3 "top --lfu under noeviction exits 3" rc-hotkey top --lfu
+like "$OUT" "maxmemory-policy is noeviction, not an LFU one" "  saying which master and policy"
+exit_is 2 "top --lfu takes no '-'" rc-hotkey top --lfu - </dev/null
+for p in $(masters); do rcli "$p" FLUSHALL >/dev/null; done
+set_policy() {
+	local p
+	for p in $(masters); do rcli "$p" CONFIG SET maxmemory-policy "$1" >/dev/null; done
+}
+set_policy allkeys-lfu
+one=$(masters | head -n1)
+rcli "$one" CONFIG SET maxmemory-policy volatile-lru >/dev/null
+exit_is 3 "one master not LFU (volatile-lru): exit 3" rc-hotkey top --lfu
+like "$OUT" "127.0.0.1:$one's maxmemory-policy is volatile-lru" "  naming that master"
+set_policy allkeys-lfu
+rc-hotkey gen --hot hk:lfu --hot-share 50 --keys 2000 --reads 50 --count 40000 >/dev/null 2>&1
+ok "top --lfu under allkeys-lfu" top_rows --lfu -k 3 --min-share 0.3
+row=$(head -n1 <<<"$OUT")
+like "$row" $'^hk:lfu	'"$(rc-slot hk:lfu | cut -f2)"$'	'"$(rc-slot -n hk:lfu | cut -f3)"$'	[0-9]+	0	' 	"  the hot key first, with its slot and master, exact (err 0)"
+like "$row" $'	-	hot	lfu$' "  no ops/s (counters, not operations), the source named"
+keys=0
+for p in $(masters); do keys=$((keys + $(rcli "$p" DBSIZE))); done
+like "$(<"$T/top.err")" "OBJECT FREQ, $keys keys" "  every key walked ($keys)"
+set_policy noeviction
+is "$(rcli "$one" CONFIG GET maxmemory-policy | tail -n1)" noeviction "the policy set back"
+
 # --- auth --------------------------------------------------------------------
 for p in $(cluster_ports); do
 	rcli "$p" ACL SETUSER nomon on '>pw' '~*' '&*' +@all -monitor >/dev/null

@@ -76,6 +76,55 @@ bound(void)
 }
 
 static int
+holds(struct rc_topk *t, const char *k, uint64_t count, uint64_t err)
+{
+	uint64_t c, e;
+
+	return rc_topk_get(t, k, strlen(k), &c, &e) && c == count && e == err;
+}
+
+/* Ties: the counter taken is the smallest, of those the one that has held
+ * that count longest; a weighted add jumps over counts; the counts always
+ * sum to the total (what Space-Saving keeps, whatever the evictions). */
+static void
+ties(void)
+{
+	struct rc_topk *t = rc_topk_new(3);
+	struct rc_topk_item *it;
+	uint64_t sum = 0;
+	char k[32];
+	size_t n, i;
+	int j;
+
+	add_s(t, "a"); add_s(t, "b"); add_s(t, "c");
+	add_s(t, "d");
+	ok(holds(t, "d", 2, 1) && !holds(t, "a", 1, 0) && holds(t, "b", 1, 0),
+	    "all tied at 1: the first there (a) is taken, d counts 2 with err 1");
+	add_s(t, "e"); add_s(t, "c");
+	is_int((long long)rc_topk_floor(t), 2, "b taken by e, c counted: all at 2");
+	add_s(t, "f");
+	ok(holds(t, "f", 3, 2) && !holds(t, "d", 2, 1) && holds(t, "e", 2, 1) &&
+	    holds(t, "c", 2, 0), "tied at 2: d, there first, is taken (f 3, err 2)");
+	rc_topk_add(t, "e", 1, 5);
+	add_s(t, "c");
+	ok(holds(t, "e", 7, 1) && holds(t, "c", 3, 0) && rc_topk_floor(t) == 3,
+	    "a weight of 5 jumps e over f's count; c joins f at 3");
+	for (j = 0; j < 20000; j++) {
+		snprintf(k, sizeof k, "k%d", j % 7 == 0 ? 1 : j % 101);
+		rc_topk_add(t, k, strlen(k), 1 + (uint64_t)(j % 3));
+	}
+	n = rc_topk_merge(&t, 1, NULL, NULL, &it);
+	for (i = 0; i < n; i++)
+		sum += it[i].count;
+	ok(n == 3 && sum == rc_topk_total(t), "after 20000 weighted adds over 102 keys "
+	    "the 3 counts sum to the total (%llu)", (unsigned long long)sum);
+	ok(it[0].len == 2 && memcmp(it[0].key, "k1", 2) == 0, "k1, a seventh of the "
+	    "stream, is first");
+	free(it);
+	rc_topk_free(t);
+}
+
+static int
 only_first(void *ud, int j, const char *key, size_t len)
 {
 	(void)ud;
@@ -156,14 +205,20 @@ monitor(void)
 	line("1.2 [0 lua] \"PING\"", NULL, "a keyless command");
 	line("1.2 [0 127.0.0.1:1] \"GET\" \"unterminated", NULL, "a malformed line");
 	line("garbage", NULL, "garbage");
+	ok(rc_hk_monitor_from("1.2 [0 127.0.0.1:7000] \"SET\" \"k\" \"v\"", 36,
+	    "127.0.0.1:7000"), "a line from the master's address: the replication link");
+	ok(!rc_hk_monitor_from("1.2 [0 127.0.0.1:70001] \"GET\" \"k\"", 33, "127.0.0.1:7000") &&
+	    !rc_hk_monitor_from("1.2 [0 lua] \"GET\" \"k\"", 21, "127.0.0.1:7000"),
+	    "another client, a script: not the link");
 }
 
 int
 main(void)
 {
-	plan(22);
+	plan(30);
 	exact();
 	bound();
+	ties();
 	merge();
 	zipf();
 	monitor();
