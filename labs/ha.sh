@@ -69,3 +69,11 @@ ha_window() {
 
 # ha_sum FILE NAME: the value of summary row NAME in the probe's FILE.
 ha_sum() { awk -F'\t' -v n="$2" '$1 == n { print $2 }' "$1"; }
+
+# ha_tag_on ADDR: a hash tag whose slot the master at ADDR serves.
+ha_tag_on() {
+	local i
+	for i in $(seq 1 1000); do
+		[[ $(rc-slot -n "{t$i}" | cut -f3) == "$1" ]] && { echo "t$i"; return; }
+	done
+}
