@@ -12,8 +12,7 @@ ha_need_launcher
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/lab54.XXXXXX")
 cleanup() {
-	local p
-	for p in $("$LAB_CLUSTER" ports 2>/dev/null); do "$LAB_CLUSTER" start "$p" >/dev/null 2>&1 || true; done
+	ha_start_all
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -32,6 +31,7 @@ for mm in "${masters[@]}"; do
 	rr=$(ha_replica_of "$mm")
 	run "\"\$LAB_CLUSTER\" stop ${rr##*:} && \"\$LAB_CLUSTER\" start ${rr##*:}"
 	ha_until 60 ha_is_replica "$rr" "$mm"
+	ha_until 60 ha_linked "$rr"
 	run "rc-failover promote $rr"
 	run "\"\$LAB_CLUSTER\" stop ${mm##*:} && \"\$LAB_CLUSTER\" start ${mm##*:}"
 	ha_until 60 ha_is_replica "$mm" "$rr"

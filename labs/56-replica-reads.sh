@@ -10,7 +10,9 @@ set -euo pipefail
 lab_require rc-failover rc-repl rc-slot redis-cli
 ha_need_launcher
 
+work=$(mktemp -d "${TMPDIR:-/tmp}/lab56.XXXXXX")
 cleanup() {
+	rm -rf "$work"
 	[[ -n ${r:-} ]] && redis-cli -h "${r%:*}" -p "${r##*:}" CLIENT UNPAUSE >/dev/null 2>&1
 	[[ -n ${key:-} ]] && redis-cli -c -h "${m%:*}" -p "${m##*:}" DEL "$key" >/dev/null 2>&1
 	true
@@ -43,9 +45,9 @@ pause
 
 say "How far behind is each replica? rc-failover status writes a timestamp to each" \
 	"master's slots and reads it back from the replica (columns: shard, role, node," \
-	"master, link, lag_bytes, lag_ms, failover)."
-run "rc-failover -T status"
-lag=$(ha_rows | awk -F'\t' -v n="$r" '$3 == n { print $7 }')
+	"master, link, lag_bytes, lag_ms, failover, why not)."
+run "rc-failover -T status | tee '$work/status'"
+lag=$(awk -F'\t' -v n="$r" '$3 == n { print $7 }' "$work/status")
 observe "$r is $lag ms behind $m: a read from it may miss a write that old."
 pause
 

@@ -77,3 +77,23 @@ ha_tag_on() {
 		[[ $(rc-slot -n "{t$i}" | cut -f3) == "$1" ]] && { echo "t$i"; return; }
 	done
 }
+
+# ha_start_all: starts every node of the lab that is not running (a lab's
+# cleanup: no node stays down, whatever happened).
+ha_start_all() {
+	local p
+	for p in $("$LAB_CLUSTER" ports 2>/dev/null); do "$LAB_CLUSTER" start "$p" >/dev/null 2>&1 || true; done
+}
+
+# ha_linked ADDR: every node sees ADDR connected and not failing, and ADDR
+# sees every node so: a node just restarted can then hold an election (its
+# failover requests reach the masters).
+ha_linked() {
+	local a
+	for a in $(ha_nodes); do
+		redis-cli -h "${a%:*}" -p "${a##*:}" CLUSTER NODES |
+			awk -v n="$1@" -v self="$([[ $a == "$1" ]] && echo 1)" '
+				(index($2, n) == 1 || self) && ($3 ~ /fail/ || $8 != "connected") { bad = 1 }
+				END { exit bad }' || return 1
+	done
+}
