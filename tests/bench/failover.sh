@@ -60,7 +60,7 @@ independent() {
 	local end=$((SECONDS + $1)) r t
 	while ((SECONDS < end)); do
 		t=${EPOCHREALTIME/./}
-		r=$(redis-cli -c -t 0.3 -h "${other%:*}" -p "${other##*:}" SET "bench:{$tag}" "$t" 2>&1 || true)
+		r=$(timeout 1 redis-cli -c -h "${other%:*}" -p "${other##*:}" SET "bench:{$tag}" "$t" 2>&1 || true)
 		[[ $r == OK ]] && echo "$((t / 1000)) OK" || echo "$((t / 1000)) ERR"
 		sleep 0.01
 	done
@@ -76,8 +76,9 @@ wait "$probe" || true
 wait "$indep" || true
 # The probe's window for m: its first start to its last end, in ms since t0
 # (the probe's own clock starts a few ms after t0: its setup is in the error).
-read -r pstart pend < <(awk -F'\t' -v m="$m" '$1 == "window" && $5 == m { if (s == "" || $2 < s) s = $2; if ($3 > e) e = $3 } END { print s + 0, e + 0 }' "$work/auto")
-read -r istart iend < <(awk -v t0="$t0" '$2 == "ERR" { if (s == "") s = $1; e = "" } $2 == "OK" && s != "" && e == "" { e = $1 } END { print s - t0, e - t0 }' "$work/indep")
+read -r pstart pend < <(awk -F'\t' -v m="$m" '$1 == "window" && $5 == m { if (s == "" || $2 < s) s = $2; if ($3 > e) e = $3 } END { printf "%d %d\n", s, e }' "$work/auto")
+read -r istart iend < <(awk -v t0="$t0" '$2 == "ERR" { if (s == "") s = $1; e = "" } $2 == "OK" && s != "" && e == "" { e = $1 } END { printf "%d %d\n", s - t0, e - t0 }' "$work/indep")
+[[ -n ${RC_BENCH_KEEP:-} ]] && cp "$work/indep" "$work/auto" "$RC_BENCH_KEEP"
 pwin=$((pend - pstart)) iwin=$((iend - istart))
 diff=$((pwin > iwin ? pwin - iwin : iwin - pwin))
 printf 'automatic failover (node timeout 5000): probe window ms (%s-%s)\t%s\t-\t-\n' "$pstart" "$pend" "$pwin"
