@@ -34,21 +34,13 @@ is_role() { [[ $(role_of "$1") == "$2" ]]; }
 state_of() { redis-cli -h "${1%:*}" -p "${1##*:}" CLUSTER INFO 2>/dev/null | tr -d '\r' | sed -n 's/^cluster_state://p'; }
 is_state() { [[ $(state_of "$1") == "$2" ]]; }
 
-# tag_on ADDR: a hash tag whose slot the master at ADDR serves.
-tag_on() {
-	local i
-	for i in $(seq 1 1000); do
-		[[ $(rc-slot -n "{t$i}" | cut -f3) == "$1" ]] && { echo "t$i"; return; }
-	done
-}
-
 # split MASTER REPLICA TAG: cut MASTER and the clients off from the rest; a
 # client writes new keys to MASTER's slots until it gives up; then the
 # clients see the majority too, it promotes REPLICA, and the partition heals.
 # Sets ACKED (writes told OK) and LEFT (those keys there after the heal).
 split() {
 	local mm=$1 rr=$2 tag=$3 t writer
-	t=$(tag_on "$mm")
+	t=$(ha_tag_on "$mm")
 	run "\"\$LAB_CLUSTER\" partition ${mm##*:} --clients"
 	say "A client writes a new key lab52:{$t}:N (a slot of $mm) every 10 ms:"
 	run "(for i in \$(seq 1 100000); do echo \"SET lab52:{$t}:\$i \$i\"; sleep 0.01; done) | redis-cli -h ${mm%:*} -p ${mm##*:} >'$work/$tag.w' 2>&1 &"
@@ -108,7 +100,7 @@ pause
 
 say "Its cost: a master whose replica is down, or only slow, refuses every write." \
 	"Hang $r, the replica of $m now, and write to $m's slots:"
-key="lab52:{$(tag_on "$m")}"
+key="lab52:{$(ha_tag_on "$m")}"
 run "\"\$LAB_CLUSTER\" pause ${r##*:}"
 refused() { [[ $(redis-cli -h "${m%:*}" -p "${m##*:}" SET "$key" x 2>&1) == NOREPLICAS* ]]; }
 ha_until 30 refused

@@ -69,3 +69,31 @@ ha_window() {
 
 # ha_sum FILE NAME: the value of summary row NAME in the probe's FILE.
 ha_sum() { awk -F'\t' -v n="$2" '$1 == n { print $2 }' "$1"; }
+
+# ha_tag_on ADDR: a hash tag whose slot the master at ADDR serves.
+ha_tag_on() {
+	local i
+	for i in $(seq 1 1000); do
+		[[ $(rc-slot -n "{t$i}" | cut -f3) == "$1" ]] && { echo "t$i"; return; }
+	done
+}
+
+# ha_start_all: starts every node of the lab that is not running (a lab's
+# cleanup: no node stays down, whatever happened).
+ha_start_all() {
+	local p
+	for p in $("$LAB_CLUSTER" ports 2>/dev/null); do "$LAB_CLUSTER" start "$p" >/dev/null 2>&1 || true; done
+}
+
+# ha_linked ADDR: every node sees ADDR connected and not failing, and ADDR
+# sees every node so: a node just restarted can then hold an election (its
+# failover requests reach the masters).
+ha_linked() {
+	local a
+	for a in $(ha_nodes); do
+		redis-cli -h "${a%:*}" -p "${a##*:}" CLUSTER NODES |
+			awk -v n="$1@" -v self="$([[ $a == "$1" ]] && echo 1)" '
+				(index($2, n) == 1 || self) && ($3 ~ /fail/ || $8 != "connected") { bad = 1 }
+				END { exit bad }' || return 1
+	done
+}

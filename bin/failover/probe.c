@@ -9,8 +9,8 @@
 
 #include "failover.h"
 
-#define KEYS_PER_MASTER 16
 #define PROBE_TIMEOUT_MS 300    /* a probe op that takes longer has failed */
+#define READ_BATCH 100          /* keys per MGET and DEL in the read-back */
 
 struct group {
 	char master[300];           /* who served the keys when the probe began */
@@ -29,7 +29,7 @@ struct probe {
 	struct fo *f;
 	struct rc_cluster cl;
 	struct group *g;
-	int ng, nkeys;
+	int ng;
 	unsigned char *acked;       /* by sequence number */
 	long long maxseq;
 	struct window *w;
@@ -41,13 +41,19 @@ struct probe {
 	struct rc_hist hist;
 };
 
-/* Key k of nkeys: group k / KEYS_PER_MASTER.  Sequence number s goes to
- * key s % nkeys, so which writes a key saw needs no record. */
-static void
-key_at(const struct probe *p, int k, char *buf, size_t n)
+/* Every write goes to a key of its own, named for its sequence number s,
+ * in group s % ng: a later write never hides a lost one, and the read-back
+ * knows every key without a record of them. */
+static int
+group_of(const struct probe *p, long long seq)
 {
-	snprintf(buf, n, "rc-failover:probe:{%s}:%d", p->g[k / KEYS_PER_MASTER].tag,
-	    k % KEYS_PER_MASTER);
+	return (int)(seq % p->ng);
+}
+
+static void
+key_at(const struct probe *p, long long seq, char *buf, size_t n)
+{
+	snprintf(buf, n, "rc-failover:probe:{%s}:%lld", p->g[group_of(p, seq)].tag, seq);
 }
 
 /* One key group per master that serves slots, on a tag it owns. */
@@ -72,7 +78,6 @@ make_groups(struct probe *p)
 	}
 	if (p->ng == 0)
 		rc_die(RC_EX_CLUSTER, "no master serves slots: nothing to probe");
-	p->nkeys = p->ng * KEYS_PER_MASTER;
 }
 
 static double
@@ -125,9 +130,10 @@ one_op(struct probe *p, long long i)
 	char key[128], err[512] = "";
 	double start = ms_now(p);
 	uint64_t us = rc_now_us();
-	int kind, gi = (int)(seq % p->nkeys) / KEYS_PER_MASTER;
+	int kind, gi = group_of(p, seq);
 
-	key_at(p, (int)(seq % p->nkeys), key, sizeof key);
+	/* The read (odd i) reads back the key the write just before wrote. */
+	key_at(p, seq, key, sizeof key);
 	if (i % 2 == 0) {
 		long long ttl = (long long)(p->f->duration_s + 600) * 1000;
 		kind = rc_fo_probe_set(&p->cl, key, seq, ttl, err, sizeof err);
@@ -204,34 +210,61 @@ reopen_patient(struct probe *p)
 	fo_open(p->f, &p->cl);
 }
 
-/* Every key read back through a patient connection: an acknowledged
- * sequence number above what its key holds now is a write lost. */
+/* One batch of a group's keys (one slot: one MGET, one DEL), from
+ * sequence number s in steps of ng: an acknowledged write whose key is not
+ * there, or holds another number, is lost.  Unacknowledged writes may have
+ * landed too, so every key of the batch is deleted. */
+static void
+read_batch(struct probe *p, long long s, long long *lost, long long *unread)
+{
+	const char *argv[READ_BATCH + 1];
+	char keys[READ_BATCH][128];
+	long long seqs[READ_BATCH];
+	redisReply *r;
+	int n = 0, i, slot;
+
+	for (; s < p->maxseq && n < READ_BATCH; s += p->ng, n++) {
+		key_at(p, s, keys[n], sizeof keys[n]);
+		argv[n + 1] = keys[n];
+		seqs[n] = s;
+	}
+	if (n == 0)
+		return;
+	slot = (int)rc_keyslot(keys[0], strlen(keys[0]));
+	argv[0] = "MGET";
+	r = rc_cluster_argv(&p->cl, slot, n + 1, argv, NULL);
+	for (i = 0; i < n; i++) {
+		if (!p->acked[seqs[i]])
+			continue;
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != (size_t)n)
+			(*unread)++;
+		else if (r->element[i]->type != REDIS_REPLY_STRING ||
+		    strtoll(r->element[i]->str, NULL, 10) != seqs[i])
+			(*lost)++;
+	}
+	freeReplyObject(r);
+	argv[0] = "DEL";
+	freeReplyObject(rc_cluster_argv(&p->cl, slot, n + 1, argv, NULL));
+}
+
+/* Every key the probe wrote, read back through a patient connection, a
+ * batch at a time: at most rate x duration / 2 keys, in as many / 100
+ * round trips. */
 static void
 read_back(struct probe *p, long long *lost, long long *unread, long long *acked)
 {
-	long long *final = rc_calloc((size_t)p->nkeys, sizeof *final), s, v;
-	char key[128], err[512];
-	int k;
+	long long s;
+	int gi;
 
 	reopen_patient(p);
-	for (k = 0; k < p->nkeys; k++) {
-		key_at(p, k, key, sizeof key);
-		final[k] = rc_fo_probe_get(&p->cl, key, &v, err, sizeof err) == RC_K_OK ?
-		    v : -2;
-		rc_fo_probe_del(&p->cl, key);
-	}
 	*lost = *unread = *acked = 0;
-	for (s = 1; s < p->maxseq; s++) {
-		long long f = final[s % p->nkeys];
-		if (!p->acked[s])
-			continue;
-		(*acked)++;
-		if (f == -2)
-			(*unread)++;
-		else if (f < s)
-			(*lost)++;
+	for (s = 1; s < p->maxseq; s++)
+		*acked += p->acked[s];
+	for (gi = 0; gi < p->ng; gi++) {
+		long long first = gi == 0 ? p->ng : gi;
+		for (s = first; s < p->maxseq; s += (long long)p->ng * READ_BATCH)
+			read_batch(p, s, lost, unread);
 	}
-	free(final);
 }
 
 static void

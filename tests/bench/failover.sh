@@ -42,3 +42,45 @@ TIMEFORMAT='%U %S'
 cpu=$( { time "$root/bin/rc-failover" -c 127.0.0.1:$base probe -d 5 -r 200 >/dev/null 2>&1; } 2>&1 |
 	awk 'END { printf "%.3f", ($1 + $2) / 5 }')
 printf 'rc-failover probe at 200 ops/s: CPU s per s (share of one core)\t%s\t-\t-\n' "$cpu"
+
+# Automatic failover (node timeout 5000): the first master is killed while
+# the probe runs and, beside it, an independent client (redis-cli, one SET
+# every 10 ms on a key of that master, through another master) records its
+# own first failure and its first success after the last one.  The probe's
+# window for that master (first failed op to the next one that succeeded)
+# must agree with the independent one within 500 ms.
+m=$(fo -T status | awk -F'\t' '$2 == "master" { print $3; exit }')
+other=$(fo -T status | awk -F'\t' -v m="$m" '$2 == "master" && $3 != m { print $3; exit }')
+tag=
+for i in $(seq 1 1000); do
+	[[ $(RC_CLUSTER=127.0.0.1:$base "$root/bin/rc-slot" -n "{b$i}" | cut -f3) == "$m" ]] && { tag=b$i; break; }
+done
+# independent SECS: "ms OK|ERR" a line, ms since the epoch.
+independent() {
+	local end=$((SECONDS + $1)) r t
+	while ((SECONDS < end)); do
+		t=${EPOCHREALTIME/./}
+		r=$(timeout 1 redis-cli -c -h "${other%:*}" -p "${other##*:}" SET "bench:{$tag}" "$t" 2>&1 || true)
+		[[ $r == OK ]] && echo "$((t / 1000)) OK" || echo "$((t / 1000)) ERR"
+		sleep 0.01
+	done
+}
+independent 22 >"$work/indep" &
+indep=$!
+t0=$(( ${EPOCHREALTIME/./} / 1000 ))
+fo probe -d 20 -r 200 >"$work/auto" &
+probe=$!
+sleep 2
+lab kill "${m##*:}" >/dev/null
+wait "$probe" || true
+wait "$indep" || true
+# The probe's window for m: its first start to its last end, in ms since t0
+# (the probe's own clock starts a few ms after t0: its setup is in the error).
+read -r pstart pend < <(awk -F'\t' -v m="$m" '$1 == "window" && $5 == m { if (s == "" || $2 < s) s = $2; if ($3 > e) e = $3 } END { printf "%d %d\n", s, e }' "$work/auto")
+read -r istart iend < <(awk -v t0="$t0" '$2 == "ERR" { if (s == "") s = $1; e = "" } $2 == "OK" && s != "" && e == "" { e = $1 } END { printf "%d %d\n", s - t0, e - t0 }' "$work/indep")
+[[ -n ${RC_BENCH_KEEP:-} ]] && cp "$work/indep" "$work/auto" "$RC_BENCH_KEEP"
+pwin=$((pend - pstart)) iwin=$((iend - istart))
+diff=$((pwin > iwin ? pwin - iwin : iwin - pwin))
+printf 'automatic failover (node timeout 5000): probe window ms (%s-%s)\t%s\t-\t-\n' "$pstart" "$pend" "$pwin"
+printf 'automatic failover (node timeout 5000): independent client window ms (%s-%s)\t%s\t-\t-\n' "$istart" "$iend" "$iwin"
+printf 'automatic failover: |probe - independent| ms (target <= 500)\t%s\t500\t%s\n' "$diff" "$(ratio 500 "$diff")"

@@ -3,7 +3,8 @@
 # nftables table of the lab's own). A master cut off from the majority is
 # failed and replaced by its replica; healed, it comes back as a replica;
 # clients reach both sides unless --clients; heal, down and clean remove the
-# table. Ports 16620-16625, node timeout 2000 ms.
+# table; the probe counts the writes a cut master took and lost (split
+# brain). Ports 16620-16625, node timeout 2000 ms.
 # shellcheck disable=SC2317 # helpers are called through ok and retry
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -88,6 +89,37 @@ ok "and $O too" answers "$O"
 ok "heal" cluster_cmd heal
 ok "heal twice is fine" cluster_cmd heal
 ok "the cluster is whole again" cluster_wait_ok 60
+
+# --- split brain: the probe counts the writes the cut master lost -------------
+# The probe writes each sequence number to a key of its own: its writes to
+# the cut master, acknowledged and then thrown away when that master rejoins
+# as a replica, are not hidden by later writes through the new master.
+first_master() {
+	local p
+	for p in "${ALL[@]}"; do
+		is_master "$p" && [[ -n $(replica_port "$p") ]] && { echo "$p"; return; }
+	done
+}
+has_rows() { [[ $(wc -l <"$T/split.out") -ge 1 ]]; }
+M=$(first_master)
+R=$(replica_port "$M")
+like "$M $R" '^166[0-9]{2} 166[0-9]{2}$' "master $M and its replica $R"
+rc-failover probe -c 127.0.0.1:"$M" -d 20 -r 200 >"$T/split.out" 2>"$T/split.err" &
+probe=$!
+ok "the probe runs" retry 30 has_rows
+ok "partition $M --clients" cluster_cmd partition "$M" --clients
+ok "$M, alone, says cluster_state fail" retry 30 state_is "$M" fail
+ok "the clients see both sides again" cluster_cmd partition "$M"
+ok "the majority promoted $R" retry 30 is_master "$R"
+ok "heal" cluster_cmd heal
+ok "$M rejoins as a replica of $R" retry 30 replica_of "$M" "$R"
+wait "$probe"
+prc=$?
+((prc == 1)) || diag "$(cat "$T/split.out" "$T/split.err")"
+is "$prc" 1 "the probe exits 1: acknowledged writes were lost"
+like "$(<"$T/split.out")" $'\nlost\t[1-9][0-9]*\nunread\t0' "it counts them, and read every key back"
+ok "the cluster is whole again" cluster_wait_ok 60
+is "$(rcli_c "$R" --scan --pattern 'rc-failover:probe:*' | wc -l)" 0 "the probe removed its keys"
 
 # --- down and clean remove it ------------------------------------------------
 ok "partition $O" cluster_cmd partition "$O"
