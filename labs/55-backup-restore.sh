@@ -91,8 +91,10 @@ raddr=127.0.0.1:$RPORT
 declare -A target
 for m in "${masters[@]}"; do
 	want=$(<"$work/backup/${m##*:}.slots")
-	t=$(cli "$raddr" CLUSTER NODES | awk '$3 ~ /master/ { sub(/@.*/, "", $2); print $2 }' |
-		while read -r a; do [[ $(ranges "$a") == "$want" ]] && echo "$a"; done | head -n 1)
+	t=
+	for a in $(cli "$raddr" CLUSTER NODES | awk '$3 ~ /master/ { sub(/@.*/, "", $2); print $2 }'); do
+		[[ $(ranges "$a") == "$want" ]] && { t=$a; break; }
+	done
 	if [[ -z $t ]]; then
 		say "No master of the fresh cluster owns exactly $want, as $m did (the slots" \
 			"of this lab were moved since it was made): its RDB file would hold keys of" \
