@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# tests/cli/ha-labs.sh: sourced by failover-labs.t and failover-labs2.t,
+# tests/cli/ha-labs.sh: sourced by failover-labs.t, failover-labs2.t and backup-labs.t,
 # which run the high-availability labs against the cluster of $BASE.  Needs
 # the lib.sh helpers.
 
