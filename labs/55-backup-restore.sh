@@ -35,6 +35,7 @@ ranges() {
 }
 # lastsave ADDR: the unix time of the node's last successful save.
 lastsave() { cli "$1" LASTSAVE; }
+later_than() { (($(date +%s) > $1)); }
 saved_since() {
 	[[ $(lastsave "$1") -gt $2 ]] &&
 		cli "$1" INFO persistence | tr -d '\r' | grep -x 'rdb_bgsave_in_progress:0' >/dev/null
@@ -69,7 +70,7 @@ for m in "${masters[@]}"; do
 	t=$(lastsave "$m")
 	# LASTSAVE has a resolution of a second: a save in the same second as
 	# the last one could not be told from it.
-	ha_until 5 test "$(date +%s)" -gt "$t"
+	ha_until 5 later_than "$t"
 	run "redis-cli -h ${m%:*} -p ${m##*:} BGSAVE"
 	ha_until 60 saved_since "$m" "$t"
 	run "redis-cli -h ${m%:*} -p ${m##*:} INFO persistence | grep -E '^rdb_(bgsave_in_progress|last_bgsave_status)'"
