@@ -33,7 +33,8 @@ start_gen() {
 	rc-hotkey gen -d 300 "$@" >"$tmp/gen" 2>"$tmp/gen.err" &
 	genpid=$!
 	for _ in $(seq 1 300); do
-		[ -s "$tmp/gen" ] && return 0
+		# The header comes at once; the first row after a second.
+		grep -q '^[0-9]' "$tmp/gen" && return 0
 		sleep 0.1
 	done
 	echo "lab: gen did not start: $(cat "$tmp/gen.err")" >&2
