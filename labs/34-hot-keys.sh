@@ -2,10 +2,11 @@
 # Lab 34: hot keys - skewed traffic, the hot key found cluster-wide with
 # rc-hotkey top, the master that carries it with rc-hotkey slots, and a
 # the mitigations measured before and after: the key split into sub-keys
-# that land in different slots, and its reads sent to replicas.
+# that land in different slots, its reads sent to replicas, its value kept
+# in the client for a while; and redis-cli --hotkeys beside rc-hotkey top.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-lab_require rc-hotkey rc-slot
+lab_require rc-hotkey rc-slot redis-cli
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lab34.XXXXXX")
 genpid=
 stop_gen() {
@@ -15,14 +16,25 @@ stop_gen() {
 	fi
 	genpid=
 }
-trap 'stop_gen; rm -rf "$tmp"' EXIT
+masters=$(redis-cli -h "${RC_CLUSTER%:*}" -p "${RC_CLUSTER##*:}" CLUSTER NODES |
+	awk '$3 ~ /master/ && $3 !~ /fail/ { sub(/@.*/, "", $2); print $2 }')
+# policy P: maxmemory-policy P on every master.
+policy() {
+	local m
+	for m in $masters; do
+		redis-cli -h "${m%:*}" -p "${m##*:}" CONFIG SET maxmemory-policy "$1" >/dev/null
+	done
+}
+old_policy=$(redis-cli -h "${RC_CLUSTER%:*}" -p "${RC_CLUSTER##*:}" CONFIG GET maxmemory-policy | tail -n1)
+trap 'stop_gen; policy "$old_policy"; rm -rf "$tmp"' EXIT
 # start_gen ARGS...: traffic in the background until stop_gen, once its
 # first second is done.
 start_gen() {
 	rc-hotkey gen -d 300 "$@" >"$tmp/gen" 2>"$tmp/gen.err" &
 	genpid=$!
 	for _ in $(seq 1 300); do
-		[ -s "$tmp/gen" ] && return 0
+		# The header comes at once; the first row after a second.
+		grep -q '^[0-9]' "$tmp/gen" && return 0
 		sleep 0.1
 	done
 	echo "lab: gen did not start: $(cat "$tmp/gen.err")" >&2
@@ -88,3 +100,51 @@ observe "The hot key's reads left its master for the replica: the master keeps o
 	"the writes, a few percent of all operations; its replica carries the reads. The price: a replica may" \
 	"answer with a value a little older than the master's (replication is" \
 	"asynchronous), and the writes of a hot key stay on one master."
+pause
+
+say "A mitigation on the client: keep a read key's value locally for a while" \
+	"and answer reads from that copy. gen --cache-ms 100 does it (a bucket per" \
+	"key hash, its own writes kept too). The same traffic as above, no replicas:"
+start_gen --keys 100000 --hot stock:price --hot-share 50 --reads 95 --cache-ms 100
+run "rc-hotkey slots --replicas -k 1 -d 2 | tee '$tmp/cafter'"
+stop_gen
+run "grep -o 'local copy.*' '$tmp/gen.err'"
+run "echo 'stock:price master $owner: $(share "$tmp/rbefore" master "$owner")% of all" \
+	"operations before, $(share "$tmp/cafter" master "$owner")% with --cache-ms 100'"
+observe "Most reads of stock:price never left the client: its master's share fell to" \
+	"about its writes' and the other keys' (each read a few times, rarely twice" \
+	"within 100 ms). The cold keys gain nothing from the copy."
+pause
+
+say "What it gives up: for up to N ms a read answers from the copy, whatever the" \
+	"server has now. stock:price is v1; gen reads it 1000 times a second and keeps" \
+	"it 2000 ms; then the server's value changes to v2."
+cli() { redis-cli -c -h "${RC_CLUSTER%:*}" -p "${RC_CLUSTER##*:}" "$@"; }
+cli SET stock:price v1 >/dev/null
+start_gen --hot stock:price --hot-share 100 --reads 100 -r 1000 --cache-ms 2000
+run "redis-cli -c -h '${RC_CLUSTER%:*}' -p '${RC_CLUSTER##*:}' SET stock:price v2"
+for _ in $(seq 1 100); do
+	grep -q "stock:price changed" "$tmp/gen.err" && break
+	sleep 0.1
+done
+stop_gen
+run "grep -o 'stock:price changed.*' '$tmp/gen.err'"
+observe "gen read v1 from its copy after the server had v2, until the copy was 2000" \
+	"ms old. Without invalidation (CLIENT TRACKING pushes one), the stale window is" \
+	"the TTL: pick N for what a reader may miss."
+pause
+
+say "redis-cli has its own hot key finder, --hotkeys: it walks one node's keys" \
+	"with SCAN and reads each key's LFU counter (OBJECT FREQ), so it needs an LFU" \
+	"maxmemory-policy. allkeys-lfu on every master (set back at the end):"
+policy allkeys-lfu
+start_gen --keys 100000 --hot stock:counter --hot-share 50
+run "rc-hotkey top -k 3 -d 2"
+c_owner=$(rc-slot -n stock:counter | cut -f3)
+run "redis-cli -c -h '${c_owner%:*}' -p '${c_owner##*:}' --hotkeys 2>&1 | grep 'hot key found with counter' | head -n 3"
+stop_gen
+policy "$old_policy"
+observe "Both name stock:counter first. --hotkeys saw one node ($c_owner, the key's" \
+	"master) and gives LFU counters: logarithmic, saturating at 255, decaying by" \
+	"the minute, no rate. rc-hotkey top counts the operations of every master" \
+	"over the sample and gives each key's share of all of them."

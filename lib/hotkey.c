@@ -40,10 +40,103 @@ gen_replica(struct rc_cluster *cl, int slot)
 	return r;
 }
 
-/* Queues one round; counts its reads and writes in t. */
+/* gen's local copy (cache_ms): one entry a hash bucket, a newer key
+ * replacing an older one, so it stays bounded however many keys are read. */
+#define HK_CACHE 4096
+struct hk_cached {
+	char *key;
+	char *val;                  /* NULL until a reply fills it */
+	double at;                  /* when val was read or written */
+};
+struct hk_round {
+	struct hk_cached *cache;    /* [HK_CACHE], NULL without cache_ms */
+	char **gets;                /* per queued command: a GET's key, or NULL */
+	size_t n;
+};
+
+static struct hk_cached *
+cache_entry(struct hk_round *rd, const char *key)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *key != '\0'; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return &rd->cache[h % HK_CACHE];
+}
+
+/* The copy of key, when kept less than cache_ms ago. */
+static int
+cache_fresh(struct hk_round *rd, const struct rc_hk_gen *g, const char *key)
+{
+	struct hk_cached *e = cache_entry(rd, key);
+
+	return e->key != NULL && e->val != NULL && strcmp(e->key, key) == 0 &&
+	    (rc_now() - e->at) * 1000 < (double)g->cache_ms;
+}
+
+/* Keeps val as key's copy; tells g->changed when a kept copy of the same key
+ * differs (the reads it served were stale). */
+static void
+cache_put(struct hk_round *rd, struct rc_hk_gen *g, const char *key, const char *val,
+    int read)
+{
+	struct hk_cached *e = cache_entry(rd, key);
+
+	if (e->key == NULL || strcmp(e->key, key) != 0) {
+		free(e->key);
+		free(e->val);
+		e->key = rc_strdup(key);
+		e->val = NULL;
+	}
+	if (read && e->val != NULL && strcmp(e->val, val) != 0 && g->changed != NULL)
+		g->changed(g->ud, key, e->val, val, (rc_now() - e->at) * 1000);
+	free(e->val);
+	e->val = rc_strdup(val);
+	e->at = rc_now();
+}
+
+/* After a round: each GET's reply becomes its key's copy. */
+static void
+cache_fill(struct hk_round *rd, struct rc_hk_gen *g, struct rc_pipe *p)
+{
+	size_t i;
+
+	for (i = 0; i < rd->n; i++) {
+		redisReply *r = rc_pipe_reply(p, i);
+
+		if (rd->gets[i] != NULL && r != NULL && r->type == REDIS_REPLY_STRING)
+			cache_put(rd, g, rd->gets[i], r->str, 1);
+		free(rd->gets[i]);
+	}
+	rd->n = 0;
+}
+
+static void
+cache_free(struct hk_round *rd)
+{
+	size_t i;
+
+	if (rd->cache != NULL)
+		for (i = 0; i < HK_CACHE; i++) {
+			free(rd->cache[i].key);
+			free(rd->cache[i].val);
+		}
+	free(rd->cache);
+	free(rd->gets);
+}
+
+/* Notes queued command rd->n: a GET of key (to keep its reply) or not. */
+static void
+round_note(struct hk_round *rd, const char *key)
+{
+	if (rd->cache != NULL)
+		rd->gets[rd->n++] = key != NULL ? rc_strdup(key) : NULL;
+}
+
+/* Queues one round; counts its reads, writes and local hits in t. */
 static void
 gen_round(struct rc_cluster *cl, struct rc_hk_gen *g, struct rc_zipf *z, struct rc_pipe *p,
-    const char *value, int want, struct rc_hk_tick *t)
+    const char *value, int want, struct rc_hk_tick *t, struct hk_round *rd)
 {
 	struct rc_node *rep;
 	char buf[300];
@@ -54,14 +147,22 @@ gen_round(struct rc_cluster *cl, struct rc_hk_gen *g, struct rc_zipf *z, struct 
 		int slot = (int)rc_keyslot(key, strlen(key));
 
 		if (rc_rand01(&z->rng) < g->reads) {
+			t->reads++;
+			if (rd->cache != NULL && cache_fresh(rd, g, key)) {
+				t->hits++;
+				continue;
+			}
 			if (g->replicas && (rep = gen_replica(cl, slot)) != NULL)
 				rc_pipe_node_cmdv(p, rep, "GET", key, NULL);
 			else
 				rc_pipe_cmdv(p, slot, "GET", key, NULL);
-			t->reads++;
+			round_note(rd, key);
 		} else {
 			rc_pipe_cmdv(p, slot, "SET", key, value, NULL);
-			t->writes++;
+			round_note(rd, NULL);
+			/* A client's own write is what it reads next. */
+			if (rd->cache != NULL)
+				cache_put(rd, g, key, value, 0);
 		}
 	}
 }
@@ -95,6 +196,7 @@ tick_add(struct rc_hk_tick *a, const struct rc_hk_tick *b)
 	a->reads += b->reads;
 	a->writes += b->writes;
 	a->errors += b->errors;
+	a->hits += b->hits;
 }
 
 /* Counts the round's error replies; keeps the first error's text. */
@@ -119,6 +221,7 @@ rc_hk_gen(struct rc_cluster *cl, struct rc_hk_gen *g)
 	struct rc_pipe *p = rc_pipe_new(cl);
 	struct rc_zipf z;
 	struct rc_hk_tick sec;
+	struct hk_round rd;
 	char *value = rc_malloc((size_t)g->value_size + 1);
 	double t0 = rc_now(), last = t0;
 	int want, rc = RC_EX_OK;
@@ -128,24 +231,31 @@ rc_hk_gen(struct rc_cluster *cl, struct rc_hk_gen *g)
 	memset(&g->total, 0, sizeof g->total);
 	memset(&sec, 0, sizeof sec);
 	rc_zipf_init(&z, g->keys, g->zipf, g->seed);
+	memset(&rd, 0, sizeof rd);
+	if (g->cache_ms > 0) {
+		rd.cache = rc_calloc(HK_CACHE, sizeof *rd.cache);
+		rd.gets = rc_calloc((size_t)g->pipeline, sizeof *rd.gets);
+	}
 	while (rc_now() - t0 < g->secs && (g->count == 0 || g->total.ops < g->count)) {
 		struct rc_hk_tick r;
-		size_t bad;
+		size_t bad, sent;
 
 		if (g->stop != NULL && g->stop(g->ud))
 			break;
 		if ((want = gen_due(g, t0)) <= 0)
 			continue;
 		memset(&r, 0, sizeof r);
-		gen_round(cl, g, &z, p, value, want, &r);
+		gen_round(cl, g, &z, p, value, want, &r, &rd);
 		rc_pipe_exec(p);
 		bad = gen_errors(g, p);
+		sent = rc_pipe_len(p);
+		cache_fill(&rd, g, p);
 		r.ops = (uint64_t)want;
 		r.errors = bad;
 		rc_pipe_reset(p);
 		tick_add(&sec, &r);
 		tick_add(&g->total, &r);
-		if (bad == (size_t)want && rc_cluster_any_master(cl) == NULL) {
+		if (sent > 0 && bad == sent && rc_cluster_any_master(cl) == NULL) {
 			rc = RC_EX_CLUSTER;
 			break;
 		}
@@ -165,6 +275,7 @@ rc_hk_gen(struct rc_cluster *cl, struct rc_hk_gen *g)
 		g->tick(g->ud, &sec);
 	}
 	rc_pipe_free(p);
+	cache_free(&rd);
 	free(value);
 	return rc;
 }

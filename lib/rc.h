@@ -1110,6 +1110,7 @@ struct rc_hk_tick {
 	double at;                  /* seconds since the start */
 	double secs;                /* this row's length */
 	uint64_t ops, reads, writes, errors;
+	uint64_t hits;              /* reads served from the local copy (cache_ms) */
 };
 
 /* GET/SET traffic routed through the cluster in pipelines.  Keys are
@@ -1131,7 +1132,13 @@ struct rc_hk_gen {
 	int value_size;             /* SET's value bytes */
 	const char *prefix;
 	uint64_t seed;
+	long cache_ms;              /* > 0: a GET's value is kept here this long
+				     * and read again from it (a stale window) */
 	void (*tick)(void *ud, const struct rc_hk_tick *t);
+	/* With cache_ms: a key's value read anew differs from the copy kept
+	 * since age_ms ago (which reads served in the meantime). */
+	void (*changed)(void *ud, const char *key, const char *was, const char *now,
+	    double age_ms);
 	int (*stop)(void *ud);      /* asked each round; 1 ends the run */
 	void *ud;
 	struct rc_hk_tick total;    /* out */

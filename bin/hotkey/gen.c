@@ -7,17 +7,18 @@
 
 #include "hotkey.h"
 
-#define NCOLS 6
+#define NCOLS 7
 static const char *const head[NCOLS] = {
-	"second", "ops", "ops_s", "reads", "writes", "errors"
+	"second", "ops", "ops_s", "reads", "writes", "errors", "hits"
 };
 
 static void
 row(const char *first, const struct rc_hk_tick *t)
 {
-	rc_putf("%s\t%llu\t%.0f\t%llu\t%llu\t%llu\n", first, (unsigned long long)t->ops,
+	rc_putf("%s\t%llu\t%.0f\t%llu\t%llu\t%llu\t%llu\n", first, (unsigned long long)t->ops,
 	    t->secs > 0 ? (double)t->ops / t->secs : 0, (unsigned long long)t->reads,
-	    (unsigned long long)t->writes, (unsigned long long)t->errors);
+	    (unsigned long long)t->writes, (unsigned long long)t->errors,
+	    (unsigned long long)t->hits);
 }
 
 static void
@@ -29,6 +30,16 @@ on_tick(void *ud, const struct rc_hk_tick *t)
 	snprintf(at, sizeof at, "%.0f", t->at);
 	row(at, t);
 	rc_flush();
+}
+
+/* With --cache-ms: a read found a value the kept copy did not have; the
+ * reads served from that copy until now were stale. */
+static void
+on_changed(void *ud, const char *key, const char *was, const char *now, double age_ms)
+{
+	(void)ud;
+	rc_warn("%s changed: '%.40s' -> '%.40s', the local copy read for %.0f ms", key, was,
+	    now, age_ms);
 }
 
 /* --hot a,b,c into gen.hot. */
@@ -75,6 +86,7 @@ cmd_gen(void *ctx, int argc, char **argv)
 	h->gen.secs = h->duration > 0 ? h->duration : 10;
 	h->gen.tick = on_tick;
 	h->gen.stop = hk_stopped;
+	h->gen.changed = on_changed;
 	hk_open(h, &cl);
 	if (h->o.header)
 		for (k = 0; k < NCOLS; k++)
@@ -86,6 +98,11 @@ cmd_gen(void *ctx, int argc, char **argv)
 	    h->gen.total.secs > 0 ? (double)h->gen.total.ops / h->gen.total.secs : 0,
 	    shape(h, what, sizeof what), h->gen.reads * 100, h->gen.pipeline,
 	    h->gen.err[0] ? "; first error: " : "", h->gen.err);
+	if (h->gen.cache_ms > 0)
+		rc_warn("local copy (%ld ms): %llu of %llu reads (%.0f%%) never reached a server",
+		    h->gen.cache_ms, (unsigned long long)h->gen.total.hits,
+		    (unsigned long long)h->gen.total.reads, h->gen.total.reads ?
+		    100.0 * (double)h->gen.total.hits / (double)h->gen.total.reads : 0);
 	rc_cluster_close(&cl);
 	free(h->gen.hot);
 	free(h->hotlist);

@@ -17,7 +17,8 @@ enum {
 	OPT_REPLICAS,
 	OPT_COUNTERS,
 	OPT_MIN_SHARE,
-	OPT_LFU
+	OPT_LFU,
+	OPT_CACHE_MS
 };
 
 /* --lfu: keys per SCAN call on each master (so each call stays short). */

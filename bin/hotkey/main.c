@@ -82,6 +82,9 @@ set_gen_option(struct hk *h, int id, const char *arg)
 			rc_die(RC_EX_USAGE, "--prefix: at most 200 bytes");
 		h->gen.prefix = arg;
 		break;
+	case OPT_CACHE_MS:
+		h->gen.cache_ms = rc_arg_long("--cache-ms", arg, 1, 3600000L);
+		break;
 	case OPT_SEED:
 		h->gen.seed = (uint64_t)rc_arg_long("--seed", arg, 0, 1L << 62);
 		break;
@@ -137,6 +140,7 @@ static const struct rc_optdef options[] = {
 	{ OPT_VALUE_SIZE, "value-size", "BYTES", "16 100 1000", "gen: SET's value size (16)" },
 	{ OPT_PREFIX, "prefix", "TEXT", NULL, "gen: key prefix (key:)" },
 	{ OPT_SEED, "seed", "N", NULL, "gen: random seed (1)" },
+	{ OPT_CACHE_MS, "cache-ms", "MS", "100 1000", "gen: keep each GET's value MS ms, read it locally" },
 	{ 'k', "top", "N", "10 20 100", "top, slots: how many rows (10)" },
 	{ OPT_REPLICAS, "replicas", NULL, NULL, "gen: GETs to replicas (READONLY); top, slots: sample them too" },
 	{ OPT_COUNTERS, "counters", "M", "1000 10000", "top: counters per sketch (max(1000, 100 k))" },
@@ -148,8 +152,8 @@ static const struct rc_optdef options[] = {
 
 static const struct rc_command commands[] = {
 	{ "gen", 0, 0, "duration keys zipf hot hot-share reads replicas rate count pipeline "
-	  "value-size prefix seed", "[-d SECS] [--keys N] [--zipf S | --hot KEY,...] [--reads PCT] "
-	  "[--replicas] [-r OPS]",
+	  "value-size prefix seed cache-ms", "[-d SECS] [--keys N] [--zipf S | --hot KEY,...] "
+	  "[--reads PCT] [--replicas] [--cache-ms MS] [-r OPS]",
 	  "GET/SET traffic over N keys, Zipf or a hot set, routed in pipelines: ops/s each second",
 	  NULL, cmd_gen },
 	{ "top", 0, 1, "duration top replicas counters min-share lfu node",

@@ -28,6 +28,23 @@ ok "34: gen --replicas moves the hot master's load ($mb% -> $ma%)" \
 	awk -v b="$mb" -v a="$ma" 'BEGIN { exit !(a != "" && b != "" && a + 20 < b) }'
 ok "34:   to its replica ($rb% -> $ra%)" \
 	awk -v b="$rb" -v a="$ra" 'BEGIN { exit !(a != "" && b != "" && a > b + 20) }'
+line=$(grep '^stock:price master .*with --cache-ms 100$' <<<"$lab")
+diag "$line"
+read -r cb ca < <(sed -n 's/^stock:price master [^ ]*: \([0-9.]*\)% of all operations before, \([0-9.]*\)% with --cache-ms 100$/\1 \2/p' <<<"$line")
+ok "34: gen --cache-ms 100 takes load off the hot master ($cb% -> $ca%)" \
+	awk -v b="$cb" -v a="$ca" 'BEGIN { exit !(a != "" && b != "" && a + 15 < b) }'
+like "$lab" $'\nlocal copy \\(100 ms\\): [0-9]+ of [0-9]+ reads \\([0-9]+%\\) never reached a server' \
+	"34:   the hits said"
+age=$(sed -n "s/^stock:price changed: 'v1' -> 'v2', the local copy read for \([0-9]*\) ms$/\1/p" <<<"$lab")
+ok "34: the stale window: v1 read for the copy's 2000 ms after the SET (${age:-none})" \
+	test "${age:-0}" -ge 2000 -a "${age:-0}" -le 5000
+hk=$(grep -m1 '^hot key found with counter' <<<"$lab")
+diag "$(grep "^hot key found with counter" <<<"$lab")"
+like "$hk" $'^hot key found with counter: [0-9]+\tkeyname: "?stock:counter"?$' \
+	"34: redis-cli --hotkeys names stock:counter first"
+pol=
+for p in $(cluster_ports); do pol+=$(rcli "$p" CONFIG GET maxmemory-policy | tail -n1)" "; done
+unlike "$pol" "lfu" "34: every node's maxmemory-policy set back ($pol)"
 monitors=0
 for p in $(cluster_ports); do
 	monitors=$((monitors + $(rcli "$p" CLIENT LIST | grep -c 'cmd=monitor')))

@@ -30,7 +30,8 @@ GEN=
 bg_gen() {
 	rc-hotkey gen -d 120 "$@" >"$T/gen.out" 2>"$T/gen.err" &
 	GEN=$!
-	retry 30 test -s "$T/gen.out"
+	# The header comes at once; the first row after a second of traffic.
+	retry 30 grep -q '^[0-9]' "$T/gen.out"
 }
 stop_gen() {
 	[[ -n $GEN ]] || return 0
@@ -160,6 +161,30 @@ m1=$(get_calls "$mport")
 r1=$(get_calls "$rport")
 is "$((r1 - r0))" 5000 "  its master's replica ($rport) ran them"
 ok "  its master ($mport) ran none of them ($((m1 - m0)))" test $((m1 - m0)) -lt 100
+
+# --- gen --cache-ms: a local copy takes reads off the server, for a stale window ---
+cport=$(rc-slot -n hk:c | cut -f3)
+cport=${cport##*:}
+rcli "$cport" SET hk:c v1 >/dev/null
+c0=$(get_calls "$cport")
+ok "gen: 5000 GETs of hk:c without a local copy" rc-hotkey gen --hot hk:c --hot-share 100 \
+	--reads 100 --count 5000
+c1=$(get_calls "$cport")
+is "$((c1 - c0))" 5000 "  its master ran all 5000"
+ok "gen --cache-ms 60000: the same 5000 GETs" rc-hotkey gen -T --cache-ms 60000 --hot hk:c \
+	--hot-share 100 --reads 100 --count 5000
+cached=$OUT
+c2=$(get_calls "$cport")
+ok "  its master ran a handful ($((c2 - c1)))" test $((c2 - c1)) -ge 1 -a $((c2 - c1)) -le 64
+like "$cached" $'\ntotal\t5000\t[0-9]+\t5000\t0\t0\t49[3-9][0-9](\n|$)' "  the hits column counts the rest"
+like "$cached" "local copy \\(60000 ms\\): 49[0-9][0-9] of 5000 reads" "  and stderr says so"
+bg_gen --cache-ms 1500 --hot hk:c --hot-share 100 --reads 100 -r 200
+rcli "$cport" SET hk:c v2 >/dev/null
+ok "a value changed on the server is read again" \
+	retry 10 grep -q "hk:c changed: 'v1' -> 'v2'" "$T/gen.err"
+age=$(sed -n "s/.*hk:c changed: 'v1' -> 'v2', the local copy read for \([0-9]*\) ms.*/\1/p" "$T/gen.err")
+ok "  after the copy's 1500 ms, not before ($age ms)" test "${age:-0}" -ge 1500 -a "${age:-0}" -le 4000
+stop_gen
 
 # --- top --lfu: OBJECT FREQ over SCAN, only where every master keeps LFU counters ---
 exit_is 3 "top --lfu under noeviction exits 3" rc-hotkey top --lfu
