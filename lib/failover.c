@@ -506,6 +506,13 @@ rc_fo_promote(struct rc_cluster *cl, struct rc_node *r, int mode, int wait_ms,
 		if (!caught && !promoted && (caught = caught_up(&p)))
 			event(&p, "caught-up", rc_node_addr(p.m, a, sizeof a));
 		if (!promoted && agrees(&p, r, 0) == 1) {
+			/* The default mode promotes only once the replica has
+			 * caught up; a switch faster than our polling still did. */
+			if (!caught) {
+				caught = 1;
+				event(&p, "caught-up", "before the promotion (the default mode "
+				    "waits for it; too quick to see)");
+			}
 			promoted = 1;
 			event(&p, "promoted", rc_node_addr(r, a, sizeof a));
 		}
