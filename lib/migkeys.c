@@ -513,7 +513,7 @@ no_replica(struct run *r)
 		;
 	if (i == e->nnorep) {
 		e->norep = rc_realloc(e->norep, (size_t)(i + 1) * sizeof *e->norep);
-		e->norep[e->nnorep++] = r->dst->id;
+		snprintf(e->norep[e->nnorep++], sizeof e->norep[0], "%s", r->dst->id);
 		rc_warn("warning: the target %s:%d has no replica: its slots are moved "
 		    "without the durable wait (a crash of it loses them)",
 		    r->dst->addr.host, r->dst->addr.port);

@@ -31,7 +31,7 @@ struct engine {
 	pthread_mutex_t *srcmu;
 	int nsrc;
 	/* Targets said to have no replica (--durable), each said once. */
-	const char **norep;
+	char (*norep)[41];          /* targets warned of: ids copied (a worker's nodes go with it) */
 	int nnorep;
 };
 
