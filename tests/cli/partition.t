@@ -104,7 +104,13 @@ has_rows() { [[ $(wc -l <"$T/split.out") -ge 1 ]]; }
 M=$(first_master)
 R=$(replica_port "$M")
 like "$M $R" '^166[0-9]{2} 166[0-9]{2}$' "master $M and its replica $R"
-rc-failover probe -c 127.0.0.1:"$M" -d 20 -r 200 >"$T/split.out" 2>"$T/split.err" &
+# The cut master must take some of the probe's writes before it notices it
+# is alone: a node timeout of 6 s leaves it seconds to, even on a slow,
+# sanitized build where the probe's writes to the unreachable masters each
+# wait out their timeout.
+set_timeout() { local p; for p in "${ALL[@]}"; do rcli "$p" CONFIG SET cluster-node-timeout "$1" >/dev/null; done; }
+set_timeout 6000
+rc-failover probe -c 127.0.0.1:"$M" -d 50 -r 200 >"$T/split.out" 2>"$T/split.err" &
 probe=$!
 ok "the probe runs" retry 30 has_rows
 ok "partition $M --clients" cluster_cmd partition "$M" --clients
@@ -116,6 +122,7 @@ ok "$M rejoins as a replica of $R" retry 30 replica_of "$M" "$R"
 wait "$probe"
 prc=$?
 ((prc == 1)) || diag "$(cat "$T/split.out" "$T/split.err")"
+set_timeout 2000
 is "$prc" 1 "the probe exits 1: acknowledged writes were lost"
 like "$(<"$T/split.out")" $'\nlost\t[1-9][0-9]*\nunread\t0' "it counts them, and read every key back"
 ok "the cluster is whole again" cluster_wait_ok 60
