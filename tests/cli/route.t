@@ -39,6 +39,8 @@ start_probe() {
 	pid=$!
 }
 lines() { wc -l <"$T/$1.out" | tr -d ' '; }
+# has_lines NAME: the probe NAME has printed a line (counted on every try).
+has_lines() { (($(lines "$1") >= 1)); }
 
 # --- a pipeline over every master ----------------------------------------------
 out=$("$PROBE" $SEED <<'EOF2'
@@ -60,7 +62,7 @@ src=$(port_of_key foo)
 dst=$(other_master "$src")
 slot=$(rcli $BASE CLUSTER KEYSLOT foo)
 start_probe moved $'GET foo\n!wait '"$T"$'/moved\nGET foo\nGET foo\n!stats'
-retry 10 test "$(lines moved)" -ge 1
+retry 10 has_lines moved
 rcli "$dst" CLUSTER SETSLOT "$slot" IMPORTING "$(id_of "$src")" >/dev/null
 rcli "$src" CLUSTER SETSLOT "$slot" MIGRATING "$(id_of "$dst")" >/dev/null
 rcli "$src" MIGRATE 127.0.0.1 "$dst" "" 0 5000 KEYS foo >/dev/null
@@ -80,7 +82,7 @@ src=$(port_of_key '{ask}a')
 dst=$(other_master "$src")
 slot=$(rcli $BASE CLUSTER KEYSLOT '{ask}a')
 start_probe ask $'GET {ask}a\n!wait '"$T"$'/ask\nGET {ask}a\nGET {ask}b\nGET {ask}a\n!pipe 2 GET {ask}%d\n!stats'
-retry 10 test "$(lines ask)" -ge 1
+retry 10 has_lines ask
 rcli "$dst" CLUSTER SETSLOT "$slot" IMPORTING "$(id_of "$src")" >/dev/null
 rcli "$src" CLUSTER SETSLOT "$slot" MIGRATING "$(id_of "$dst")" >/dev/null
 rcli "$src" MIGRATE 127.0.0.1 "$dst" "" 0 5000 KEYS '{ask}a' >/dev/null
@@ -127,7 +129,7 @@ victim=$(port_of_key '{fo}k')
 replica=$(rcli $BASE CLUSTER NODES | awk -v id="$(id_of "$victim")" '$4 == id { split($2, a, "[:@]"); print a[2] }')
 retry 10 test "$(rcli "$replica" -c GET '{fo}k' 2>/dev/null; rcli "$replica" READONLY >/dev/null)" != ""
 start_probe failover $'GET {fo}k\n!wait '"$T"$'/killed\nGET {fo}k\nSET {fo}k after\nGET {fo}k\n!stats' 60
-retry 10 test "$(lines failover)" -ge 1
+retry 10 has_lines failover
 cluster_cmd kill "$victim" >/dev/null
 touch "$T/killed"
 wait "$pid"
