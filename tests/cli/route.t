@@ -123,11 +123,12 @@ is "${got[0]}" "[A,B]" "the same command retried through the migration gets both
 like "${got[1]}" "retry=[1-9][0-9]* " "after some TRYAGAIN retries"
 
 # --- a master dies: its replica takes over ------------------------------------------
-rcli_c $BASE SET '{fo}k' survived >/dev/null
 victim=$(port_of_key '{fo}k')
-# Wait until the replica has the key, so the failover cannot lose it.
 replica=$(rcli $BASE CLUSTER NODES | awk -v id="$(id_of "$victim")" '$4 == id { split($2, a, "[:@]"); print a[2] }')
-retry 10 test "$(rcli "$replica" -c GET '{fo}k' 2>/dev/null; rcli "$replica" READONLY >/dev/null)" != ""
+# The write and a WAIT on one connection: the replica has the key, so the
+# failover cannot lose it.
+is "$(printf 'SET {fo}k survived\nWAIT 1 5000\n' | rcli "$victim" | tail -n1)" 1 \
+	"the key is written and its replica has it"
 start_probe failover $'GET {fo}k\n!wait '"$T"$'/killed\nGET {fo}k\nSET {fo}k after\nGET {fo}k\n!stats' 60
 retry 10 has_lines failover
 cluster_cmd kill "$victim" >/dev/null
