@@ -103,8 +103,12 @@ $(B)/tests/cli/%: tests/cli/%.c $(B)/lib/librc.a
 # else stops with the command to run.
 DEB_PKGS = libhiredis-dev libedit-dev redis-server redis-tools mandoc bc \
 	shellcheck clang libclang-rt-dev tmux perl gcc make zsh nftables
+# Valkey 8.0 comes from Debian's backports suite (added to apt's sources when
+# missing); the suite runs on Redis 7.0 and on Valkey 8.0 (RC_SERVER).
+DEB_BACKPORTS = valkey-server valkey-tools
 deps:
 	@sh tools/deps.sh $(DEB_PKGS)
+	@sh tools/deps.sh --backports $(DEB_BACKPORTS)
 
 # ---- tests ---------------------------------------------------------------
 check: deps

@@ -31,6 +31,41 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/rc-test.XXXXXX") || {
 }
 export T
 
+# --- the server under test -----------------------------------------------------
+# RC_SERVER picks the server every test, lab and bench runs on: redis (the
+# default: redis-server, redis-cli, redis-benchmark) or valkey (valkey-server,
+# valkey-cli, valkey-benchmark). The tests and labs/cluster call the redis-*
+# names; for valkey a directory of links first in PATH makes those names the
+# valkey programs, so one switch moves everything, and a failing file says
+# which server it ran on (done_testing).
+case ${RC_SERVER:=redis} in
+redis) ;;
+valkey)
+	mkdir -p "$T/server-bin"
+	for _tap_p in server cli benchmark; do
+		if _tap_v=$(command -v "valkey-$_tap_p"); then
+			ln -s "$_tap_v" "$T/server-bin/redis-$_tap_p"
+		fi
+	done
+	PATH=$T/server-bin:$PATH
+	unset _tap_p _tap_v
+	;;
+*)
+	echo "Bail out! RC_SERVER=$RC_SERVER: want redis or valkey"
+	exit 255
+	;;
+esac
+export RC_SERVER PATH
+# server_is redis|valkey: is the server under test that one?
+server_is() { [[ $RC_SERVER == "$1" ]]; }
+# The server's own words for its version, for failure reports ("" if absent).
+_tap_server_version() {
+	local v
+	v=$("${RC_REDIS_SERVER:-redis-server}" --version 2>/dev/null) || return 0
+	v=${v#* v=}
+	printf '%s %s' "$RC_SERVER" "${v%% *}"
+}
+
 # The output (stdout and stderr together) of the last ok / exit_is command.
 OUT=
 
@@ -188,11 +223,11 @@ done_testing() {
 	if [[ -z $_tap_planned ]]; then
 		echo "1..$_tap_n"
 	elif ((_tap_planned != _tap_n)); then
-		diag "planned $_tap_planned tests but ran $_tap_n"
+		diag "planned $_tap_planned tests but ran $_tap_n on $(_tap_server_version)"
 		exit 255
 	fi
 	if ((_tap_failed)); then
-		diag "failed $_tap_failed of $_tap_n tests"
+		diag "failed $_tap_failed of $_tap_n tests on $(_tap_server_version)"
 		exit $((_tap_failed > 254 ? 254 : _tap_failed))
 	fi
 	exit 0
@@ -213,10 +248,14 @@ retry() {
 
 # require_redis: skip the file unless redis-server and redis-cli are installed.
 require_redis() {
+	# Valkey is asked for by name (RC_SERVER=valkey): its absence fails the
+	# file rather than skip it, so a run meant for valkey cannot pass empty.
+	local miss=skip_all
+	server_is valkey && miss=bail_file
 	command -v "${RC_REDIS_SERVER:-redis-server}" >/dev/null 2>&1 ||
-		skip_all "redis-server is not installed"
+		$miss "the $RC_SERVER server is not installed (make deps installs it)"
 	command -v "${RC_REDIS_CLI:-redis-cli}" >/dev/null 2>&1 ||
-		skip_all "redis-cli is not installed"
+		$miss "the $RC_SERVER cli is not installed (make deps installs it)"
 }
 
 # require_cmd NAME...: skip the file unless every NAME is a command.
