@@ -15,7 +15,7 @@ end
 if rec.st ~= 'held' and rec.st ~= 'confirmed' then
 	return { 'STATE', rec.st }
 end
-local freed = release(id, rec, 'cancelled')
+local freed = release(id, rec, 'cancelled', now)
 local out = { 'OK', table.concat(freed, ',') }
 serve_waitlist(freed, now, out)
 return out

@@ -7,6 +7,7 @@
 --   1 meta    hash   name rows seats price total hold created seq
 --                     retention (secs) aged (finish time, ms, of the newest
 --                     record aged out: every finished record up to it is gone)
+--                     prunefrom (ms: no record in done finished before it)
 --   2 seats   hash   seat -> "H:<res>" (held) or "S:<res>" (sold); absent = free
 --   3 stats   hash   available held sold (+ touch, a write for WAIT)
 --   4 holds   zset   res -> expiry (ms since the epoch)
@@ -76,8 +77,8 @@ local function hold(id, seats, user, name, email, secs, now)
 end
 
 -- Gives a reservation's seats back (only seats that still point at it) and
--- moves it to newstatus; returns the seats released.
-local function release(id, rec, newstatus)
+-- moves it to newstatus, finished at now (ms); returns the seats released.
+local function release(id, rec, newstatus, now)
 	local mark = (rec.st == 'held' and 'H:' or 'S:') .. id
 	local seats, freed = split(rec.s), {}
 	local cur = redis.call('HMGET', K_SEATS, unpack(seats))
@@ -97,36 +98,61 @@ local function release(id, rec, newstatus)
 	end
 	redis.call('HINCRBY', K_STATS, 'available', #freed)
 	rec.st = newstatus
-	rec.f = now_ms()
+	rec.f = now
 	save(id, rec)
 	redis.call('ZADD', K_DONE, rec.f, id)
 	return freed
 end
 
+-- The event's retention state, read once a call (one HMGET): ret, the
+-- retention in seconds; aged (see meta); from, a lower bound of the finish
+-- times in done (nil: not known), so a call whose cut-off is below it knows
+-- without asking that nothing is due.  A record that finishes later never
+-- finishes earlier than from (TIME moves on), so the bound only ever makes a
+-- record go late, never early; sweep asks whatever the bound says.
+-- A script that reads meta anyway asks for the three fields too and hands
+-- them over with rstate_from(reply, index of 'retention').
+local RS = nil
+local function rstate_from(m, i)
+	RS = { ret = tonumber(m[i] or DEFAULT_RETENTION), aged = tonumber(m[i + 1] or '0'),
+		from = tonumber(m[i + 2] or nil) }
+	return RS
+end
+local function rstate()
+	return RS or rstate_from(redis.call('HMGET', K_META, 'retention', 'aged', 'prunefrom'), 1)
+end
+
 local function retention()
-	return tonumber(redis.call('HGET', K_META, 'retention') or DEFAULT_RETENTION)
+	return rstate().ret
 end
 
 -- Finished records older than the retention go, at most limit of them (a
--- few in every call that changes the event, the rest in sweep's steps);
--- meta's aged remembers how far.  Returns how many went.
-local function prune(now, limit)
-	local old = redis.call('ZRANGEBYSCORE', K_DONE, '-inf', now - retention() * 1000,
-		'WITHSCORES', 'LIMIT', 0, limit)
-	if #old == 0 then
+-- few in every call that changes the event, the rest in sweep's steps, which
+-- pass always); meta's aged remembers how far, and prunefrom the oldest finish
+-- time left (now when done is empty).  Returns how many went.
+local function prune(now, limit, always)
+	local rs = rstate()
+	local cut = now - rs.ret * 1000
+	if not always and rs.from and rs.from > cut then
 		return 0
 	end
-	local ids = {}
-	for i = 1, #old, 2 do
-		ids[#ids + 1] = old[i]
+	local old = redis.call('ZRANGEBYSCORE', K_DONE, '-inf', cut, 'WITHSCORES', 'LIMIT', 0, limit)
+	if #old > 0 then
+		local ids = {}
+		for i = 1, #old, 2 do
+			ids[#ids + 1] = old[i]
+		end
+		redis.call('HDEL', K_RES, unpack(ids))
+		redis.call('ZREM', K_DONE, unpack(ids))
+		if tonumber(old[#old]) > rs.aged then
+			rs.aged = tonumber(old[#old])
+			redis.call('HSET', K_META, 'aged', old[#old])
+		end
 	end
-	redis.call('HDEL', K_RES, unpack(ids))
-	redis.call('ZREM', K_DONE, unpack(ids))
-	local aged = tonumber(redis.call('HGET', K_META, 'aged') or '0')
-	if tonumber(old[#old]) > aged then
-		redis.call('HSET', K_META, 'aged', old[#old])
-	end
-	return #ids
+	local first = redis.call('ZRANGE', K_DONE, 0, 0, 'WITHSCORES')
+	rs.from = tonumber(first[2] or now)
+	redis.call('HSET', K_META, 'prunefrom', tostring(rs.from))
+	return #old / 2
 end
 
 -- For a reservation with no record: 'aged' when it was made before the
@@ -134,7 +160,7 @@ end
 -- 'maybe' when its id does not say when it was made and records have aged
 -- out, else 'none'.
 local function gone(id)
-	local aged = tonumber(redis.call('HGET', K_META, 'aged') or '0')
+	local aged = rstate().aged
 	local t = string.match(id, '%.(' .. string.rep('%x', 11) .. ')%x%x%x%x%x%x%x%x%x$')
 	if aged == 0 then
 		return 'none'
@@ -190,7 +216,7 @@ end
 -- A hold whose time is up: its seats are released and the waitlist is
 -- served from them, as a cancel does.  Returns the offers made.
 local function expire(id, rec, now)
-	return serve_waitlist(release(id, rec, 'expired'), now, {})
+	return serve_waitlist(release(id, rec, 'expired', now), now, {})
 end
 
 -- Lazy expiry: holds whose time is up go back on sale (or to the waitlist),

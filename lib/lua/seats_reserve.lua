@@ -2,10 +2,12 @@
 -- All or nothing.  The reservation id is chosen by the client, so running the
 -- same call twice (a retry after a lost reply) finds its own hold ('SAME'),
 -- or, once its record has aged out, 'AGED' (never a second hold).
-local meta = redis.call('HMGET', K_META, 'rows', 'seats', 'hold')
+local meta = redis.call('HMGET', K_META, 'rows', 'seats', 'hold', 'retention', 'aged',
+	'prunefrom')
 if not meta[1] then
 	return { 'NOEVENT' }
 end
+rstate_from(meta, 4)
 local now = now_ms()
 expire_holds(now, 16)
 prune(now, 4)
