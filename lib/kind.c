@@ -119,6 +119,10 @@ static const struct hint own_hints[] = {
 	    "--migrate-timeout (raise it, or lower --batch), or the target stalled" },
 	{ "BUSYKEY", "the key exists on the target already: remove it there, or use "
 	    "--replace" },
+	{ "NOREPLICAS", "a replica of the node did not take the change in time (Valkey "
+	    "waits for every replica of a primary to take a slot change: a frozen, "
+	    "lagging or unreachable replica blocks them until it is back, or failed "
+	    "and forgotten)" },
 	{ NULL, NULL }
 };
 

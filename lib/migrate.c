@@ -436,6 +436,44 @@ guard_job(struct run *r, int state, int when)
 	return rc;
 }
 
+/* Valkey 8 waits for every replica of a primary to take a slot change and
+ * refuses it (NOREPLICAS) when one does not within its timeout: then the
+ * primary has not made the change, yet it went down the replication stream,
+ * so a replica that wakes up would be left with the slot open.  A STABLE sent
+ * the same way follows it and undoes it there (the primary has nothing to
+ * undo; TIMEOUT 1: it is refused as well while the replica sleeps, and need
+ * not wait).  The node's replicas are named, and the run stops: every other
+ * slot change on that node would wait and be refused the same way. */
+static void
+no_replicas(struct run *r, struct slot_state *s, const redisReply *x, int target)
+{
+	const struct rc_node *n = target ? r->dst : r->src;
+	struct rc_cluster *cl = r->cl;
+	char reps[300] = "", slot[16];
+	redisReply *y;
+	size_t l = 0;
+	int i;
+
+	snprintf(slot, sizeof slot, "%d", s->slot);
+	y = rc_cmdv(target ? r->to : r->from, "CLUSTER", "SETSLOT", slot, "STABLE",
+	    "TIMEOUT", "1", NULL);
+	freeReplyObject(y);
+	for (i = 0; i < cl->nnodes && l + 1 < sizeof reps; i++) {
+		const struct rc_node *q = cl->nodes[i];
+		if (strcmp(q->master_id, n->id) == 0)
+			l += (size_t)snprintf(reps + l, sizeof reps - l, "%s%s:%d", l ? ", " : "",
+			    q->addr.host, q->addr.port);
+	}
+	mig_fail(s, "%s refused %s: %s: %s:%d did not hear from every replica in time "
+	    "(its replicas: %s); %s", target ? "target" : "source",
+	    target ? "IMPORTING" : "MIGRATING", mig_rtext(x), n->addr.host, n->addr.port,
+	    l ? reps : "none known", rc_error_hint("NOREPLICAS"));
+	pthread_mutex_lock(&r->e->mu);
+	r->e->replicas_refused = 1;
+	pthread_mutex_unlock(&r->e->mu);
+	engine_abort(r->e, s->err);
+}
+
 /* A reply to IMPORTING or MIGRATING that refuses the slot, in a move that
  * is not finishing a half-done one: the slot is not where the plan says,
  * and nothing more is sent for it (least of all SETSLOT NODE, which would
@@ -462,6 +500,10 @@ open_refused(struct run *r, struct slot_state *s, const redisReply *x, int targe
 		else
 			mig_fail(s, "the source no longer owns it: another operator moved "
 			    "it? line refused");
+		return;
+	}
+	if (mig_err_has(x, "NOREPLICAS")) {
+		no_replicas(r, s, x, target);
 		return;
 	}
 	mig_fail(s, "%s refused %s: %s", target ? "target" : "source",
@@ -799,7 +841,7 @@ rc_migrate(const struct rc_opts *o, const struct rc_move *mv, int n,
 	free(e.norep);
 	pthread_mutex_destroy(&e.mu);
 	snprintf(err, errlen, "%s", e.err);
-	if (e.unreachable)
+	if (e.unreachable && !e.replicas_refused)
 		return RC_EX_CLUSTER;
 	if (e.failed || e.err[0] != '\0')
 		return RC_EX_NO;

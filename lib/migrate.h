@@ -25,6 +25,9 @@ struct engine {
 	int njobs, next;
 	pthread_mutex_t mu;
 	int failed, unreachable, abort;
+	int replicas_refused;       /* a node said NOREPLICAS (Valkey 8): its later
+				     * timeouts wait on the same replica, not a node
+				     * that is gone */
 	char err[512];
 	/* One lock per source node: at most one MIGRATE at a time on it. */
 	const char **srcid;

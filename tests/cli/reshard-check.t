@@ -15,19 +15,30 @@ cluster_up $BASE 3 1 100000 >/dev/null || bail_file "no cluster"
 
 M0=$(id_of $BASE)
 M1=$(id_of $((BASE + 1)))
-# A replica, by its own word.
+# A replica of the source, by its own word.
 REP=
 for p in $((BASE + 3)) $((BASE + 4)) $((BASE + 5)); do
-	[[ $(rcli $p role | head -1) == slave ]] && { REP=$p; break; }
+	[[ $(rcli $p role | sed -n 1p) == slave && $(rcli $p role | sed -n 3p) == "$BASE" ]] &&
+		{ REP=$p; break; }
 done
-[[ -n $REP ]] || bail_file "no replica found"
+[[ -n $REP ]] || bail_file "no replica of $BASE found"
 
 # --- a frozen replica ------------------------------------------------------------------
 cluster_cmd pause $REP >/dev/null
-exit_is 1 "move with a frozen replica exits 1" \
-	rc-reshard --timeout 1 --wait 5 move --from "$M0" --to "$M1" --slots 10
-like "$OUT" "could not confirm 127.0.0.1:$REP" "and names the node it could not confirm"
-is "$(grep -c $'\t' <<<"$OUT")" 10 "the 10 slots moved all the same"
+if server_is valkey; then
+	# Valkey 8 waits for every replica of a primary to take a slot change:
+	# the frozen replica of the source blocks them all, and nothing moves.
+	exit_is 1 "move with a frozen replica of the source exits 1" \
+		rc-reshard --timeout 1 --wait 5 move --from "$M0" --to "$M1" --slots 10
+	like "$OUT" "127.0.0.1:$BASE did not hear from every replica in time \(its replicas: 127.0.0.1:$REP\)" \
+		"and names the replica that blocks it"
+	is "$(grep -c $'\t' <<<"$OUT")" 0 "no slot moved"
+else
+	exit_is 1 "move with a frozen replica exits 1" \
+		rc-reshard --timeout 1 --wait 5 move --from "$M0" --to "$M1" --slots 10
+	like "$OUT" "could not confirm 127.0.0.1:$REP" "and names the node it could not confirm"
+	is "$(grep -c $'\t' <<<"$OUT")" 10 "the 10 slots moved all the same"
+fi
 exit_is 1 "settled --wait 2 with the replica frozen" \
 	rc-reshard --timeout 1 --wait 2 settled
 like "$OUT" "127.0.0.1:$REP" "names it too"
@@ -42,6 +53,26 @@ exit_is 1 "settled while a slot is open" rc-reshard --wait 2 settled
 like "$OUT" "slot $S open" "says which slot"
 rcli $BASE cluster setslot "$S" stable >/dev/null
 ok "settled once it is closed" retry 30 rc-reshard settled
+
+# --- a replica left with a slot open (Valkey 8) ----------------------------------------
+# A slot change the primary was refused (NOREPLICAS: its replica slept)
+# still reaches the replica when it wakes: open there, on no master. Made by
+# hand here, as a run killed before it could undo it would leave it.
+if server_is valkey; then
+	cluster_cmd pause $REP >/dev/null
+	like "$(rcli $BASE cluster setslot "$S" migrating "$M1" timeout 200)" NOREPLICAS \
+		"the primary is refused MIGRATING while its replica sleeps"
+	cluster_cmd resume $REP >/dev/null
+	stale_open() { rcli $REP cluster nodes | grep myself | grep -q "\[$S->-"; }
+	ok "the replica has the slot open all the same" retry 10 stale_open
+	exit_is 1 "check names it" rc-reshard check
+	like "$OUT" "open"$'\t'"127.0.0.1:$REP"$'\t'"slot $S migrating" "on the replica"
+	ok "fix --dry-run" rc-reshard fix --dry-run
+	like "$OUT" "^$S"$'\t'"cleared"$'\t' "says it would clear it"
+	ok "fix -y" rc-reshard -y fix
+	like "$OUT" "^$S"$'\t'"cleared"$'\t'"$M0"$'\t'"$M1" "clears it through the primary"
+	ok "check is clean" retry 10 rc-reshard check
+fi
 
 # --- masters that name each other ---------------------------------------------------------
 # $BASE hands slot S (no keys) to M1 without an epoch bump: M1 never hears
