@@ -111,12 +111,18 @@ deps:
 	@sh tools/deps.sh --backports $(DEB_BACKPORTS)
 
 # ---- tests ---------------------------------------------------------------
+# Every CLI test runs on both servers: on Redis 7.0 with the normal build, and
+# on Valkey 8.0 with the sanitizer build, so each server and each build sees
+# every test once and the whole stays within CI's time (CHECK_SERVERS swaps
+# them: `make check CHECK_SERVERS="valkey redis"`).
+CHECK_SERVERS ?= redis valkey
 check: deps
 	$(MAKE) WERROR=1 all units probes
-	$(MAKE) unit cli lint
-	$(MAKE) asan
+	$(MAKE) unit lint
+	$(MAKE) cli RC_SERVER=$(word 1,$(CHECK_SERVERS))
+	$(MAKE) asan RC_SERVER=$(word 2,$(CHECK_SERVERS))
 	$(MAKE) fuzz FUZZ_SECONDS=10
-	@echo "make check: all passed"
+	@echo "make check: all passed (CLI on $(word 1,$(CHECK_SERVERS)), sanitizers on $(word 2,$(CHECK_SERVERS)))"
 
 test: check
 
@@ -128,8 +134,12 @@ unit: units
 
 # CLI tests run the real binaries against real clusters they start themselves.
 # PROVE_JOBS: how many test files run at once (each has its own ports).
+# RC_SERVER=redis|valkey: the server they run on (tests/cli/lib.sh).
 PROVE_JOBS ?= 2
+RC_SERVER ?= redis
+export RC_SERVER
 cli: all $(PROBES)
+	@echo "cli: the CLI tests on $(RC_SERVER)"
 	RC_BIN=$(CURDIR)/$(B)/bin RC_PROBES=$(CURDIR)/$(B)/tests/cli prove -j$(PROVE_JOBS) tests/cli/*.t
 
 lint: man-lint shellcheck
@@ -152,6 +162,7 @@ asan:
 		LDFLAGS="$(ASAN_FLAGS)" all units probes
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 		prove -e '' $(patsubst $(B)/%,build/asan/%,$(UNITS))
+	@echo "asan: the CLI tests on $(RC_SERVER), sanitized"
 	ASAN_OPTIONS=detect_leaks=0 RC_BIN=$(CURDIR)/build/asan/bin \
 		RC_PROBES=$(CURDIR)/build/asan/tests/cli \
 		prove -j$(PROVE_JOBS) tests/cli/*.t
