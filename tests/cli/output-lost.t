@@ -3,13 +3,13 @@
 # stdout on a full disk (/dev/full) or a closed pipe, makes its change, exits
 # 4 and says on stderr what the lost output held; read-only commands keep
 # "write error", exit 2.  Each change is checked on the cluster itself.
-# Ports 16760-16766.
+# Ports 16880-16886.
 # shellcheck disable=SC2317 # helpers are called through ok and retry
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_redis
 
-BASE=16760
+BASE=16880
 lab_use $BASE
 # labs/cluster add reads the node timeout from lab.env, which only an "up"
 # writes; a lab made by rc-reshard create has none yet.
