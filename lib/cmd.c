@@ -628,7 +628,8 @@ rc_main(const struct rc_tool *t, struct rc_opts *o, void *ctx, int argc, char **
 	set_options(t, c, &pa, ctx);
 	free(pa.given);
 	rc_opts_done(o);
-	return c->run(ctx, pa.argc, pa.argv);
+	/* stdout checked here, with the command's status (rc_done). */
+	return rc_out_end(c->run(ctx, pa.argc, pa.argv));
 }
 
 long

@@ -1,5 +1,4 @@
 /* err.c - messages, exit codes, and allocation that cannot fail. */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,16 +24,15 @@ rc_init(const char *argv0)
 }
 
 /* At exit stdout is flushed and checked: a full disk or a closed pipe is an
- * error the user must see, not silence. */
+ * error the user must see, not silence.  rc_main and rc_die have checked it
+ * already, knowing the status; this catches every other exit. */
 static void
 finish(void)
 {
-	rc_flush();
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "%s: write error on stdout: %s\n", rc_progname,
-		    strerror(errno));
-		_exit(RC_EX_USAGE);
-	}
+	int code = rc_out_end(RC_EX_OK);
+
+	if (code != RC_EX_OK)
+		_exit(code);
 }
 
 static void vwarn(const char *prefix, const char *fmt, va_list ap)
@@ -71,7 +69,7 @@ rc_die(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vwarn(NULL, fmt, ap);
 	va_end(ap);
-	exit(code);
+	exit(rc_out_end(code));
 }
 
 void
@@ -84,7 +82,7 @@ rc_die_at(const char *name, long line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vwarn(prefix, fmt, ap);
 	va_end(ap);
-	exit(RC_EX_USAGE);
+	exit(rc_out_end(RC_EX_USAGE));
 }
 
 static void *

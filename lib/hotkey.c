@@ -158,6 +158,7 @@ gen_round(struct rc_cluster *cl, struct rc_hk_gen *g, struct rc_zipf *z, struct 
 				rc_pipe_cmdv(p, slot, "GET", key, NULL);
 			round_note(rd, key);
 		} else {
+			t->writes++;
 			rc_pipe_cmdv(p, slot, "SET", key, value, NULL);
 			round_note(rd, NULL);
 			/* A client's own write is what it reads next. */

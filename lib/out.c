@@ -1,4 +1,5 @@
-/* out.c - buffered stdout for TSV rows; errors are fatal and checked at exit. */
+/* out.c - buffered stdout for TSV rows, checked at exit; after a change is
+ * made (rc_done) a write error no longer ends the program. */
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -13,20 +14,28 @@
 
 static char obuf[OUTCAP];
 static size_t olen;
+static char *done_text;         /* rc_done: a change was made, and what it was */
+static int lost;                /* errno of the write error after rc_done, else 0 */
 
 /* A reader that went away (rc-dist | head) ends us the way it ends any
- * filter: by SIGPIPE, even when a network tool ignores that signal. */
+ * filter: by SIGPIPE, even when a network tool ignores that signal; a full
+ * disk ends us with "nothing done".  Once a change is made (rc_done) neither
+ * ends us: the output is dropped, and rc_out_end says what it held. */
 static void
 write_all(const char *p, size_t n)
 {
 	ssize_t w;
 
 	fflush(stdout);
-	while (n > 0) {
+	while (n > 0 && lost == 0) {
 		w = write(STDOUT_FILENO, p, n);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
+			if (done_text != NULL) {
+				lost = errno;
+				return;
+			}
 			if (errno == EPIPE) {
 				signal(SIGPIPE, SIG_DFL);
 				raise(SIGPIPE);
@@ -49,6 +58,50 @@ rc_flush(void)
 	olen = 0;
 	if (n > 0)
 		write_all(obuf, n);
+}
+
+void
+rc_done(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	s = rc_malloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	free(done_text);
+	done_text = s;
+}
+
+int
+rc_out_end(int code)
+{
+	static int ended;
+
+	if (ended)
+		return code;
+	ended = 1;
+	rc_flush();
+	if (lost == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
+		if (done_text == NULL) {
+			fprintf(stderr, "%s: write error on stdout: %s\n", rc_progname,
+			    strerror(errno));
+			return RC_EX_USAGE;
+		}
+		lost = errno != 0 ? errno : EIO;
+	}
+	if (lost == 0)
+		return code;
+	fprintf(stderr, "%s: write error on stdout: %s\n", rc_progname, strerror(lost));
+	fprintf(stderr, "%s: done, but output lost: %s\n", rc_progname, done_text);
+	return code == RC_EX_OK ? RC_EX_LOST : code;
 }
 
 void

@@ -27,13 +27,15 @@ enum {
 	RC_EX_OK = 0,      /* success */
 	RC_EX_NO = 1,      /* the answer is no: conflict, failed check, nothing found */
 	RC_EX_USAGE = 2,   /* usage or bad input */
-	RC_EX_CLUSTER = 3  /* the cluster could not be reached or refused */
+	RC_EX_CLUSTER = 3, /* the cluster could not be reached or refused */
+	RC_EX_LOST = 4     /* done, but output lost: the change was made and stdout
+			    * could not be written; stderr says what it held */
 };
 
 extern const char *rc_progname;
 
 /* Sets rc_progname from argv[0] and arranges for stdout to be flushed and
- * checked at exit. Call first thing in main(). */
+ * checked at exit (rc_out_end). Call first thing in main(). */
 void rc_init(const char *argv0);
 void rc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void rc_die(int code, const char *fmt, ...)
@@ -100,6 +102,21 @@ void rc_putf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A TSV field: escaped; first as for rc_tsv_escape. */
 void rc_put_field(const char *s, size_t len, int first);
 void rc_flush(void);
+/* A command that changes something calls rc_done once its change is made,
+ * before it prints about it, with what that output says ("reserved A1,A2 as
+ * EVENT.r1f2"); a later call replaces the text (a change made in steps says
+ * so at its first step and sums up at the end).  A write error on stdout
+ * before rc_done ends the program with RC_EX_USAGE, as "nothing done"; from
+ * rc_done on it no longer ends it (a change half made is worse than output
+ * lost): the rest of the output is dropped, and at exit stderr says "done,
+ * but output lost: TEXT" and the status is RC_EX_LOST, or the command's own
+ * when that is not RC_EX_OK.  Thread-safe only as rc_put is (one at a time). */
+void rc_done(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Flushes and checks stdout for a program about to exit with code, and
+ * returns the status to exit with: code, RC_EX_USAGE for a write error
+ * before rc_done, RC_EX_LOST (when code is RC_EX_OK) for one after it, each
+ * said on stderr once.  rc_main, rc_die and the exit handler call it. */
+int rc_out_end(int code);
 
 /* ---- opt.c: addresses and the options every tool shares ------------------ */
 

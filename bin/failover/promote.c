@@ -7,10 +7,14 @@
 
 #include "failover.h"
 
+/* Each point of the timeline is a step of the change: what it reached is
+ * what rc_done says when the output is lost. */
 static void
 on_event(void *ud, const struct rc_fo_event *ev)
 {
-	(void)ud;
+	const char *who = ud;
+
+	rc_done("failover of %s %s at %.1f ms (%s)", who, ev->what, ev->ms, ev->detail);
 	rc_putf("%.1f\t%s\t", ev->ms, ev->what);
 	rc_put_field(ev->detail, strlen(ev->detail), 0);
 	rc_putc('\n');
@@ -45,7 +49,8 @@ cmd_promote(void *ctx, int argc, char **argv)
 		    "when it is done", who);
 	if (f->o.header)
 		rc_puts("#ms\tevent\tdetail\n");
-	rc = rc_fo_promote(&cl, n, f->mode, f->wait_s * 1000, on_event, f, err, sizeof err);
+	rc_node_addr(n, a, sizeof a);
+	rc = rc_fo_promote(&cl, n, f->mode, f->wait_s * 1000, on_event, a, err, sizeof err);
 	rc_cluster_close(&cl);
 	if (rc != RC_EX_OK)
 		rc_die(rc, "%s", err);

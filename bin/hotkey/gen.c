@@ -21,12 +21,27 @@ row(const char *first, const struct rc_hk_tick *t)
 	    (unsigned long long)t->hits);
 }
 
+/* SETs change the keys: from the first one on, rc_done says how much
+ * traffic ran (the rows' sum) if the output is lost. */
+static uint64_t done_ops, done_writes;
+
+static void
+gen_done(const struct rc_hk_tick *t)
+{
+	done_ops += t->ops;
+	done_writes += t->writes;
+	if (done_writes > 0)
+		rc_done("gen ran %llu operations, %llu of them writes", (unsigned long long)done_ops,
+		    (unsigned long long)done_writes);
+}
+
 static void
 on_tick(void *ud, const struct rc_hk_tick *t)
 {
 	char at[32];
 
 	(void)ud;
+	gen_done(t);
 	snprintf(at, sizeof at, "%.0f", t->at);
 	row(at, t);
 	rc_flush();
@@ -92,6 +107,9 @@ cmd_gen(void *ctx, int argc, char **argv)
 		for (k = 0; k < NCOLS; k++)
 			rc_putf("%s%s%s", k ? "\t" : "#", head[k], k + 1 < NCOLS ? "" : "\n");
 	rc = rc_hk_gen(&cl, &h->gen);
+	if (h->gen.total.writes > 0)
+		rc_done("gen ran %llu operations, %llu of them writes",
+		    (unsigned long long)h->gen.total.ops, (unsigned long long)h->gen.total.writes);
 	row("total", &h->gen.total);
 	rc_warn("%llu operations in %.1f s: %.0f ops/s (%s, %.0f%% reads, pipeline %d)%s%s",
 	    (unsigned long long)h->gen.total.ops, h->gen.total.secs,

@@ -254,10 +254,12 @@ session_of(EditLine *el)
  * EVAL, "tls-key-file-pass"), and the arguments are checked as typed and
  * as decoded ("\x41UTH").  It keeps out AUTH, HELLO ... AUTH, MIGRATE ...
  * AUTH/AUTH2, ACL SETUSER, ACL DRYRUN user AUTH ..., CONFIG SET requirepass
- * / masterauth / *-pass, anywhere in the line, :masters and :route ones too.
+ * / masterauth / primaryauth (Valkey's name for it) / *-pass, SENTINEL SET
+ * ... auth-pass, anywhere in the line, :masters and :route ones too.
  */
 static const char *const secret_words[] = {
-	"AUTH", "AUTH2", "SETUSER", "REQUIREPASS", "MASTERAUTH", "PASS", "PASSWORD", NULL
+	"AUTH", "AUTH2", "SETUSER", "REQUIREPASS", "MASTERAUTH", "PRIMARYAUTH", "PASS",
+	"PASSWORD", NULL
 };
 
 static int

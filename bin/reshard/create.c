@@ -153,6 +153,23 @@ print_created(struct ctx *c, struct cnode *cn, int n)
 	}
 }
 
+/* What print_created says, for rc_done: the masters with their slots. */
+static void
+created_done(const struct cnode *cn, int n, int nmasters)
+{
+	char text[1500];
+	size_t used;
+	int i;
+
+	used = (size_t)snprintf(text, sizeof text, "cluster created: %d masters, %d replicas",
+	    nmasters, n - nmasters);
+	for (i = 0; i < n && used < sizeof text; i++)
+		if (cn[i].master < 0)
+			used += (size_t)snprintf(text + used, sizeof text - used, "; %s %d-%d",
+			    cn[i].who, cn[i].lo, cn[i].hi);
+	rc_done("%s", text);
+}
+
 int
 cmd_create(void *ctx, int argc, char **argv)
 {
@@ -176,6 +193,7 @@ cmd_create(void *ctx, int argc, char **argv)
 	deadline = rc_now() + c->wait_s;
 	join(cn, n, deadline);
 	wait_created(c, cn, n, deadline);
+	created_done(cn, n, nmasters);
 	print_created(c, cn, n);
 	for (i = 0; i < n; i++)
 		redisFree(cn[i].x);

@@ -24,8 +24,11 @@ struct fixing {
 };
 
 static void
-fix_row(int slot, const char *action, const char *from, const char *to, long keys)
+fix_row(struct fixing *f, int slot, const char *action, const char *from, const char *to,
+    long keys)
 {
+	if (!f->dry)
+		done_slot(f->c, action, slot);
 	rc_putf("%d\t%s\t%s\t%s\t%ld\n", slot, action, from, to, keys);
 }
 
@@ -53,9 +56,11 @@ left(struct fixing *f, const char *fmt, ...)
 static void
 ask(struct fixing *f)
 {
-	if (!f->asked++ && !f->dry)
+	if (!f->asked++ && !f->dry) {
 		confirm(f->c, "fix the cluster (open slots, owners, stranded keys, "
 		    "timeouts)");
+		rc_done("fix began changing the cluster");
+	}
 }
 
 /* ---- open slots ---------------------------------------------------------------- */
@@ -152,7 +157,7 @@ roll_back(struct fixing *f, struct rc_node *side, const struct rc_open *op)
 		left(f, "slot %d: SETSLOT STABLE on %s: %s", op->slot, addr_of(side), err);
 		return;
 	}
-	fix_row(op->slot, "rolled-back", op->src, op->dst, 0);
+	fix_row(f, op->slot, "rolled-back", op->src, op->dst, 0);
 }
 
 /* The open slots every answering master names; a master that does not
@@ -210,7 +215,7 @@ fix_open(struct fixing *f, const struct rc_claims *cm, const struct rc_open *op,
 			roll_back(f, side, &op[i]);
 		else if (k > 0 && f->dry) {
 			struct rc_node *src = rc_cluster_by_id(&f->cl, mv[n].from);
-			fix_row(op[i].slot, "finished", mv[n].from, mv[n].to,
+			fix_row(f, op[i].slot, "finished", mv[n].from, mv[n].to,
 			    rc_node_count_keys(&f->cl, src, op[i].slot));
 		} else if (k > 0) {
 			ask(f);
@@ -307,7 +312,7 @@ gather(struct fixing *f, const struct rc_claims *cm, int i, struct rc_node *owne
 	if (k <= 0)
 		return;
 	if (f->dry) {
-		fix_row(slot, "gathered", cm->m[i]->id, owner->id, k);
+		fix_row(f, slot, "gathered", cm->m[i]->id, owner->id, k);
 		return;
 	}
 	memset(&g, 0, sizeof g);
@@ -320,7 +325,7 @@ gather(struct fixing *f, const struct rc_claims *cm, int i, struct rc_node *owne
 	if (rc_gather_slot(&f->cl, &g, err, sizeof err) < 0)
 		left(f, "slot %d: moving its keys from %s to %s: %s", slot,
 		    addr_of(g.from), addr_of(owner), err);
-	fix_row(slot, "gathered", g.from->id, owner->id, g.moved);
+	fix_row(f, slot, "gathered", g.from->id, owner->id, g.moved);
 	if (g.nkept > 0)
 		left(f, "slot %d: %ld keys left on %s (see above)", slot, g.nkept,
 		    addr_of(g.from));
@@ -384,7 +389,7 @@ fix_owner(struct fixing *f, const struct rc_claims *cm, int slot)
 		 * imports only when its view names an owner. */
 		if (!f->dry)
 			tell_owner(f, cm, owner, slot);
-		fix_row(slot, "assigned", "-", owner->id, keys);
+		fix_row(f, slot, "assigned", "-", owner->id, keys);
 	}
 	for (i = 0; i < cm->nm; i++)
 		if (i != o)
@@ -439,6 +444,8 @@ fix_timeouts(struct fixing *f)
 			left(f, "%s: CONFIG SET cluster-node-timeout %s failed", addr_of(n), v);
 			continue;
 		}
+		if (!f->dry)
+			done_slot(f->c, "timeout put back on", -1);
 		rc_putf("-\ttimeout\t%s\t%s\t-\n", addr_of(n), v);
 	}
 	free(t.ms);

@@ -58,6 +58,66 @@ confirm(struct ctx *c, const char *what)
 		rc_die(RC_EX_NO, "%s: not confirmed", what);
 }
 
+/* The text of rc_done: each action with how many slots and which, and the
+ * note of a change that is not a slot's (del-node's). */
+void
+done_say(struct ctx *c)
+{
+	char text[2000], list[200];
+	struct rc_range r[64];
+	size_t used = 0;
+	int i, s, nr, more;
+
+	text[0] = '\0';
+	for (i = 0; i < c->ndone && used < sizeof text; i++) {
+		for (s = 0, nr = 0, more = 0; s < RC_NSLOTS && !more; s++) {
+			if (!c->done[i].slots[s])
+				continue;
+			if (nr > 0 && r[nr - 1].hi == s - 1)
+				r[nr - 1].hi = s;
+			else if (nr < 64)
+				r[nr].lo = r[nr].hi = s, nr++;
+			else
+				more = 1;
+		}
+		rc_ranges_fmt(r, nr, list, sizeof list);
+		used += (size_t)snprintf(text + used, sizeof text - used, "%s%s %ld %s%s%s%s%s",
+		    i ? "; " : "", c->done[i].action, c->done[i].n, nr > 0 ? "slot" : "node",
+		    c->done[i].n == 1 ? "" : "s", nr > 0 ? " (" : "", list,
+		    nr == 0 ? "" : more ? ",...)" : ")");
+	}
+	if (c->keys_done > 0 && used < sizeof text)
+		used += (size_t)snprintf(text + used, sizeof text - used, ", %ld keys moved",
+		    c->keys_done);
+	if (c->done_note[0] != '\0' && used < sizeof text)
+		snprintf(text + used, sizeof text - used, "%s%s", used ? "; " : "", c->done_note);
+	rc_done("%s", text);
+}
+
+/* A change to slot by action (a row of the output): rc_done says every
+ * change so far if the output cannot be written. */
+void
+done_slot(struct ctx *c, const char *action, int slot)
+{
+	int i;
+
+	for (i = 0; i < c->ndone && strcmp(c->done[i].action, action) != 0; i++)
+		;
+	if (i == c->ndone) {
+		if (i == (int)(sizeof c->done / sizeof c->done[0]))
+			i--;    /* more kinds than fix has: counted with the last */
+		else {
+			c->done[i].action = action;
+			c->done[i].slots = rc_calloc(RC_NSLOTS, 1);
+			c->ndone++;
+		}
+	}
+	c->done[i].n++;
+	if (slot >= 0 && slot < RC_NSLOTS)
+		c->done[i].slots[slot] = 1;
+	done_say(c);
+}
+
 /* A number with a decimal point in [0, max]; -1 when it is not one. */
 static double
 fraction(const char *s, double max)

@@ -28,6 +28,7 @@ on_slot(void *ud, const struct rc_mig_slot *r)
 	if (r->ok) {
 		c->slots_done++;
 		c->keys_done += r->keys;
+		done_slot(c, c->fix_rows ? "finished" : "moved", r->slot);
 		rc_putu((unsigned long long)r->slot);
 		if (c->fix_rows)
 			rc_puts("\tfinished");

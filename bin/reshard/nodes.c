@@ -256,6 +256,8 @@ cmd_add_node(void *ctx, int argc, char **argv)
 		rc_sleep_ms(20);
 	}
 	join_restore();
+	rc_done("%s (%s) joined the cluster as %s%s", who, id, master ? "a replica of " :
+	    "a master", master ? master->id : "");
 	if (c->o.header)
 		rc_puts("#addr\tid\trole\tmaster\n");
 	rc_putf("%s\t%s\t%s\t%s\n", who, id, master ? "replica" : "master",
@@ -380,6 +382,9 @@ cmd_del_node(void *ctx, int argc, char **argv)
 		    "forgotten", addr_of(gone), gone->nslots);
 	rehome_replicas(c, &cl, gone);
 	forget_everywhere(&cl, gone);
+	snprintf(c->done_note, sizeof c->done_note, "%s (%s) removed from the cluster",
+	    addr_of(gone), gone->id);
+	done_say(c);
 	/* 4. The node itself forgets the cluster.  HARD: a new id, so that it
 	 * can join again at once (the others ban the old id for 60 s). */
 	if (rc_node_reset_hard(&cl, gone, err, sizeof err) < 0)

@@ -27,6 +27,14 @@ struct ctx {
 	int failed_slot[8];             /* the first failed slots, for the summary */
 	char failed_why[400];           /* the first failure's reason */
 	int fix_rows;                   /* rows in fix's form */
+	/* what the run changed, by action, for rc_done (main.c) */
+	struct done_action {
+		const char *action;     /* "moved", "finished", "assigned", ... */
+		long n;
+		unsigned char *slots;   /* [RC_NSLOTS]: the slots it touched */
+	} done[8];
+	int ndone;
+	char done_note[400];
 	/* the change lease (main.c) */
 	double wait_lock;               /* --wait-lock: wait for another operator */
 	int break_lease;                /* fix --break-lease */
@@ -44,6 +52,8 @@ void open_cluster(struct ctx *c, struct rc_cluster *cl);
 struct rc_node *find_node(struct rc_cluster *cl, const char *spec);
 const char *addr_of(const struct rc_node *n);
 void confirm(struct ctx *c, const char *what);
+void done_slot(struct ctx *c, const char *action, int slot);
+void done_say(struct ctx *c);
 
 /* create.c */
 int cmd_create(void *ctx, int argc, char **argv);

@@ -16,7 +16,7 @@ cmd_create(void *ctx, int argc, char **argv)
 	struct evkeys k;
 	struct call call;
 	struct answer an;
-	const char *w;
+	const char *w, *node;
 	char id[80], addr[300], rows[16], per[16], hold[16], price[32], ret[16];
 	long nrows, nper, nhold, nret;
 	int tries;
@@ -64,8 +64,10 @@ cmd_create(void *ctx, int argc, char **argv)
 			rc_die(RC_EX_CLUSTER, "cannot find a free event id");
 	}
 	answer_free(&an);
+	node = owner_addr(c, k.slot, addr, sizeof addr);
+	rc_done("event %s created (slot %d, %s)", id, k.slot, node);
 	header(c, "id\tslot\tnode");
-	rc_putf("%s\t%d\t%s\n", id, k.slot, owner_addr(c, k.slot, addr, sizeof addr));
+	rc_putf("%s\t%d\t%s\n", id, k.slot, node);
 	return RC_EX_OK;
 }
 

@@ -598,6 +598,9 @@ static int
 load_report(struct ctx *c, const struct load *L, const struct tally *s,
     const struct rc_hist *h, double elapsed)
 {
+	rc_done("load on event %s: %.0f requests, %.0f held, %.0f confirmed, %.0f "
+	    "cancelled, %.0f errors", L->k.id, (double)s->started, (double)s->ok,
+	    (double)s->confirmed, (double)s->cancelled, (double)s->errors);
 	header(c, "metric\tvalue");
 	metric("users", 0, L->users);
 	metric("threads", 0, L->threads);

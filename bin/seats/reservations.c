@@ -42,6 +42,7 @@ cmd_reserve(void *ctx, int argc, char **argv)
 	if (strcmp(w, "OK") == 0 ||
 	    (strcmp(w, "SAME") == 0 && (strcmp(elem(r, 1), "held") == 0 ||
 	    strcmp(elem(r, 1), "confirmed") == 0))) {
+		rc_done("reservation %s holds %s of event %s", res, a->seats, k.id);
 		header(c, "reservation");
 		rc_putf("%s\n", res);
 		answer_free(&an);
@@ -140,12 +141,39 @@ cmd_confirm(void *ctx, int argc, char **argv)
 	/* Asked twice by the user, not a retry of ours that found its own work. */
 	if (strcmp(w, "ALREADY") == 0 && !an.lost)
 		rc_warn("%s was already confirmed", res);
+	if (c->durable)
+		rc_done("%s confirmed (%ld replicas acknowledged)", res, an.replicas);
+	else
+		rc_done("%s confirmed", res);
 	header(c, c->durable ? "reservation\tstatus\treplicas" : "reservation\tstatus");
 	rc_putf("%s\tconfirmed", res);
 	end_row(c, &an);
 	rc = durable_rc(c, res, &an, "confirmed");
 	answer_free(&an);
 	return rc;
+}
+
+/* What cancel's rows say, for rc_done: the seats released and every
+ * waitlist offer made of them (the offers exist nowhere else the user sees). */
+static void
+cancel_done(const char *res, const char *w, const struct answer *an)
+{
+	char *t;
+	size_t i, n = 256;
+
+	if (strcmp(w, "ALREADY") == 0) {
+		rc_done("%s cancelled (the reply to the first try was lost)", res);
+		return;
+	}
+	for (i = 1; i < an->r->elements; i++)
+		n += strlen(elem(an->r, i)) + 16;
+	t = rc_malloc(n);
+	snprintf(t, n, "%s released (seats %s)", res, elem(an->r, 1));
+	for (i = 2; i + 2 < an->r->elements; i += 3)
+		snprintf(t + strlen(t), n - strlen(t), "; offered to %s: %s (seats %s)",
+		    elem(an->r, i), elem(an->r, i + 1), elem(an->r, i + 2));
+	rc_done("%s", t);
+	free(t);
 }
 
 int
@@ -166,6 +194,7 @@ cmd_cancel(void *ctx, int argc, char **argv)
 		rc_die(RC_EX_NO, "reservation %s is %s: nothing to cancel", res, elem(an.r, 1));
 	if (!settled(w))
 		rc_die(RC_EX_CLUSTER, "cancel %s: unexpected answer %s", res, w);
+	cancel_done(res, w, &an);
 	header(c, c->durable ? "what\tuser\treservation\tseats\treplicas" :
 	    "what\tuser\treservation\tseats");
 	if (strcmp(w, "ALREADY") == 0) {
@@ -289,6 +318,8 @@ waitlist_change(struct ctx *c, const char *op)
 	if (strcmp(w, "NOTFOUND") == 0)
 		rc_die(RC_EX_NO, "%s is not on the waitlist of %s", a->user, a->event);
 	if (strcmp(op, "join") == 0) {
+		rc_done("%s is on the waitlist of %s at position %s", a->user, a->event,
+		    elem(r, 1));
 		header(c, "position");
 		rc_putf("%s\n", elem(r, 1));
 	}
@@ -341,6 +372,19 @@ need_events(struct ctx *c, struct evkeys *k, size_t n)
 	rc_pipe_free(p);
 }
 
+/* What sweep's rows said so far, with one more event's, for rc_done. */
+static char *
+sweep_done(char *done, const char *id, long released, long offers, long pruned)
+{
+	size_t had = done ? strlen(done) : 0, n = had + strlen(id) + 96;
+
+	done = rc_realloc(done, n);
+	snprintf(done + had, n - had, "%s%s: released %ld, offered %ld, aged %ld",
+	    had ? "; " : "", id, released, offers, pruned);
+	rc_done("swept %s", done);
+	return done;
+}
+
 int
 cmd_sweep(void *ctx, int argc, char **argv)
 {
@@ -349,6 +393,7 @@ cmd_sweep(void *ctx, int argc, char **argv)
 	char **ids;
 	size_t n, i;
 	int own = 0;
+	char *done = NULL;
 
 	if (argc > 0) {
 		ids = argv;
@@ -373,10 +418,12 @@ cmd_sweep(void *ctx, int argc, char **argv)
 		long released, offers, pruned;
 		sweep_event(c, &keys[i], &an, &released, &offers, &pruned);
 		answer_free(&an);
+		done = sweep_done(done, ids[i], released, offers, pruned);
 		rc_put_field(ids[i], strlen(ids[i]), 1);
 		rc_putf("\t%ld\t%ld\t%ld\n", released, offers, pruned);
 	}
 	free(keys);
+	free(done);
 	if (own) {
 		for (i = 0; i < n; i++)
 			free(ids[i]);

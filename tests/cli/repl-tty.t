@@ -112,7 +112,11 @@ for line in \
 	'EVAL "return ARGV[2]" 0 auth s3cr3t-ten' \
 	':route CONFIG SET MasterAuth s3cr3t-eleven' \
 	'ECHO "\x41UTH s3cr3t-twelve"' \
-	'CONFIG SET tls-key-file-pass s3cr3t-thirteen'; do
+	'CONFIG SET tls-key-file-pass s3cr3t-thirteen' \
+	'config set primaryauth s3cr3t-fourteen' \
+	'ACL DRYRUN default HELLO 3 AUTH default s3cr3t-fifteen' \
+	'ACL DRYRUN default CONFIG SET PrimaryAuth s3cr3t-sixteen' \
+	'SENTINEL SET mymaster auth-pass s3cr3t-seventeen'; do
 	type_keys -l "$line"
 	type_keys Enter
 done
@@ -124,7 +128,7 @@ type_keys ':quit' Enter
 ok "history is written" retry 5 grep -q 'after-secrets' "$HIST"
 ok "commands are in it" grep -q 'tty:1' "$HIST"
 ok "a word that only contains one (author) does not keep a line out" grep -q 'tty:author' "$HIST"
-ok "no secret is in it" bash -c "! grep -qiE 's3cr3t|$hash|requirepass|masterauth|setuser|AUTH |AUTH2|x41' '$HIST'"
+ok "no secret is in it" bash -c "! grep -qiE 's3cr3t|$hash|requirepass|masterauth|primaryauth|setuser|AUTH |AUTH2|x41' '$HIST'"
 is "$(stat -c %a "$HIST")" 600 "the history file is private"
 
 # History is read back: Up recalls the last command of the previous session.
