@@ -458,6 +458,29 @@ bad:
 	return -1;
 }
 
+const struct rc_node *
+rc_view_myself(const struct rc_node *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].flags & RC_NF_MYSELF)
+			return &v[i];
+	return NULL;
+}
+
+const struct rc_node *
+rc_view_owner(const struct rc_node *v, int n, int slot)
+{
+	int i, k;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < v[i].nranges; k++)
+			if (slot >= v[i].ranges[k].lo && slot <= v[i].ranges[k].hi)
+				return &v[i];
+	return NULL;
+}
+
 const char *
 rc_ranges_fmt(const struct rc_range *r, int n, char *buf, size_t len)
 {
