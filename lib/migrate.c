@@ -638,10 +638,8 @@ close_on_source(struct run *r)
 		if (r->sl[i].state != S_KEYSDONE)
 			continue;
 		x = r->rep[k++];
-		if (mig_err_has(x, "UNBLOCKED")) {
-			again = 1;      /* settled below, by the source's view */
-			continue;
-		}
+		if (mig_err_has(x, "UNBLOCKED"))
+			continue;       /* settled below, by the source's view */
 		/* A master whose last slot went away may have turned itself
 		 * into a replica of the target already (Redis 7's replica
 		 * migration): its keys had all moved, the slot is the
@@ -656,8 +654,10 @@ close_on_source(struct run *r)
 	}
 	mig_free_replies(r->rep, k);
 	for (i = 0; i < r->n; i++)
-		if (r->sl[i].state == S_KEYSDONE)
-			return source_settled(r);
+		if (r->sl[i].state == S_KEYSDONE) {
+			int settled = source_settled(r);
+			return settled < 0 ? -1 : (again | settled);
+		}
 	return again;
 }
 
