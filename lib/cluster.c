@@ -220,8 +220,27 @@ unknown_command(const redisReply *r)
 	     strstr(r->str, "unknown subcommand") != NULL);
 }
 
+/* Takes a master's slots from g, the same node's CLUSTER NODES. */
+static void
+take_slots(struct rc_node *v, const struct rc_node *g)
+{
+	free(v->ranges);
+	v->ranges = NULL;
+	v->nranges = v->nslots = 0;
+	if (g->nranges > 0) {
+		v->ranges = rc_calloc((size_t)g->nranges, sizeof *v->ranges);
+		memcpy(v->ranges, g->ranges, (size_t)g->nranges * sizeof *v->ranges);
+	}
+	v->nranges = g->nranges;
+	v->nslots = g->nslots;
+}
+
 /* CLUSTER SHARDS says "online", "failed" or "loading", not what gossip
- * suspects: pfail, handshake, noaddr come from CLUSTER NODES, by id. */
+ * suspects: pfail, handshake, noaddr come from CLUSTER NODES, by id.  Who
+ * owns which slot comes from there too: a shard's slots are the shard's,
+ * and when a shard lists two masters that are both up (a failed old primary
+ * back, not yet told it was replaced) only NODES says which one owns them.
+ * Both replies come from one node in one pipeline, so they agree. */
 static void
 merge_flags(struct rc_node *v, int n, const redisReply *nodes)
 {
@@ -237,6 +256,8 @@ merge_flags(struct rc_node *v, int n, const redisReply *nodes)
 			if (strcmp(v[i].id, g[k].id) == 0) {
 				v[i].flags |= g[k].flags & (RC_NF_PFAIL | RC_NF_FAIL |
 				    RC_NF_HANDSHAKE | RC_NF_NOADDR | RC_NF_NOFAILOVER);
+				if (v[i].flags & RC_NF_MASTER && g[k].flags & RC_NF_MASTER)
+					take_slots(&v[i], &g[k]);
 				break;
 			}
 	rc_nodes_free(g, ng);

@@ -24,30 +24,6 @@ struct views {
 	const struct rc_node *src, *dst;
 };
 
-static const struct rc_node *
-myself(const struct rc_node *v, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (v[i].flags & RC_NF_MYSELF)
-			return &v[i];
-	return NULL;
-}
-
-/* The master owning slot in view v, or NULL. */
-static const struct rc_node *
-owner_in(const struct rc_node *v, int n, int slot)
-{
-	int i, k;
-
-	for (i = 0; i < n; i++)
-		for (k = 0; k < v[i].nranges; k++)
-			if (slot >= v[i].ranges[k].lo && slot <= v[i].ranges[k].hi)
-				return &v[i];
-	return NULL;
-}
-
 /* "host:port" of node id as view v knows it (its id when it does not). */
 static const char *
 addr_in(const struct rc_node *v, int n, const char *id, char *buf, size_t len)
@@ -113,8 +89,8 @@ read_views(redisContext *from, redisContext *to, const struct rc_node *src,
 		rc_nodes_free(w->vs, w->nvs);
 		return -1;
 	}
-	w->ms = myself(w->vs, w->nvs);
-	w->mt = myself(w->vt, w->nvt);
+	w->ms = rc_view_myself(w->vs, w->nvs);
+	w->mt = rc_view_myself(w->vt, w->nvt);
 	return 0;
 }
 
@@ -152,7 +128,7 @@ opposite(const struct views *w, char *why, size_t len)
 static void
 not_owned(const struct views *w, int slot, const char *side, char *why, size_t len)
 {
-	const struct rc_node *o = owner_in(w->vs, w->nvs, slot);
+	const struct rc_node *o = rc_view_owner(w->vs, w->nvs, slot);
 	char a[300];
 
 	snprintf(why, len, "%s (owned by %.200s): another operator moved it? line refused",
@@ -213,7 +189,7 @@ foreign_open(const struct views *w, int slot, int finish, char *why, size_t len)
 static void
 judge_slot(const struct views *w, struct rc_guard *g, int when)
 {
-	const struct rc_node *os = owner_in(w->vs, w->nvs, g->slot);
+	const struct rc_node *os = rc_view_owner(w->vs, w->nvs, g->slot);
 	const struct rc_open_slot *s = open_of(w->ms, g->slot), *t = open_of(w->mt, g->slot);
 	int src_owns = os != NULL && strcmp(os->id, w->src->id) == 0;
 

@@ -342,13 +342,24 @@ node_why(struct run *r, const char *what, const struct rc_node *x, const char *r
 	    x->addr.port, w);
 }
 
+/* The source may work on a MIGRATE for a while. */
+static void
+source_timeout(struct run *r)
+{
+	int ms = r->e->m->timeout_ms * 2 > r->e->o->timeout_ms ? r->e->m->timeout_ms * 2 :
+	    r->e->o->timeout_ms;
+
+	r->tv.tv_sec = ms / 1000;
+	r->tv.tv_usec = (ms % 1000) * 1000;
+	redisSetTimeout(r->from, r->tv);
+}
+
 /* Both nodes in the cluster and connected.  0, or -1 with every slot failed. */
 static int
 connect_pair(struct run *r)
 {
 	const char *msg;
-	int i, ms;
-	struct timeval tv;
+	int i;
 
 	if (r->src == NULL || r->dst == NULL) {
 		for (i = 0; i < r->n; i++)
@@ -364,15 +375,10 @@ connect_pair(struct run *r)
 		mig_engine_error(r->e, 1, msg);
 		return -1;
 	}
-	/* The source may work on a MIGRATE for a while. */
-	ms = r->e->m->timeout_ms * 2 > r->e->o->timeout_ms ? r->e->m->timeout_ms * 2 :
-	    r->e->o->timeout_ms;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	redisSetTimeout(r->from, tv);
+	source_timeout(r);
 	/* And the target on a WAIT (--durable), as long. */
 	if (r->e->m->durable)
-		redisSetTimeout(r->to, tv);
+		redisSetTimeout(r->to, r->tv);
 	return 0;
 }
 
@@ -607,6 +613,53 @@ close_on_target(struct run *r)
 	return 0;
 }
 
+/* A SETSLOT NODE round on the source cut short.  On Valkey 8 SETSLOT waits
+ * until the source's replicas have taken it, and a source left without
+ * slots that re-homes itself under the target (cluster-allow-replica-
+ * migration) ends that wait with -UNBLOCKED or by closing the connection.
+ * The source is not lost for that: connect again and ask it who owns each
+ * slot now.  A slot it says is the target's is done, and so is every slot
+ * when it is a replica now (its keys had all moved, the target had claimed
+ * them); one it still owns goes round again.  1 when some slot goes round
+ * again, 0 when none, -1 when the source was lost. */
+static int
+source_settled(struct run *r)
+{
+	struct rc_node *v = NULL;
+	const struct rc_node *me;
+	int nv, i, again = 0;
+
+	if (r->from->err) {
+		rc_node_drop(r->src, r->from->errstr);
+		if ((r->from = rc_node_ctx(r->cl, r->src)) == NULL) {
+			node_why(r, "", r->src, r->src->err);
+			return lost_source(r);
+		}
+		source_timeout(r);
+	}
+	if ((nv = rc_ctx_view(r->from, &v)) < 0) {
+		node_why(r, "", r->src, r->from->err ? r->from->errstr :
+		    "CLUSTER NODES: no answer it can be judged by");
+		return lost_source(r);
+	}
+	me = rc_view_myself(v, nv);
+	for (i = 0; i < r->n; i++) {
+		struct slot_state *s = &r->sl[i];
+		const struct rc_node *owner;
+
+		if (s->state != S_KEYSDONE)
+			continue;
+		owner = rc_view_owner(v, nv, s->slot);
+		if ((me != NULL && !(me->flags & RC_NF_MASTER)) ||
+		    (owner != NULL && strcmp(owner->id, r->dst->id) == 0))
+			s->state = S_DONE;
+		else
+			again = 1;
+	}
+	rc_nodes_free(v, nv);
+	return again;
+}
+
 /* Then on the source, which refuses while it still holds keys of the slot.
  * 1 when some slot must go back to moving keys, 0 when none, -1 when the
  * source was lost. */
@@ -616,8 +669,10 @@ close_on_source(struct run *r)
 	int i, k, again = 0;
 
 	if (setslot_all(r->from, r->sl, r->n, S_KEYSDONE, "NODE", r->dst->id, r->rep) < 0) {
-		node_why(r, "", r->src, r->from->errstr);
-		return lost_source(r);
+		for (i = 0, k = 0; i < r->n; i++)
+			k += r->sl[i].state == S_KEYSDONE;
+		mig_free_replies(r->rep, k);
+		return source_settled(r);
 	}
 	for (i = 0, k = 0; i < r->n; i++) {
 		const redisReply *x;
@@ -625,6 +680,8 @@ close_on_source(struct run *r)
 		if (r->sl[i].state != S_KEYSDONE)
 			continue;
 		x = r->rep[k++];
+		if (mig_err_has(x, "UNBLOCKED"))
+			continue;       /* settled below, by the source's view */
 		/* A master whose last slot went away may have turned itself
 		 * into a replica of the target already (Redis 7's replica
 		 * migration): its keys had all moved, the slot is the
@@ -638,6 +695,11 @@ close_on_source(struct run *r)
 			mig_fail(&r->sl[i], "source refused SETSLOT NODE: %s", mig_rtext(x));
 	}
 	mig_free_replies(r->rep, k);
+	for (i = 0; i < r->n; i++)
+		if (r->sl[i].state == S_KEYSDONE) {
+			int settled = source_settled(r);
+			return settled < 0 ? -1 : (again | settled);
+		}
 	return again;
 }
 

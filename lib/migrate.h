@@ -68,6 +68,7 @@ struct run {
 	int n;
 	redisReply **rep;           /* the replies of one pipelined round */
 	char why[400];              /* why a node was lost */
+	struct timeval tv;          /* the source's read timeout (a MIGRATE's) */
 };
 
 /* The MIGRATE of one slot's keys: a head that stays (target, timeout,

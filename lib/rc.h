@@ -353,6 +353,10 @@ int rc_parse_nodes(const char *text, size_t len, struct rc_node **out,
 /* Parses a CLUSTER SHARDS reply the same way. */
 int rc_parse_shards(const redisReply *r, struct rc_node **out, char *err,
     size_t errlen);
+/* In a parsed view (n nodes): the node that says "myself", and the master
+ * that owns slot; NULL when there is none. */
+const struct rc_node *rc_view_myself(const struct rc_node *v, int n);
+const struct rc_node *rc_view_owner(const struct rc_node *v, int n, int slot);
 /* Frees an array from rc_parse_*. */
 void rc_nodes_free(struct rc_node *nodes, int n);
 /* "0-5460,10923" into buf (ending "..." when it does not fit). */
@@ -896,6 +900,20 @@ struct rc_gather {
 	size_t *keptlen;
 };
 int rc_gather_slot(struct rc_cluster *cl, struct rc_gather *g, char *err, size_t errlen);
+
+/* ---- setting.c: a node's setting changed for a while ------------------------- */
+
+/* CONFIG SET name value over c, a connection to the node at a, its old value
+ * kept; put back by rc_setting_restore, at exit, and on SIGINT, SIGTERM or
+ * SIGHUP, whose handler sends it over a connection kept idle for it, says
+ * note (when not NULL) on stderr and lets the signal end us.  A handle >= 0,
+ * or -1 when nothing was changed (CONFIG refused or renamed away, the value
+ * so already).  Main thread only. */
+int rc_setting_set(redisContext *c, const struct rc_addr *a, const struct rc_opts *o,
+    const char *name, const char *value, const char *note);
+/* Puts it back (warns when it cannot); a handle put back already, or -1, is
+ * ignored. */
+void rc_setting_restore(int h);
 
 /* ---- admin.c: asking nodes about the cluster, waiting until they agree ------- */
 

@@ -326,8 +326,12 @@ reply_str(const redisReply *r, char *buf, size_t n)
 	return 0;
 }
 
+/* How fit a node of a shard is to serve its slots, from its "health":
+ * online beats loading (or a word we do not know), which beats failed. */
+enum { FIT_FAILED, FIT_OTHER, FIT_ONLINE };
+
 static int
-shard_node(struct rc_node *n, const redisReply *nr, const char *master_id)
+shard_node(struct rc_node *n, const redisReply *nr, const char *master_id, int *fit)
 {
 	char role[16], health[16], ep[256];
 	long long port;
@@ -370,18 +374,43 @@ shard_node(struct rc_node *n, const redisReply *nr, const char *master_id)
 	}
 	if (reply_int(map_get(nr, "replication-offset"), &n->repl_offset) < 0)
 		n->repl_offset = -1;
-	/* The documentation says "failed"; Redis 7.0 writes "fail". */
-	if (reply_str(map_get(nr, "health"), health, sizeof health) == 0 &&
-	    (strcmp(health, "failed") == 0 || strcmp(health, "fail") == 0))
-		n->flags |= RC_NF_FAIL;
+	/* The documentation says "failed"; Redis 7.0 and Valkey 8.0 write "fail". */
+	*fit = FIT_OTHER;
+	if (reply_str(map_get(nr, "health"), health, sizeof health) == 0) {
+		if (strcmp(health, "failed") == 0 || strcmp(health, "fail") == 0) {
+			n->flags |= RC_NF_FAIL;
+			*fit = FIT_FAILED;
+		} else if (strcmp(health, "online") == 0)
+			*fit = FIT_ONLINE;
+	}
 	n->connected = !(n->flags & RC_NF_FAIL);
 	return 0;
+}
+
+/* The shard's slots go to one node only.  Valkey 8 keeps a failed old
+ * primary in its shard, role master, beside the replica promoted in its place
+ * (Redis 7.0 moves it to a shard of its own, slotless): the master that is
+ * fittest (online, then loading, then failed) owns, the first such if two
+ * tie; the other masters are left without slots.  A shard whose only master
+ * failed keeps it as the owner, as CLUSTER NODES does.  Returns the index of
+ * the owner in nodes[first..n), or -1 when the shard has no master. */
+static int
+shard_owner(const struct rc_node *nodes, const int *fit, int first, int n)
+{
+	int i, best = -1;
+
+	for (i = first; i < n; i++)
+		if (nodes[i].flags & RC_NF_MASTER &&
+		    (best < 0 || fit[i - first] > fit[best - first]))
+			best = i;
+	return best;
 }
 
 int
 rc_parse_shards(const redisReply *r, struct rc_node **out, char *err, size_t errlen)
 {
 	struct rc_node *nodes = NULL;
+	int *fit = NULL;
 	int n = 0;
 	size_t i, j;
 
@@ -393,40 +422,63 @@ rc_parse_shards(const redisReply *r, struct rc_node **out, char *err, size_t err
 	for (i = 0; i < r->elements; i++) {
 		const redisReply *slots = map_get(r->element[i], "slots");
 		const redisReply *nl = map_get(r->element[i], "nodes");
-		int first = n, mi = -1;
+		int first = n, mi;
 
 		if (slots == NULL || nl == NULL || slots->type != REDIS_REPLY_ARRAY ||
 		    nl->type != REDIS_REPLY_ARRAY || slots->elements % 2 != 0)
 			goto bad;
+		fit = rc_realloc(fit, (nl->elements + 1) * sizeof *fit);
 		for (j = 0; j < nl->elements; j++) {
 			nodes = rc_realloc(nodes, (size_t)(n + 1) * sizeof *nodes);
-			if (shard_node(&nodes[n], nl->element[j], NULL) < 0)
+			if (shard_node(&nodes[n], nl->element[j], NULL, &fit[j]) < 0)
 				goto bad;
-			if (nodes[n].flags & RC_NF_MASTER)
-				mi = n;
 			n++;
 		}
-		for (j = (size_t)first; j < (size_t)n; j++) {
-			if (nodes[j].flags & RC_NF_MASTER) {
-				size_t k;
-				for (k = 0; k < slots->elements; k += 2) {
-					long long lo, hi;
-					if (reply_int(slots->element[k], &lo) < 0 ||
-					    reply_int(slots->element[k + 1], &hi) < 0 ||
-					    lo < 0 || hi >= RC_NSLOTS || hi < lo)
-						goto bad;
-					add_range(&nodes[j], (int)lo, (int)hi);
-				}
-			} else if (mi >= 0)
-				memcpy(nodes[j].master_id, nodes[mi].id, sizeof nodes[j].master_id);
+		if ((mi = shard_owner(nodes, fit, first, n)) < 0)
+			continue;
+		for (j = 0; j < slots->elements; j += 2) {
+			long long lo, hi;
+			if (reply_int(slots->element[j], &lo) < 0 ||
+			    reply_int(slots->element[j + 1], &hi) < 0 ||
+			    lo < 0 || hi >= RC_NSLOTS || hi < lo)
+				goto bad;
+			add_range(&nodes[mi], (int)lo, (int)hi);
 		}
+		for (j = (size_t)first; j < (size_t)n; j++)
+			if (!(nodes[j].flags & RC_NF_MASTER))
+				memcpy(nodes[j].master_id, nodes[mi].id, sizeof nodes[j].master_id);
 	}
+	free(fit);
 	*out = nodes;
 	return n;
 bad:
+	free(fit);
 	rc_nodes_free(nodes, n);
 	snprintf(err, errlen, "CLUSTER SHARDS: reply of an unexpected shape (shard %zu)", i);
 	return -1;
+}
+
+const struct rc_node *
+rc_view_myself(const struct rc_node *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].flags & RC_NF_MYSELF)
+			return &v[i];
+	return NULL;
+}
+
+const struct rc_node *
+rc_view_owner(const struct rc_node *v, int n, int slot)
+{
+	int i, k;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < v[i].nranges; k++)
+			if (slot >= v[i].ranges[k].lo && slot <= v[i].ranges[k].hi)
+				return &v[i];
+	return NULL;
 }
 
 const char *

@@ -3,11 +3,9 @@
  * del-node (drain it, re-home its replicas, make everyone forget it, reset
  * it).
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "reshard.h"
 
@@ -39,83 +37,27 @@ fewest_replicas(struct rc_cluster *cl, const struct rc_node *not)
  * keys, only a "rejoin delay" after it last saw itself alone: its own
  * cluster-node-timeout, clamped to 500..5000 ms.  add-node lowers the new,
  * empty node's timeout to that floor while it joins and puts the old value
- * back as soon as it reports ok, on every way out but SIGKILL: an error
- * (atexit), and SIGINT, SIGTERM, SIGHUP, whose handler sends the CONFIG SET
- * itself on a connection kept for it, wherever the run is waiting (check
- * reports a timeout left behind by SIGKILL, and fix puts it back). */
-static struct {
-	redisContext *x;                /* the join's connection */
-	redisContext *sx;               /* kept idle for the signal handler */
-	char old[32];
-	char resp[128];                 /* CONFIG SET ..., as sent on the wire */
-	int resplen;
-} join_nt;
-
-static void
-join_restore(void)
-{
-	if (join_nt.x == NULL)
-		return;
-	if (rc_ctx_config_set(join_nt.x, "cluster-node-timeout", join_nt.old) < 0)
-		rc_warn("could not put back cluster-node-timeout %s on the new node: "
-		    "set it by hand (or run rc-reshard fix)", join_nt.old);
-	join_nt.x = NULL;
-}
-
-/* Only async-signal-safe calls: the command was encoded beforehand, the
- * reply is waited for (bounded by the connection's timeout), then the
- * signal takes its default course. */
-static void
-join_signal(int sig)
-{
-	static const char msg[] = "rc-reshard: add-node interrupted: the new node's "
-	    "cluster-node-timeout is put back\n";
-	char buf[64];
-
-	if (join_nt.x != NULL && join_nt.sx != NULL) {
-		if (write(join_nt.sx->fd, join_nt.resp, (size_t)join_nt.resplen) ==
-		    join_nt.resplen && read(join_nt.sx->fd, buf, sizeof buf) > 0 &&
-		    write(STDERR_FILENO, msg, sizeof msg - 1) < 0)
-			buf[0] = '\0';
-	}
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-/* The restore, encoded now for the signal handler. */
-static void
-join_prepare(const struct rc_addr *a, const struct rc_opts *o)
-{
-	char err[300];
-
-	join_nt.resplen = snprintf(join_nt.resp, sizeof join_nt.resp,
-	    "*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$20\r\ncluster-node-timeout\r\n"
-	    "$%zu\r\n%s\r\n", strlen(join_nt.old), join_nt.old);
-	join_nt.sx = rc_connect(a, o, err, sizeof err);
-}
+ * back as soon as it reports ok, on every way out but SIGKILL (setting.c;
+ * check reports a timeout left behind by SIGKILL, and fix puts it back). */
+static int join_nt = -1;
 
 static void
 join_fast(redisContext *x, const struct rc_addr *a, const struct rc_opts *o)
 {
-	static int registered;
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa;
-	size_t i;
+	char old[32];
 
-	if (rc_ctx_config_get(x, "cluster-node-timeout", join_nt.old,
-	    sizeof join_nt.old) < 0 || atol(join_nt.old) <= 500)
+	if (rc_ctx_config_get(x, "cluster-node-timeout", old, sizeof old) < 0 ||
+	    atol(old) <= 500)
 		return;         /* CONFIG renamed away, or already short: leave it */
-	if (!registered++)
-		atexit(join_restore);
-	join_prepare(a, o);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = join_signal;
-	sigfillset(&sa.sa_mask);
-	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		sigaction(sigs[i], &sa, NULL);
-	join_nt.x = x;
-	if (rc_ctx_config_set(x, "cluster-node-timeout", "500") < 0)
-		join_nt.x = NULL;
+	join_nt = rc_setting_set(x, a, o, "cluster-node-timeout", "500",
+	    "add-node interrupted: the new node's cluster-node-timeout is put back");
+}
+
+static void
+join_restore(void)
+{
+	rc_setting_restore(join_nt);
+	join_nt = -1;
 }
 
 /* ---- add-node --------------------------------------------------------------------- */
@@ -269,6 +211,43 @@ cmd_add_node(void *ctx, int argc, char **argv)
 
 /* ---- del-node ---------------------------------------------------------------------- */
 
+/* On Valkey 8 a SETSLOT on a master with an online replica waits until the
+ * replica has taken it, and a master left without slots re-homes itself and
+ * its replicas under the new owner (cluster-allow-replica-migration): the
+ * demotion cuts the wait short and closes our connection mid-drain.  The
+ * drained master and its replicas stay where they are for the drain
+ * (rehome_replicas places the replicas), and the setting is put back at the
+ * end, on every path but SIGKILL (setting.c). */
+static int stay[64];
+static int nstay;
+
+static void
+stay_put(struct ctx *c, struct rc_cluster *cl, const struct rc_node *gone)
+{
+	int i;
+
+	for (i = 0; i < cl->nnodes && nstay < (int)(sizeof stay / sizeof stay[0]); i++) {
+		struct rc_node *n = cl->nodes[i];
+		redisContext *x;
+
+		if ((n != gone && n->master != gone) ||
+		    (n->flags & (RC_NF_FAIL | RC_NF_NOADDR)) ||
+		    (x = rc_node_ctx(cl, n)) == NULL)
+			continue;
+		if ((stay[nstay] = rc_setting_set(x, &n->addr, &c->o,
+		    "cluster-allow-replica-migration", "no", "del-node interrupted: "
+		    "cluster-allow-replica-migration is put back")) >= 0)
+			nstay++;
+	}
+}
+
+static void
+stay_restore(void)
+{
+	while (nstay > 0)
+		rc_setting_restore(stay[--nstay]);
+}
+
 /* 1. Its slots spread over the other masters.  With --dry-run only the plan
  * is printed (1 returned: nothing else is to happen).  Returns the node as
  * the cluster sees it afterwards through *gone. */
@@ -368,8 +347,11 @@ cmd_del_node(void *ctx, int argc, char **argv)
 		rc_die(RC_EX_USAGE, "del-node: %s is the only node", addr_of(gone));
 	snprintf(what, sizeof what, "remove %s (%.12s%s) from the cluster",
 	    addr_of(gone), gone->id, gone->nslots ? ", draining its slots" : "");
-	if (!c->dry_run)
+	if (!c->dry_run) {
 		confirm(c, what);
+		if (rc_node_is_master(gone) && gone->nslots > 0)
+			stay_put(c, &cl, gone);
+	}
 	/* With --dry-run and no slots to drain there is nothing to print. */
 	if ((rc_node_is_master(gone) && gone->nslots > 0 && drain(c, &cl, &gone)) ||
 	    c->dry_run) {
@@ -390,6 +372,7 @@ cmd_del_node(void *ctx, int argc, char **argv)
 	if (rc_node_reset_hard(&cl, gone, err, sizeof err) < 0)
 		rc_warn("%s: CLUSTER RESET: %s (the others have forgotten it)",
 		    addr_of(gone), err);
+	stay_restore();
 	rc_cluster_close(&cl);
 	return RC_EX_OK;
 }

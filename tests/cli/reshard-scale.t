@@ -62,6 +62,12 @@ like "$(rcli $((BASE + 7)) cluster nodes | grep myself)" "slave [0-9a-f]{40}" "i
 unlike "$(rcli $((BASE + 7)) cluster nodes | grep myself)" "$NEW" "not the removed one"
 is "$(rcli $((BASE + 6)) cluster info | tr -d '\r' | grep cluster_known_nodes)" \
 	"cluster_known_nodes:1" "the removed node was reset"
+# del-node keeps the drained master and its replica from re-homing
+# themselves mid-drain (cluster-allow-replica-migration), and puts it back.
+for p in $((BASE + 6)) $((BASE + 7)); do
+	is "$(rcli $p config get cluster-allow-replica-migration | tail -1)" yes \
+		"cluster-allow-replica-migration is back on $p"
+done
 
 touch "$T/stop"
 wait $wpid

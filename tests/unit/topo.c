@@ -18,6 +18,21 @@ static const char nodes_txt[] =
     D " :0@0 master,fail?,noaddr - 1426238316232 0 0 disconnected 0 1 2-100\n"
     "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9cb ::1:7001@17001 master - 0 0 5 connected\n";
 
+/* The nodes of a CLUSTER SHARDS reply given as RESP text; -1 (said) when
+ * it does not parse. */
+static int
+shards_of(const char *resp, size_t len, struct rc_node **n)
+{
+	redisReply *r = rc_reply_make(resp, len);
+	char err[200];
+	int k = rc_parse_shards(r, n, err, sizeof err);
+
+	if (k < 0)
+		printf("# %s\n", err);
+	freeReplyObject(r);
+	return k;
+}
+
 int
 main(void)
 {
@@ -122,6 +137,67 @@ main(void)
 			rc_nodes_free(n, k);
 		}
 		freeReplyObject(r);
+	}
+	{
+		/* Valkey 8.0.1 after a failover (a real reply, ids changed): the
+		 * failed old primary B stays in its shard, role master, health
+		 * "fail", listed before C, the replica promoted in its place;
+		 * D replicates C.  The slots are C's alone. */
+#define SHARD_NODE(id, port, role, health) \
+	"*12\r\n$2\r\nid\r\n$40\r\n" id "\r\n$4\r\nport\r\n:" port "\r\n" \
+	"$2\r\nip\r\n$9\r\n127.0.0.1\r\n$8\r\nendpoint\r\n$9\r\n127.0.0.1\r\n" \
+	"$4\r\nrole\r\n$" role "\r\n$6\r\nhealth\r\n$" health "\r\n"
+#define MASTER "6\r\nmaster"
+#define REPLICA "7\r\nreplica"
+#define ONLINE "6\r\nonline"
+#define FAILED "4\r\nfail"
+#define LOADING "7\r\nloading"
+#define ONE_SHARD(nodes, three) \
+	"*1\r\n*4\r\n$5\r\nslots\r\n*2\r\n:5461\r\n:10922\r\n" \
+	"$5\r\nnodes\r\n*" three "\r\n" nodes
+		static const char after[] = ONE_SHARD(
+		    SHARD_NODE(B, "15102", MASTER, FAILED)
+		    SHARD_NODE(C, "15105", MASTER, ONLINE)
+		    SHARD_NODE(D, "15108", REPLICA, ONLINE), "3");
+		/* Before the promotion: B failed, C still its replica. */
+		static const char during[] = ONE_SHARD(
+		    SHARD_NODE(B, "15102", MASTER, FAILED)
+		    SHARD_NODE(C, "15105", REPLICA, ONLINE), "2");
+		/* A loading master beats a failed one. */
+		static const char loading[] = ONE_SHARD(
+		    SHARD_NODE(B, "15102", MASTER, FAILED)
+		    SHARD_NODE(C, "15105", MASTER, LOADING), "2");
+		/* Two masters up (B back, not yet told it was replaced): one
+		 * owner still, the first listed; CLUSTER NODES settles it in
+		 * lib/cluster.c. */
+		static const char two[] = ONE_SHARD(
+		    SHARD_NODE(B, "15102", MASTER, ONLINE)
+		    SHARD_NODE(C, "15105", MASTER, ONLINE), "2");
+
+		k = shards_of(after, sizeof after - 1, &n);
+		is_int(k, 3, "Valkey after a failover: a shard of three");
+		if (k == 3) {
+			ok(n[0].flags & RC_NF_MASTER && n[0].flags & RC_NF_FAIL,
+			    "the old primary: master, failed");
+			is_int(n[0].nslots, 0, "and without slots");
+			is_int(n[1].nslots, 5462, "the promoted replica owns the shard's slots");
+			is_str(n[2].master_id, C, "the replica's master is the owner");
+			is_str(n[0].master_id, "", "the old primary has no master");
+		}
+		rc_nodes_free(n, k);
+		k = shards_of(during, sizeof during - 1, &n);
+		ok(k == 2 && n[0].nslots == 5462 && strcmp(n[1].master_id, B) == 0,
+		    "before the promotion the failed master keeps its slots, as NODES says");
+		rc_nodes_free(n, k);
+		k = shards_of(loading, sizeof loading - 1, &n);
+		ok(k == 2 && n[0].nslots == 0 && n[1].nslots == 5462,
+		    "a loading master owns before a failed one");
+		rc_nodes_free(n, k);
+		k = shards_of(two, sizeof two - 1, &n);
+		ok(k == 2 && n[0].nslots + n[1].nslots == 5462 &&
+		    (n[0].nslots == 0 || n[1].nslots == 0),
+		    "two masters up: the slots still have one owner");
+		rc_nodes_free(n, k);
 	}
 	{
 		struct rc_range rr[3] = { { 0, 10 }, { 12, 12 }, { 100, 16383 } };
