@@ -60,8 +60,11 @@ rc_open_slots_of(struct rc_cluster *cl, struct rc_node **m, int n, int *answered
 		int nv;
 
 		answered[i] = (nv = rc_node_view(cl, m[i], &v)) >= 0;
+		/* A master by its own word only: a map can lag a demotion,
+		 * and a replica's open slots are rc_replica_open_slots'. */
 		for (j = 0; j < nv; j++)
-			for (k = 0; (v[j].flags & RC_NF_MYSELF) && k < v[j].nopen; k++)
+			for (k = 0; (v[j].flags & RC_NF_MYSELF) &&
+			    (v[j].flags & RC_NF_MASTER) && k < v[j].nopen; k++)
 				add_open(&op, &nop, m[i]->id, &v[j].open[k]);
 		if (nv >= 0)
 			rc_nodes_free(v, nv);
@@ -130,7 +133,8 @@ rc_replica_open_slots(struct rc_cluster *cl, struct rc_stale **out)
 		struct rc_node *x = cl->nodes[i], *v;
 		int nv, up = -1;
 
-		if (rc_node_is_master(x) || (x->flags & (RC_NF_FAIL | RC_NF_NOADDR)) ||
+		/* Every node is asked: a map can lag a demotion. */
+		if ((x->flags & (RC_NF_FAIL | RC_NF_NOADDR)) ||
 		    (nv = rc_node_view(cl, x, &v)) < 0)
 			continue;
 		for (j = 0; j < nv; j++) {
