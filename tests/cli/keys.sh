@@ -20,16 +20,17 @@ load_keys() {
 # there are NKEYS of them.  Each master is asked without -c: a key that is
 # not its own reads as MOVED, a wrong value.
 verify_keys() {
-	local p bad n
+	local p bad n st
 	: >"$T/seen"
 	for p in $(masters); do
-		# A minute each, not rcli's 10 s: tens of thousands of round trips
+		# Five minutes each, not rcli's 10 s: tens of thousands of round trips
 		# on a loaded machine; a reply stream cut short is said as such.
-		RC_TEST_CLI_TIMEOUT=60 rcli "$p" --scan --pattern 'k*' >"$T/keys.$p" || return 1
-		sed 's/^/GET /' "$T/keys.$p" | RC_TEST_CLI_TIMEOUT=60 rcli "$p" >"$T/vals.$p"
+		RC_TEST_CLI_TIMEOUT=300 rcli "$p" --scan --pattern 'k*' >"$T/keys.$p" || return 1
+		sed 's/^/GET /' "$T/keys.$p" | RC_TEST_CLI_TIMEOUT=300 rcli "$p" >"$T/vals.$p"
+		st=${PIPESTATUS[1]}
 		n=$(wc -l <"$T/vals.$p")
 		if [[ $n != $(wc -l <"$T/keys.$p") ]]; then
-			diag "$p: $n replies to $(wc -l <"$T/keys.$p") GETs"
+			diag "$p: $n replies to $(wc -l <"$T/keys.$p") GETs (the cli's exit status $st)"
 			return 1
 		fi
 		paste "$T/keys.$p" "$T/vals.$p" >>"$T/seen"
