@@ -854,12 +854,26 @@ int rc_lease_break(struct rc_cluster *cl, char *out, size_t outlen, char *err,
 /* ---- view.c: what each master says of itself --------------------------------- */
 
 /* The open slots that the masters m[0..n) name in their own CLUSTER NODES
- * (rc_node_view), one entry a slot, sorted by slot.  Unlike rc_open_slots,
+ * (rc_node_view), one entry a slot, sorted by slot; a node that says it is a
+ * replica is skipped, whatever the map says.  Unlike rc_open_slots,
  * a master that does not answer does not stop the rest: answered[i] says
  * whether m[i] did, and m[i]->err ("host:port: why") why not.  Returns the
  * count, with the array in *out (free it; NULL when none). */
 int rc_open_slots_of(struct rc_cluster *cl, struct rc_node **m, int n, int *answered,
     struct rc_open **out);
+/* The slots replicas say they have open in their own views (every node is
+ * asked, a replica by its own word counts; Valkey copies
+ * SETSLOT to online replicas; a master demoted within its shard keeps its
+ * open slots), one entry per replica and slot, with the replica's master
+ * (NULL when the handle does not know it) and whether its link to it is up.
+ * Replicas that do not answer are skipped.  Returns the count, the array in
+ * *out (free it; NULL when none). */
+struct rc_stale {
+	struct rc_node *replica, *master;
+	struct rc_open_slot os;
+	int link_up;
+};
+int rc_replica_open_slots(struct rc_cluster *cl, struct rc_stale **out);
 
 /* ---- claims.c: slot ownership by every master's own word ------------------- */
 

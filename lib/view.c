@@ -60,8 +60,11 @@ rc_open_slots_of(struct rc_cluster *cl, struct rc_node **m, int n, int *answered
 		int nv;
 
 		answered[i] = (nv = rc_node_view(cl, m[i], &v)) >= 0;
+		/* A master by its own word only: a map can lag a demotion,
+		 * and a replica's open slots are rc_replica_open_slots'. */
 		for (j = 0; j < nv; j++)
-			for (k = 0; (v[j].flags & RC_NF_MYSELF) && k < v[j].nopen; k++)
+			for (k = 0; (v[j].flags & RC_NF_MYSELF) &&
+			    (v[j].flags & RC_NF_MASTER) && k < v[j].nopen; k++)
 				add_open(&op, &nop, m[i]->id, &v[j].open[k]);
 		if (nv >= 0)
 			rc_nodes_free(v, nv);
@@ -99,4 +102,58 @@ rc_open_slots(struct rc_cluster *cl, struct rc_open **out, char *err, size_t err
 	free(m);
 	free(answered);
 	return nop;
+}
+
+/* Whether replica n's link to its master is up (INFO replication). */
+static int
+link_up(struct rc_cluster *cl, struct rc_node *n)
+{
+	redisReply *r = rc_node_cmdv(cl, n, "INFO", "replication", NULL);
+	int up;
+
+	up = r != NULL && r->type == REDIS_REPLY_STRING &&
+	    strstr(r->str, "master_link_status:up") != NULL;
+	if (r != NULL)
+		freeReplyObject(r);
+	return up;
+}
+
+/* Valkey copies SETSLOT to a master's online replicas, and a master demoted
+ * within its own shard (its replica took over while it was down) keeps the
+ * slots it had open.  Such a replica, promoted one day, takes a slot it
+ * still imports once the source stops claiming it: so its open slots are
+ * found here and closed through its master (a replica refuses SETSLOT). */
+int
+rc_replica_open_slots(struct rc_cluster *cl, struct rc_stale **out)
+{
+	struct rc_stale *st = NULL;
+	int n = 0, i, j, k;
+
+	for (i = 0; i < cl->nnodes; i++) {
+		struct rc_node *x = cl->nodes[i], *v;
+		int nv, up = -1;
+
+		/* Every node is asked: a map can lag a demotion. */
+		if ((x->flags & (RC_NF_FAIL | RC_NF_NOADDR)) ||
+		    (nv = rc_node_view(cl, x, &v)) < 0)
+			continue;
+		for (j = 0; j < nv; j++) {
+			if (!(v[j].flags & RC_NF_MYSELF) || !(v[j].flags & RC_NF_REPLICA))
+				continue;
+			for (k = 0; k < v[j].nopen; k++) {
+				if (up < 0)
+					up = link_up(cl, x);
+				st = rc_realloc(st, (size_t)(n + 1) * sizeof *st);
+				memset(&st[n], 0, sizeof st[n]);
+				st[n].replica = x;
+				st[n].master = rc_cluster_by_id(cl, v[j].master_id);
+				st[n].os = v[j].open[k];
+				st[n].link_up = up;
+				n++;
+			}
+		}
+		rc_nodes_free(v, nv);
+	}
+	*out = st;
+	return n;
 }

@@ -21,6 +21,7 @@ struct fixing {
 	int dry;
 	int asked;                      /* confirmed (the first change asks) */
 	int rc;                         /* RC_EX_OK until something is left */
+	int down;                       /* a master of the map is down or silent */
 };
 
 static void
@@ -102,19 +103,32 @@ live_side(struct rc_cluster *cl, const char *id)
 }
 
 /* One open slot: 1 with a move in mv (the engine finishes it), 0 with the
- * side to close in *side (rolled back), -1 when it cannot be fixed (said):
- * roll back when the other side holds none of its keys and does not own
- * it, else finish the move (no key is ever dropped). */
+ * side to close in *side (rolled back), 2 with the master that keeps it in
+ * *side (settled there), -1 when it cannot be fixed (said).
+ *
+ * While a master is down, or once the importing side has failed over, the
+ * slot stays with the master that claims it now, its keys gathered there:
+ * a node that comes back with the config it had says "importing from the
+ * source", and Valkey 8 lets such a master take the slot (a fresh epoch of
+ * its own, no vote) as soon as the source stops claiming it, which would
+ * cost the successor its keys.  So no claim changes while such a node may
+ * return.  Otherwise: roll back when the other side holds none of its keys
+ * and does not own it, else finish the move (no key is ever dropped). */
 static int
 decide_open(struct fixing *f, const struct rc_claims *cm, const struct rc_open *op,
     struct rc_move *mv, struct rc_node **side)
 {
 	struct rc_cluster *cl = &f->cl;
 	struct rc_node *src = live_side(cl, op->src), *dst = live_side(cl, op->dst);
+	struct rc_node *home = claimer(cm, op->slot);
 	long kd, ks;
 
+	if (home != NULL && home != dst && (dst == NULL || f->down)) {
+		*side = home;
+		return 2;
+	}
 	/* A source that died: its successor owns the slot now. */
-	if (src == NULL && (src = claimer(cm, op->slot)) == NULL) {
+	if (src == NULL && (src = home) == NULL) {
 		left(f, "slot %d: its source %.12s is down and no master owns the slot: "
 		    "cannot fix it yet (wait for the failover)", op->slot, op->src);
 		return -1;
@@ -144,6 +158,125 @@ decide_open(struct fixing *f, const struct rc_claims *cm, const struct rc_open *
 	snprintf(mv->from, sizeof mv->from, "%s", src->id);
 	snprintf(mv->to, sizeof mv->to, "%s", dst->id);
 	return 1;
+}
+
+/* ---- moving a slot's keys onto one master --------------------------------------- */
+
+/* Keys master i of cm holds of slot (counted now when it claims it). */
+static long
+keys_on(struct fixing *f, const struct rc_claims *cm, int i, int slot)
+{
+	size_t at = (size_t)i * RC_NSLOTS + (size_t)slot;
+
+	if (cm->mine[at])
+		return rc_node_count_keys(&f->cl, cm->m[i], slot);
+	return cm->keys[at] > 0 ? cm->keys[at] : 0;
+}
+
+static void
+on_kept(void *ud, const char *key, size_t len)
+{
+	struct rc_gather *g = ud;
+	struct rc_buf b = { 0 };
+
+	rc_quote(&b, key, len);
+	rc_flush();
+	rc_warn("slot %d: key %s is on %s and on %s with different values: both "
+	    "kept; delete the wrong one, then run fix again", g->slot, b.s,
+	    addr_of(g->from), addr_of(g->to));
+	free(b.s);
+}
+
+/* The k keys of slot on from onto owner (with --dry-run, counted only);
+ * how many moved. */
+static long
+move_keys(struct fixing *f, struct rc_node *from, struct rc_node *owner, int slot,
+    long k)
+{
+	struct rc_gather g;
+	char err[400];
+
+	if (f->dry)
+		return k;
+	memset(&g, 0, sizeof g);
+	g.from = from;
+	g.to = owner;
+	g.slot = slot;
+	g.timeout_ms = f->c->m.timeout_ms;
+	g.kept = on_kept;
+	g.ud = &g;
+	if (rc_gather_slot(&f->cl, &g, err, sizeof err) < 0)
+		left(f, "slot %d: moving its keys from %s to %s: %s", slot,
+		    addr_of(from), addr_of(owner), err);
+	if (g.nkept > 0)
+		left(f, "slot %d: %ld keys left on %s (see above)", slot, g.nkept,
+		    addr_of(from));
+	return g.moved;
+}
+
+/* Closes slot on n and tells it that owner owns it: a target importing from
+ * a source that died keeps the dead node as the owner in its view on Redis
+ * 7 (a slot being imported takes no update by gossip), so it reports the
+ * cluster down and refuses MIGRATE and every key.  0, or -1 (said). */
+static int
+point_at(struct fixing *f, struct rc_node *n, int slot, const char *owner)
+{
+	char err[400];
+
+	if (rc_node_setslot_stable(&f->cl, n, slot, err, sizeof err) < 0 ||
+	    rc_node_setslot_node(&f->cl, n, slot, owner, err, sizeof err) < 0) {
+		left(f, "slot %d: pointing %s at the owner: %s", slot, addr_of(n), err);
+		return -1;
+	}
+	return 0;
+}
+
+/* An open slot kept by home: home closes it first (a master migrating a
+ * slot answers a restore of a key it lacks with ASK), every other master
+ * that has it open closes it and is told that home owns it, then the keys
+ * the other masters hold of it are moved onto home. */
+static void
+settle(struct fixing *f, const struct rc_claims *cm, struct rc_node *home,
+    const struct rc_open *op)
+{
+	char err[400];
+	long moved = 0;
+	int i;
+
+	ask(f);
+	for (i = 0; !f->dry && i < cm->nm; i++) {
+		if (!cm->open[(size_t)i * RC_NSLOTS + op->slot])
+			continue;
+		if (cm->m[i] != home)
+			point_at(f, cm->m[i], op->slot, home->id);
+		else if (rc_node_setslot_stable(&f->cl, home, op->slot, err, sizeof err) < 0)
+			left(f, "slot %d: SETSLOT STABLE on %s: %s", op->slot,
+			    addr_of(home), err);
+	}
+	for (i = 0; i < cm->nm; i++) {
+		long k;
+		if (cm->m[i] == home || (k = rc_node_count_keys(&f->cl, cm->m[i],
+		    op->slot)) == 0)
+			continue;
+		if (k < 0)
+			left(f, "slot %d: %s", op->slot, cm->m[i]->err);
+		else
+			moved += move_keys(f, cm->m[i], home, op->slot, k);
+	}
+	fix_row(f, op->slot, strcmp(home->id, op->dst) == 0 ? "finished" : "rolled-back",
+	    op->src, op->dst, moved);
+}
+
+/* Every key of slot on master i onto owner; a row for what moved. */
+static void
+gather(struct fixing *f, const struct rc_claims *cm, int i, struct rc_node *owner,
+    int slot)
+{
+	long k = keys_on(f, cm, i, slot);
+
+	if (k > 0)
+		fix_row(f, slot, "gathered", cm->m[i]->id, owner->id,
+		    move_keys(f, cm->m[i], owner, slot, k));
 }
 
 /* Closes an open slot on side (SETSLOT STABLE). */
@@ -182,25 +315,16 @@ read_open(struct fixing *f, struct rc_open **op)
 	return nop;
 }
 
-/* A target importing from a source that died: its view keeps the dead node
- * as the owner (a slot being imported takes no update by gossip), so it
- * reports the cluster down and refuses every key.  Closed, and told the
- * master that took over, it takes the rest of the keys from that one. */
+/* A target importing from a source that died takes the rest of the keys
+ * from the master that took over, once pointed at it (point_at). */
 static int
 reroute(struct fixing *f, const struct rc_open *op, const struct rc_move *mv)
 {
 	struct rc_node *dst = rc_cluster_by_id(&f->cl, mv->to);
-	char err[400];
 
 	if (!op->importing || strcmp(mv->from, op->src) == 0 || dst == NULL)
 		return 0;
-	if (rc_node_setslot_stable(&f->cl, dst, op->slot, err, sizeof err) < 0 ||
-	    rc_node_setslot_node(&f->cl, dst, op->slot, mv->from, err, sizeof err) < 0) {
-		left(f, "slot %d: pointing %s at the new owner: %s", op->slot,
-		    addr_of(dst), err);
-		return -1;
-	}
-	return 0;
+	return point_at(f, dst, op->slot, mv->from);
 }
 
 static void
@@ -213,6 +337,8 @@ fix_open(struct fixing *f, const struct rc_claims *cm, const struct rc_open *op,
 	for (i = 0; i < nop; i++) {
 		if ((k = decide_open(f, cm, &op[i], &mv[n], &side)) == 0)
 			roll_back(f, side, &op[i]);
+		else if (k == 2)
+			settle(f, cm, side, &op[i]);
 		else if (k > 0 && f->dry) {
 			struct rc_node *src = rc_cluster_by_id(&f->cl, mv[n].from);
 			fix_row(f, op[i].slot, "finished", mv[n].from, mv[n].to,
@@ -233,17 +359,6 @@ fix_open(struct fixing *f, const struct rc_claims *cm, const struct rc_open *op,
 }
 
 /* ---- one owner a slot ------------------------------------------------------------ */
-
-/* Keys master i of cm holds of slot (counted now when it claims it). */
-static long
-keys_on(struct fixing *f, const struct rc_claims *cm, int i, int slot)
-{
-	size_t at = (size_t)i * RC_NSLOTS + (size_t)slot;
-
-	if (cm->mine[at])
-		return rc_node_count_keys(&f->cl, cm->m[i], slot);
-	return cm->keys[at] > 0 ? cm->keys[at] : 0;
-}
 
 /* Whether slot needs an owner made: no claim, two claims, views that name
  * different owners, or keys on a master that does not own it. */
@@ -284,51 +399,6 @@ choose_owner(struct fixing *f, const struct rc_claims *cm, int slot, long *keys)
 			if (cm->m[i]->nslots < cm->m[best]->nslots)
 				best = i;
 	return best;
-}
-
-static void
-on_kept(void *ud, const char *key, size_t len)
-{
-	struct rc_gather *g = ud;
-	struct rc_buf b = { 0 };
-
-	rc_quote(&b, key, len);
-	rc_flush();
-	rc_warn("slot %d: key %s is on %s and on %s with different values: both "
-	    "kept; delete the wrong one, then run fix again", g->slot, b.s,
-	    addr_of(g->from), addr_of(g->to));
-	free(b.s);
-}
-
-/* Every key of slot on master i onto owner; a row for what moved. */
-static void
-gather(struct fixing *f, const struct rc_claims *cm, int i, struct rc_node *owner,
-    int slot)
-{
-	struct rc_gather g;
-	char err[400];
-	long k = keys_on(f, cm, i, slot);
-
-	if (k <= 0)
-		return;
-	if (f->dry) {
-		fix_row(f, slot, "gathered", cm->m[i]->id, owner->id, k);
-		return;
-	}
-	memset(&g, 0, sizeof g);
-	g.from = cm->m[i];
-	g.to = owner;
-	g.slot = slot;
-	g.timeout_ms = f->c->m.timeout_ms;
-	g.kept = on_kept;
-	g.ud = &g;
-	if (rc_gather_slot(&f->cl, &g, err, sizeof err) < 0)
-		left(f, "slot %d: moving its keys from %s to %s: %s", slot,
-		    addr_of(g.from), addr_of(owner), err);
-	fix_row(f, slot, "gathered", g.from->id, owner->id, g.moved);
-	if (g.nkept > 0)
-		left(f, "slot %d: %ld keys left on %s (see above)", slot, g.nkept,
-		    addr_of(g.from));
 }
 
 /* Makes owner the only master that claims slot, with a fresh epoch so that
@@ -451,7 +521,74 @@ fix_timeouts(struct fixing *f)
 	free(t.ms);
 }
 
+/* ---- replicas ------------------------------------------------------------------------ */
+
+/* Whether node n has slot open in its own view (-1: it does not answer). */
+static int
+has_open(struct fixing *f, struct rc_node *n, int slot)
+{
+	struct rc_node *v;
+	int nv, j, k, yes = 0;
+
+	if ((nv = rc_node_view(&f->cl, n, &v)) < 0)
+		return -1;
+	for (j = 0; j < nv; j++)
+		for (k = 0; (v[j].flags & RC_NF_MYSELF) && k < v[j].nopen; k++)
+			yes |= v[j].open[k].slot == slot;
+	rc_nodes_free(v, nv);
+	return yes;
+}
+
+/* A replica's open slot is closed through its master, whose SETSLOT Valkey
+ * copies to it, when the master has the slot closed itself: the master's
+ * own open slots were the business of the steps above. */
+static void
+fix_replicas(struct fixing *f)
+{
+	struct rc_stale *st;
+	char err[400];
+	int n = rc_replica_open_slots(&f->cl, &st), i;
+
+	for (i = 0; i < n; i++) {
+		struct rc_stale *x = &st[i];
+		int slot = x->os.slot;
+		const char *how = x->os.importing ? "importing from" : "migrating to";
+
+		if (x->master == NULL || !x->link_up) {
+			left(f, "slot %d: the replica %s still has it open (%s %.12s) and is "
+			    "not in sync with its master: run fix again once it is", slot,
+			    addr_of(x->replica), how, x->os.peer);
+			continue;
+		}
+		if (has_open(f, x->master, slot) != 0)
+			continue;
+		ask(f);
+		if (!f->dry && rc_node_setslot_stable(&f->cl, x->master, slot, err,
+		    sizeof err) < 0) {
+			left(f, "slot %d: SETSLOT STABLE on %s (for its replica %s): %s", slot,
+			    addr_of(x->master), addr_of(x->replica), err);
+			continue;
+		}
+		fix_row(f, slot, "cleared", x->replica->id, x->master->id, 0);
+	}
+	free(st);
+}
+
 /* ---- fix --------------------------------------------------------------------------- */
+
+/* Whether a master of the map is down: it may come back with the config it
+ * had. */
+static int
+master_down(struct fixing *f, const struct rc_claims *cm)
+{
+	int i;
+
+	for (i = 0; i < f->cl.nnodes; i++)
+		if (rc_node_is_master(f->cl.nodes[i]) &&
+		    (f->cl.nodes[i]->flags & (RC_NF_FAIL | RC_NF_PFAIL)))
+			return 1;
+	return cm->silent > 0;
+}
 
 static void
 fix_all(struct fixing *f)
@@ -462,6 +599,7 @@ fix_all(struct fixing *f)
 
 	nop = read_open(f, &op);
 	rc_claims_read(&f->cl, &cm);
+	f->down = master_down(f, &cm);
 	fix_open(f, &cm, op, nop);
 	free(op);
 	if (!f->dry) {
@@ -472,6 +610,7 @@ fix_all(struct fixing *f)
 	}
 	fix_owners(f, &cm);
 	rc_claims_free(&cm);
+	fix_replicas(f);
 	fix_timeouts(f);
 }
 

@@ -431,6 +431,7 @@ _tap_kill_labs() {
 			for pid in $pid; do
 				[[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]] || continue
 				cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
+				# Valkey names its process valkey-server whatever the link.
 				[[ ($cmd == *redis* || $cmd == *valkey*) && $cmd == *":$p"* ]] || continue
 				kill -KILL "$pid" 2>/dev/null && pids+=("$pid")
 			done
