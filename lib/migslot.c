@@ -188,13 +188,15 @@ mig_setslot_recv(struct run *r, struct sent *t, redisReply **rep)
 			t->cs[i % t->m] = NULL;
 		}
 	}
+	/* Those a dropped connection did not answer (the same test picks
+	 * the same ones in both loops: a reply read fills its place). */
 	for (i = 0; i < t->k && !bad; i++)
-		if (t->cs[i % t->m] == NULL) {
+		if (t->cs[i % t->m] == NULL && rep[i] == NULL) {
 			append_setslot(c, t->slot[i], t->sub, t->id);
 			again++;
 		}
 	for (i = 0; i < t->k && !bad && again > 0; i++)
-		if (t->cs[i % t->m] == NULL) {
+		if (t->cs[i % t->m] == NULL && rep[i] == NULL) {
 			if (redisGetReply(c, &x) == REDIS_OK)
 				rep[i] = x;
 			else
