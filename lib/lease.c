@@ -42,6 +42,7 @@ struct rc_lease {
 	struct rc_opts opts;
 	pthread_t keeper;
 	pthread_mutex_t mu;
+	pthread_cond_t wake;        /* signalled by release: no second lost */
 	int stop, started;
 };
 
@@ -241,6 +242,35 @@ still_held(struct rc_lease *l)
 	return held;
 }
 
+/* A condition variable timed on the monotonic clock (a clock step does
+ * not stretch the wait). */
+static void
+cond_init(pthread_cond_t *c)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(c, &a);
+	pthread_condattr_destroy(&a);
+}
+
+/* Waits on c (mu held) at most ms milliseconds. */
+static void
+cond_wait_ms(pthread_cond_t *c, pthread_mutex_t *mu, int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(c, mu, &ts);
+}
+
 static void *
 keeper(void *arg)
 {
@@ -268,8 +298,11 @@ keeper(void *arg)
 				freeReplyObject(r);
 			}
 		}
+		/* A second between rounds, unless release stops it sooner:
+		 * a command must not end up to a second after its work. */
+		if (!l->stop)
+			cond_wait_ms(&l->wake, &l->mu, 1000);
 		pthread_mutex_unlock(&l->mu);
-		rc_sleep_ms(1000);
 	}
 }
 
@@ -315,6 +348,7 @@ rc_lease_take(struct rc_cluster *cl, const char *what, double wait_s,
 		return rc;
 	}
 	pthread_mutex_init(&l->mu, NULL);
+	cond_init(&l->wake);
 	l->started = pthread_create(&l->keeper, NULL, keeper, l) == 0;
 	*out = l;
 	return 0;
@@ -328,9 +362,11 @@ rc_lease_release(struct rc_lease *l)
 	if (l->started) {
 		pthread_mutex_lock(&l->mu);
 		l->stop = 1;
+		pthread_cond_signal(&l->wake);
 		pthread_mutex_unlock(&l->mu);
 		pthread_join(l->keeper, NULL);
 	}
+	pthread_cond_destroy(&l->wake);
 	pthread_mutex_destroy(&l->mu);
 	drop_all(l);
 	free(l->addr);

@@ -208,25 +208,6 @@ add_note(struct slot_state *s, const char *note)
 	snprintf(s->err + l, sizeof s->err - l, "%s", note);
 }
 
-/* CLUSTER SETSLOT s <sub> [id] for each slot in state `want`, one round trip. */
-static int
-setslot_all(redisContext *c, struct slot_state *sl, int n, int want, const char *sub,
-    const char *id, redisReply **rep)
-{
-	int i, k = 0;
-
-	for (i = 0; i < n; i++) {
-		if (sl[i].state != want)
-			continue;
-		if (id != NULL)
-			redisAppendCommand(c, "CLUSTER SETSLOT %d %s %s", sl[i].slot, sub, id);
-		else
-			redisAppendCommand(c, "CLUSTER SETSLOT %d %s", sl[i].slot, sub);
-		k++;
-	}
-	return mig_read_replies(c, k, rep);
-}
-
 /* Undoes what we opened for a slot that failed before any key moved. */
 static void
 roll_back(redisContext *from, redisContext *to, struct slot_state *s)
@@ -264,13 +245,16 @@ roll_back(redisContext *from, redisContext *to, struct slot_state *s)
 
 /* ---- running a job ------------------------------------------------------------ */
 
-/* Tells every other master who owns the slots now.  A master that does not
- * answer learns it from gossip; a warning is enough. */
+/* Tells every other master who owns the slots now, all of them at once (on
+ * Valkey 8 each waits for its own replicas).  A master that does not answer
+ * learns it from gossip; a warning is enough. */
 static void
 tell_others(struct run *r)
 {
 	struct rc_cluster *cl = r->cl;
-	int i, k, j;
+	struct sent *t = rc_calloc((size_t)cl->nnodes + 1, sizeof *t);
+	redisReply **rep = rc_calloc((size_t)r->n + 1, sizeof *rep);
+	int j, k = 0;
 
 	for (j = 0; j < cl->nnodes; j++) {
 		struct rc_node *x = cl->nodes[j];
@@ -281,16 +265,17 @@ tell_others(struct run *r)
 			continue;
 		if ((c = rc_node_ctx(cl, x)) == NULL)
 			continue;
-		for (i = 0, k = 0; i < r->n; i++)
-			if (r->sl[i].state == S_DONE) {
-				redisAppendCommand(c, "CLUSTER SETSLOT %d NODE %s",
-				    r->sl[i].slot, r->dst->id);
-				k++;
-			}
-		if (mig_read_replies(c, k, r->rep) < 0)
-			rc_node_drop(x, c->errstr);
-		mig_free_replies(r->rep, k);
+		mig_setslot_send(r, x, c, S_DONE, "NODE", r->dst->id, &t[k++]);
 	}
+	for (j = 0; j < k; j++) {
+		int n = t[j].k;
+
+		if (mig_setslot_recv(r, &t[j], rep) < 0)
+			rc_node_drop(t[j].x, t[j].cs[0]->errstr);
+		mig_free_replies(rep, n);
+	}
+	free(rep);
+	free(t);
 }
 
 /* The source stopped answering: what it has is out of reach; close the
@@ -551,7 +536,7 @@ open_pair(struct run *r)
 {
 	int i, k;
 
-	if (setslot_all(r->to, r->sl, r->n, S_ACTIVE, "IMPORTING", r->src->id, r->rep) < 0) {
+	if (mig_setslot_all(r, r->dst, r->to, S_ACTIVE, "IMPORTING", r->src->id) < 0) {
 		node_why(r, "the target ", r->dst, r->to->errstr);
 		return lost_target(r);
 	}
@@ -569,7 +554,7 @@ open_pair(struct run *r)
 		k++;
 	}
 	mig_free_replies(r->rep, k);
-	if (setslot_all(r->from, r->sl, r->n, S_ACTIVE, "MIGRATING", r->dst->id, r->rep) < 0) {
+	if (mig_setslot_all(r, r->src, r->from, S_ACTIVE, "MIGRATING", r->dst->id) < 0) {
 		node_why(r, "", r->src, r->from->errstr);
 		return lost_source(r);
 	}
@@ -596,7 +581,7 @@ close_on_target(struct run *r)
 {
 	int i, k;
 
-	if (setslot_all(r->to, r->sl, r->n, S_KEYSDONE, "NODE", r->dst->id, r->rep) < 0) {
+	if (mig_setslot_all(r, r->dst, r->to, S_KEYSDONE, "NODE", r->dst->id) < 0) {
 		node_why(r, "the target ", r->dst, r->to->errstr);
 		return lost_target(r);
 	}
@@ -668,7 +653,7 @@ close_on_source(struct run *r)
 {
 	int i, k, again = 0;
 
-	if (setslot_all(r->from, r->sl, r->n, S_KEYSDONE, "NODE", r->dst->id, r->rep) < 0) {
+	if (mig_setslot_all(r, r->src, r->from, S_KEYSDONE, "NODE", r->dst->id) < 0) {
 		for (i = 0, k = 0; i < r->n; i++)
 			k += r->sl[i].state == S_KEYSDONE;
 		mig_free_replies(r->rep, k);
@@ -737,7 +722,7 @@ move_and_close(struct run *r)
 }
 
 static void
-run_job(struct engine *e, struct rc_cluster *cl, const struct job *j)
+run_job(struct engine *e, struct rc_cluster *cl, struct pool *pool, const struct job *j)
 {
 	struct run r;
 	int i;
@@ -745,6 +730,7 @@ run_job(struct engine *e, struct rc_cluster *cl, const struct job *j)
 	memset(&r, 0, sizeof r);
 	r.e = e;
 	r.cl = cl;
+	r.pool = pool;
 	r.j = j;
 	r.n = j->n;
 	r.src = rc_cluster_by_id(cl, j->from);
@@ -781,6 +767,7 @@ worker(void *arg)
 {
 	struct engine *e = arg;
 	struct rc_cluster cl;
+	struct pool pool = { NULL, 0 };
 
 	if (rc_cluster_open(&cl, e->o) < 0) {
 		mig_engine_error(e, 1, cl.err);
@@ -797,8 +784,9 @@ worker(void *arg)
 		}
 		j = &e->jobs[e->next++];
 		pthread_mutex_unlock(&e->mu);
-		run_job(e, &cl, j);
+		run_job(e, &cl, &pool, j);
 	}
+	mig_pool_free(&pool);
 	rc_cluster_close(&cl);
 	return NULL;
 }

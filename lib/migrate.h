@@ -54,6 +54,23 @@ struct slot_state {
 	char err[400];
 };
 
+/* SETSLOT on a node that waits for its replicas (Valkey 8) is spread over
+ * connections of the worker's own, at most this many per node. */
+#define SPREAD_MAX 32
+
+/* A worker's extra connections to one node, and whether its SETSLOT waits. */
+struct spread {
+	char id[41];
+	int waits;                  /* -1 not asked yet, 0 no, 1 yes */
+	redisContext *c[SPREAD_MAX];
+};
+
+/* Every spread of one worker. */
+struct pool {
+	struct spread *s;
+	int n;
+};
+
 /* A job being run by a worker: the source and target nodes, our connections
  * to them (from, to), the lock that lets one MIGRATE at a time run on the
  * source, and the job's slots. */
@@ -67,6 +84,7 @@ struct run {
 	struct slot_state *sl;
 	int n;
 	redisReply **rep;           /* the replies of one pipelined round */
+	struct pool *pool;          /* the worker's extra connections */
 	char why[400];              /* why a node was lost */
 	struct timeval tv;          /* the source's read timeout (a MIGRATE's) */
 };
@@ -78,6 +96,16 @@ struct margv {
 	size_t *len;
 	int head, argc, cap;
 	char port[16], tmo[16];
+};
+
+/* SETSLOTs sent and not read yet: the k-th (for slot[k]) went over
+ * cs[k % m]. */
+struct sent {
+	struct rc_node *x;
+	const char *sub, *id;
+	redisContext *cs[SPREAD_MAX];
+	int m, k;
+	int *slot;
 };
 
 /* migrate.c */
@@ -94,6 +122,14 @@ void mig_fail(struct slot_state *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void mig_keeps_failing(struct slot_state *s, const redisReply *r);
 int mig_finishing(const struct run *r, const struct slot_state *s);
+
+/* migslot.c */
+void mig_setslot_send(struct run *r, struct rc_node *x, redisContext *c, int want,
+    const char *sub, const char *id, struct sent *t);
+int mig_setslot_recv(struct run *r, struct sent *t, redisReply **rep);
+int mig_setslot_all(struct run *r, struct rc_node *x, redisContext *c, int want,
+    const char *sub, const char *id);
+void mig_pool_free(struct pool *p);
 
 /* migkeys.c */
 int mig_move_keys(struct run *r);

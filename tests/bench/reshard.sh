@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # tests/bench/reshard.sh: scale 3 -> 4 masters with 1M keys (add-node, then
-# rebalance using the empty master), rc-reshard against redis-cli --cluster
-# with its defaults and with --cluster-pipeline 1000, each on a freshly built,
-# identical cluster.  Prints name<TAB>ours_seconds<TAB>anchor_seconds<TAB>ratio
-# (ratio = anchor / ours).  Ports 20400-20499.  RC_BENCH_ONLY=durable runs the
-# durable row alone.
+# rebalance using the empty master), rc-reshard against the server's own cli
+# (redis-cli or valkey-cli --cluster, RC_SERVER picks) with its defaults and
+# with --cluster-pipeline 1000, each on a freshly built, identical cluster.
+# Prints SERVER:name<TAB>ours_seconds<TAB>anchor_seconds<TAB>ratio (ratio =
+# anchor / ours).  Times are wall clock to the millisecond: rc-reshard's own
+# time, its lease, plan and final agreement wait included.  Ports
+# 20400-20499.  RC_BENCH_ONLY=durable runs the durable row alone.
 #
 # Both sides follow the same safe procedure: after add-node, wait until every
 # node knows the new one and the new one reports cluster_state:ok (a new
 # master refuses queries until then: Redis holds it down for the node
 # timeout after it joins), then rebalance.  rc-reshard add-node does that
-# wait itself; for redis-cli the script polls.  The clusters use a node
+# wait itself; for the cli the script polls (every 20 ms).  The clusters use a node
 # timeout of 2000 ms (RC_BENCH_NODE_TIMEOUT).  The rows ending in -rebalance
 # time the rebalance alone.
 #
@@ -18,8 +20,13 @@
 # master with its own replica joined, then the rebalance timed with
 # --durable (the default: each slot closes once a replica of its target has
 # its keys) against --no-durable.  There ratio = no-durable / durable: 0.9
-# means the durable wait costs 10%.
+# means the durable wait costs 10%.  The replicas row: that durable
+# rebalance against the cli's on the same cluster with replicas (on Valkey 8
+# every CLUSTER SETSLOT there waits for the master's replicas).
 set -euo pipefail
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_server
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PATH=$ROOT/bin:$PATH
@@ -71,7 +78,7 @@ build() {
 	for f in "$WORK"/resp.*; do
 		p=${f##*.}
 		i=$((p % 10))
-		redis-cli -p $((b + i)) --pipe <"$f" >/dev/null
+		"$CLI" -p $((b + i)) --pipe <"$f" >/dev/null
 	done
 }
 
@@ -85,7 +92,7 @@ relabel_load() {
 	done
 }
 
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
 now() { date +%s%N; }
 
 # ours BASE: prints "total rebalance" seconds.
@@ -102,24 +109,24 @@ ours() {
 # joined BASE: every node knows the new one, which reports cluster_state:ok.
 joined() {
 	local b=$1 id i
-	id=$(redis-cli -p $((b + 3)) cluster myid)
-	redis-cli -p $((b + 3)) cluster info | grep -q 'cluster_state:ok' || return 1
+	id=$("$CLI" -p $((b + 3)) cluster myid)
+	"$CLI" -p $((b + 3)) cluster info | grep -q 'cluster_state:ok' || return 1
 	for i in 0 1 2; do
-		redis-cli -p $((b + i)) cluster nodes | grep "^$id " | grep -q -v handshake || return 1
+		"$CLI" -p $((b + i)) cluster nodes | grep "^$id " | grep -q -v handshake || return 1
 	done
 }
 
-# redis-cli: add-node, wait until its own check passes (a rebalance right
+# The cli: add-node, wait until its own check passes (a rebalance right
 # after add-node can fail on a node that does not know the new one yet),
 # then rebalance.
 theirs() {
 	local b=$1 t0 t1 t2
 	shift
 	t0=$(now)
-	redis-cli --cluster add-node 127.0.0.1:$((b + 3)) 127.0.0.1:$b >/dev/null
-	until joined "$b"; do sleep 0.1; done
+	"$CLI" --cluster add-node 127.0.0.1:$((b + 3)) 127.0.0.1:$b >/dev/null
+	until joined "$b"; do sleep 0.02; done
 	t1=$(now)
-	redis-cli --cluster rebalance 127.0.0.1:$b --cluster-use-empty-masters "$@" >/dev/null
+	"$CLI" --cluster rebalance 127.0.0.1:$b --cluster-use-empty-masters "$@" >/dev/null
 	t2=$(now)
 	echo "$(secs "$t0" "$t2") $(secs "$t1" "$t2")"
 }
@@ -127,13 +134,14 @@ theirs() {
 # verify BASE: every key there, and the new master holds 4096 slots.
 verify() {
 	local b=$1 n=0 i s
-	for i in 0 1 2 3; do n=$((n + $(redis-cli -p $((b + i)) dbsize))); done
+	for i in 0 1 2 3; do n=$((n + $("$CLI" -p $((b + i)) dbsize))); done
 	[[ $n == "$KEYS" ]] || { echo "reshard bench: $n keys on cluster $b, want $KEYS" >&2; exit 1; }
-	s=$(redis-cli -p $((b + 3)) cluster nodes | grep myself | awk '{ n = 0; for (i = 9; i <= NF; i++) { split($i, r, "-"); n += (r[2] == "" ? 1 : r[2] - r[1] + 1) } print n }')
+	s=$("$CLI" -p $((b + 3)) cluster nodes | grep myself | awk '{ n = 0; for (i = 9; i <= NF; i++) { split($i, r, "-"); n += (r[2] == "" ? 1 : r[2] - r[1] + 1) } print n }')
 	[[ $s == 4096 ]] || { echo "reshard bench: the new master of cluster $b has $s slots, want 4096" >&2; exit 1; }
 }
 # durable BASE MODE: 3 masters with a replica each and the keys loaded, a
-# 4th master and its replica joined; prints the rebalance's seconds in MODE.
+# 4th master and its replica joined; prints the rebalance's seconds in MODE
+# (cli: the cli's rebalance).
 durable() {
 	local b=$1 mode=$2 i f p n=0 t0 t1
 	bases+=("$b")
@@ -142,27 +150,32 @@ durable() {
 	lab "$b" add $((b + 7)) >/dev/null
 	for f in "$WORK"/resp.*; do
 		p=${f##*.}
-		redis-cli -p $((b + p % 10)) --pipe <"$f" >/dev/null
+		"$CLI" -p $((b + p % 10)) --pipe <"$f" >/dev/null
 	done
 	RC_CLUSTER=127.0.0.1:$b rc-reshard add-node 127.0.0.1:$((b + 6)) >/dev/null
 	RC_CLUSTER=127.0.0.1:$b rc-reshard add-node --replica-of 127.0.0.1:$((b + 6)) \
 	    127.0.0.1:$((b + 7)) >/dev/null
 	t0=$(now)
-	RC_CLUSTER=127.0.0.1:$b rc-reshard rebalance --use-empty "$mode" >/dev/null
+	if [[ $mode == cli ]]; then
+		"$CLI" --cluster rebalance 127.0.0.1:$b --cluster-use-empty-masters >/dev/null
+	else
+		RC_CLUSTER=127.0.0.1:$b rc-reshard rebalance --use-empty "$mode" >/dev/null
+	fi
 	t1=$(now)
-	for i in 0 1 2 6; do n=$((n + $(redis-cli -p $((b + i)) dbsize))); done
+	for i in 0 1 2 6; do n=$((n + $("$CLI" -p $((b + i)) dbsize))); done
 	[[ $n == "$KEYS" ]] || { echo "reshard bench: $n keys on cluster $b, want $KEYS" >&2; exit 1; }
 	lab "$b" clean >/dev/null
 	secs "$t0" "$t1"
 }
 
-row() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$(awk -v a="$3" -v o="$2" 'BEGIN { printf "%.1f", a / o }')"; }
+# rrow NAME OURS ANCHOR: a row whose ratio is anchor / ours.
+rrow() { row "$1" "$2" "$3" "$(ratio "$3" "$2")"; }
 
 build 20400
 relabel_load 20400
 if [[ ${RC_BENCH_ONLY:-} == durable ]]; then
 	lab 20400 clean >/dev/null
-	row rebalance-durable-vs-no-durable "$(durable 20430 --durable)" "$(durable 20440 --no-durable)"
+	rrow rebalance-durable-vs-no-durable "$(durable 20430 --durable)" "$(durable 20440 --no-durable)"
 	exit 0
 fi
 read -r o or <<<"$(ours 20400)"
@@ -181,9 +194,11 @@ lab 20420 clean >/dev/null
 
 d1=$(durable 20430 --durable)
 d0=$(durable 20440 --no-durable)
+dc=$(durable 20450 cli)
 
-row scale-3-to-4-vs-redis-cli "$o" "$a1"
-row scale-3-to-4-vs-redis-cli-pipeline-1000 "$o" "$a2"
-row rebalance-vs-redis-cli "$or" "$a1r"
-row rebalance-vs-redis-cli-pipeline-1000 "$or" "$a2r"
-row rebalance-durable-vs-no-durable "$d1" "$d0"
+rrow "scale-3-to-4-vs-$CLI" "$o" "$a1"
+rrow "scale-3-to-4-vs-$CLI-pipeline-1000" "$o" "$a2"
+rrow "rebalance-vs-$CLI" "$or" "$a1r"
+rrow "rebalance-vs-$CLI-pipeline-1000" "$or" "$a2r"
+rrow rebalance-durable-vs-no-durable "$d1" "$d0"
+rrow "rebalance-replicas-vs-$CLI" "$d1" "$dc"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# rc-seats load on one event (3 masters on 20700-20702), side by side with
+# rc-seats load on one event (3 masters on 20700-20702), side by side with the
+# server's own benchmark (redis-benchmark or valkey-benchmark: RC_SERVER picks)
 #   redis-benchmark -c USERS EVAL <read two seats, write them, bump a counter>
 # with the same number of clients, against the node that owns the event's
 # slot, the keys under the event's hash tag.  Every user's reservation is
 # cancelled again (--confirm 0 --cancel 100) so the event never sells out and
 # every call writes, as the anchor's does.  Best of RUNS (default 3) each.
-# Rows: name, ours, anchor, ratio = ours/anchor (throughput: >= 0.7 is the
+# Rows: SERVER:name, ours, anchor, ratio = ours/anchor (throughput: >= 0.7 is the
 # target; p99 in ms: < 1 means our tail is shorter).
 #
 # Then an event's history: HISTORY (default 1000000) holds reserved and
@@ -17,6 +18,7 @@
 set -euo pipefail
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
+bench_server
 root=$(cd "$(dirname "$0")/../.." && pwd)
 port=${BENCH_SEATS_PORT:-20700}
 users=${BENCH_SEATS_USERS:-50}
@@ -42,7 +44,7 @@ return redis.call('HINCRBY', KEYS[2], 'n', 1)"
 
 # anchor: prints "rps p99_ms"
 anchor() {
-	redis-benchmark -h "${node%:*}" -p "${node##*:}" -c "$users" -n $((users * 2000)) --csv \
+	"$BENCHMARK" -h "${node%:*}" -p "${node##*:}" -c "$users" -n $((users * 2000)) --csv \
 		EVAL "$anchor_script" 2 '{event:bench}:anchor' '{event:bench}:anchorstats' |
 		tail -n 1 | awk -F'","' '{ gsub(/"/, "", $7); printf "%d %s\n", $2, $7 }'
 }
@@ -65,8 +67,8 @@ rc-seats audit bench >/dev/null || {
 	echo "bench: audit of the bench event failed" >&2
 	exit 1
 }
-printf 'seats_load_ops_per_sec_%du\t%s\t%s\t%s\n' "$users" "$best_o" "$best_a" "$(ratio "$best_o" "$best_a")"
-printf 'seats_load_p99_ms_%du\t%s\t%s\t%s\n' "$users" "$best_op" "$best_ap" "$(ratio "$best_op" "$best_ap")"
+row "seats_load_ops_per_sec_${users}u-vs-$BENCHMARK" "$best_o" "$best_a" "$(ratio "$best_o" "$best_a")"
+row "seats_load_p99_ms_${users}u-vs-$BENCHMARK" "$best_op" "$best_ap" "$(ratio "$best_op" "$best_ap")"
 
 # --- a long history: audit's stall and the memory the retention bounds -------------
 history=${BENCH_SEATS_HISTORY:-1000000}
@@ -74,7 +76,7 @@ rc-seats create-event --name History --rows 100 --seats 1000 --price 10 --id his
 	--retention 86400 >/dev/null
 hnode=$(rc-slot -n '{event:hist}:meta' | cut -f3)
 hp=${hnode##*:}
-hcli() { redis-cli -p "$hp" "$@"; }
+hcli() { "$CLI" -p "$hp" "$@"; }
 used() { hcli INFO memory | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }'; }
 mem0=$(used)
 n=0
@@ -99,11 +101,11 @@ hcli LATENCY RESET >/dev/null
 ts=$(timed /dev/null rc-seats sweep hist)
 sstall=$(hcli LATENCY LATEST | awk 'NR % 4 == 0 { if ($1 > m) m = $1 } END { print m + 0 }')
 mem2=$(used)
-printf 'seats_history_finished\t%s\trecords\n' "$n"
-printf 'seats_history_audit_total\t%s\ts\n' "$t"
-printf 'seats_history_audit_max_stall\t%s\tms\n' "$stall"
-printf 'seats_history_sweep_total\t%s\ts\n' "$ts"
-printf 'seats_history_sweep_max_stall\t%s\tms\n' "$sstall"
-printf 'seats_history_memory_before\t%s\tMB\n' "$(ratio "$((mem1 - mem0))" 1048576)"
-printf 'seats_history_memory_after_retention\t%s\tMB\n' "$(ratio "$((mem2 - mem0))" 1048576)"
-printf 'seats_history_records_after\t%s\trecords\n' "$(hcli HLEN '{event:hist}:res')"
+printf '%s:seats_history_finished\t%s\trecords\n' "$RC_SERVER" "$n"
+printf '%s:seats_history_audit_total\t%s\ts\n' "$RC_SERVER" "$t"
+printf '%s:seats_history_audit_max_stall\t%s\tms\n' "$RC_SERVER" "$stall"
+printf '%s:seats_history_sweep_total\t%s\ts\n' "$RC_SERVER" "$ts"
+printf '%s:seats_history_sweep_max_stall\t%s\tms\n' "$RC_SERVER" "$sstall"
+printf '%s:seats_history_memory_before\t%s\tMB\n' "$RC_SERVER" "$(ratio "$((mem1 - mem0))" 1048576)"
+printf '%s:seats_history_memory_after_retention\t%s\tMB\n' "$RC_SERVER" "$(ratio "$((mem2 - mem0))" 1048576)"
+printf '%s:seats_history_records_after\t%s\trecords\n' "$RC_SERVER" "$(hcli HLEN '{event:hist}:res')"
