@@ -46,7 +46,9 @@ ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
 took() { printf '%s\t%s\n' "$1" "$(($(ms) - $2))" >>"$work/steps"; }
 
 # reseed VALKEY RETIRING...: the tools start from RC_CLUSTER, so it must not
-# be a node about to go: another Redis node while there is one, else VALKEY.
+# be a node about to go: another Redis node while there is one, else VALKEY;
+# the probe's next round starts from it too, and the round under way, which
+# reads its keys back through its seed at the end, is waited for.
 # A Redis node, because Valkey 8 groups CLUSTER SHARDS by shard id, which
 # Redis 7.0 does not have: a Valkey node can list another Valkey node that
 # replicates a Redis master as a shard of its own, its master unknown.
@@ -65,6 +67,9 @@ reseed() {
 	export RC_CLUSTER=$v
 	echo "$v" >"$work/seed"
 }
+# probe_off ADDR...: wait until the probe's round does not start from one of them.
+probe_off() { ha_until 30 probe_not_on "$@"; }
+probe_not_on() { [[ " $* " != *" $(cat "$work/round-seed" 2>/dev/null) "* ]]; }
 
 title "From Redis to Valkey, live"
 mapfile -t masters < <(ha_rows | awk -F'\t' '$2 == "master" { print $3 }')
@@ -98,7 +103,8 @@ echo "$RC_CLUSTER" >"$work/seed"
 	i=0
 	while [[ ! -e $work/stop ]]; do
 		i=$((i + 1))
-		rc-failover -c "$(cat "$work/seed")" probe -d 5 >"$work/probe.$i" 2>&1 || true
+		cp "$work/seed" "$work/round-seed"
+		rc-failover -c "$(cat "$work/round-seed")" probe -d 5 >"$work/probe.$i" 2>&1 || true
 		# A round that could not start must not spin.
 		grep -q '^ops' "$work/probe.$i" || sleep 0.5
 	done
@@ -133,6 +139,7 @@ for m in "${masters[@]}"; do
 	observe "$v1 (Valkey) is the master of the shard; $m and ${old[*]:-no other node} (Redis) follow it."
 	t=$(ms)
 	reseed "$v1" "$m" "${old[@]}"
+	probe_off "$m" "${old[@]}"
 	for r in "$m" "${old[@]}"; do
 		run "rc-reshard -y del-node $r"
 		run "\"\$LAB_CLUSTER\" stop ${r##*:} && \"\$LAB_CLUSTER\" remove ${r##*:}"

@@ -95,6 +95,23 @@ ok "its dump was saved" test -s "$LAB_DIR/$q/dump.rdb"
 exit_is 0 "up again" noauth up
 is "$(keys 'k:*')" 300 "the 300 keys are all there"
 
+# --- a node that cannot save: down leaves it running ----------------------------------
+# A directory where its dump goes: SHUTDOWN SAVE fails, the node serves on.
+q=$(noauth status | awk -F'\t' '$4 == "master" { print $1; exit }')
+qpid=$(pid_of_node "$q")
+ok "master $q cannot write its dump" bash -c "mv '$LAB_DIR/$q/dump.rdb' '$T/dump-$q.rdb' && mkdir -p '$LAB_DIR/$q/dump.rdb/x'"
+exit_is 3 "down exits 3" noauth down
+like "$OUT" "node $q refused to shut down \(ERR[^)]*; its log: [^)]*\): left running, nothing lost" \
+	"naming the node, its answer and its log"
+unlike "$OUT" "kill" "and kills nothing"
+is "$(pid_of_node "$q")" "$qpid" "node $q runs on, the same process"
+ok "and answers" answers "$q"
+ok "its dump can be written again" rm -rf "$LAB_DIR/$q/dump.rdb"
+exit_is 0 "down again" noauth down
+ok "every node is stopped" test "$(noauth status | grep -c $'\t-\tstopped\t')" = 6
+exit_is 0 "up" noauth up
+is "$(keys 'k:*')" 300 "the 300 keys are all there"
+
 # --- kill then up: no stale data -----------------------------------------------------
 ok "every key deleted" bash -c "for p in $(live_masters | tr '\n' ' '); do REDISCLI_AUTH='$RC_AUTH' ${RC_REDIS_CLI:-redis-cli} -p \$p FLUSHALL >/dev/null; done"
 ok "500 new keys written" write_keys n 500

@@ -73,7 +73,8 @@ like "$(complete_words rc-seats '' | tr '\n' ' ')" "^audit availability cancel c
 like "$(complete_words rc-seats reserve --s | tr '\n' ' ')" "--seats" "rc-seats reserve --s<TAB>"
 like "$(complete_words rc-repl --e | tr '\n' ' ')" "--eval" "rc-repl --e<TAB>"
 is "$(complete_words rc-cluster st | tr '\n' ' ')" "start status stop " "rc-cluster st<TAB>"
-is "$(complete_words rc-cluster up - | tr '\n' ' ')" "-h -m -r -t " "rc-cluster up -<TAB>"
+is "$(complete_words rc-cluster up - | tr '\n' ' ')" "--server -h -m -r -t -y " "rc-cluster up -<TAB>"
+is "$(complete_words rc-cluster up --server '' | tr '\n' ' ')" "redis valkey " "rc-cluster up --server <TAB>"
 
 # ---- the walk: the completion and the tool agree ------------------------------
 
