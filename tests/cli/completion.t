@@ -39,7 +39,7 @@ ok "bash completes rc-cluster" bash -c '. "$1"; complete -p rc-cluster' _ "$comp
 for p in labs/cluster ./labs/cluster; do
 	ok "bash completes $p" bash -c '. "$1"; complete -p "$2"' _ "$comp" "$p"
 	is "$(complete_words "$p" st | tr '\n' ' ')" "start status stop " "$p st<TAB>"
-	is "$(complete_words "$p" up - | tr '\n' ' ')" "-h -m -r -t " "$p up -<TAB>"
+	is "$(complete_words "$p" up - | tr '\n' ' ')" "--server -h -m -r -t -y " "$p up -<TAB>"
 done
 exit_is 1 "bash leaves the word cluster alone" bash -c '. "$1"; complete -p cluster' _ "$comp"
 
