@@ -41,8 +41,9 @@ keys() {
 dbsize_is() { [[ $(rcli "$1" DBSIZE) == "$2" ]]; }
 write_keys() {
 	local prefix=$1 n=$2 i
+	# rc-repl, not redis-cli -c: one connection a node, not one a redirect.
 	for ((i = 1; i <= n; i++)); do printf 'SET %s:%d v%d\n' "$prefix" "$i" "$i"; done |
-		rcli_c "$BASE" >/dev/null
+		rc-repl -c "127.0.0.1:$BASE" >/dev/null
 	for p in $(live_masters); do rcli "$p" WAIT 1 5000 >/dev/null; done
 	[[ $(keys "$prefix:*") == "$n" ]]
 }
