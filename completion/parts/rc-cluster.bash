@@ -6,7 +6,7 @@
 _rc_cluster() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local prog=${COMP_WORDS[0]} cmd="" ports i nargs=0
-	local cmds="up down clean status ports start stop kill pause resume add logs"
+	local cmds="up down clean status ports start stop kill pause resume add remove logs partition heal"
 
 	# The command is the first word after the program name that is not an option;
 	# nargs counts the words after it, before the one being completed.
@@ -29,13 +29,33 @@ _rc_cluster() {
 	up)
 		case $prev in
 		-m | -r | -t) return ;; # a number
+		--server)
+			mapfile -t COMPREPLY < <(compgen -W "redis valkey" -- "$cur")
+			return
+			;;
 		esac
-		mapfile -t COMPREPLY < <(compgen -W "-m -r -t -h" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "-m -r -t -y --server -h" -- "$cur")
 		;;
-	start | stop | kill | pause | resume)
+	start)
+		if [[ $cur == -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "-y" -- "$cur")
+		elif ((nargs == 0)); then
+			ports=$("$prog" ports 2>/dev/null)
+			mapfile -t COMPREPLY < <(compgen -W "$ports" -- "$cur")
+		fi
+		;;
+	stop | kill | pause | resume | remove)
 		((nargs == 0)) || return
 		ports=$("$prog" ports 2>/dev/null)
 		mapfile -t COMPREPLY < <(compgen -W "$ports" -- "$cur")
+		;;
+	partition)
+		if [[ $cur == -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "--clients" -- "$cur")
+		else
+			ports=$("$prog" ports 2>/dev/null)
+			mapfile -t COMPREPLY < <(compgen -W "$ports" -- "$cur")
+		fi
 		;;
 	logs)
 		if [[ $cur == -* ]]; then
@@ -46,6 +66,14 @@ _rc_cluster() {
 		fi
 		;;
 	add)
+		if [[ $prev == --server ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "redis valkey" -- "$cur")
+			return
+		fi
+		if [[ $cur == -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "--server" -- "$cur")
+			return
+		fi
 		# Suggest the port after the lab's highest one.
 		((nargs == 0)) || return
 		ports=$("$prog" ports 2>/dev/null | tail -n 1)

@@ -17,7 +17,10 @@ _rc-cluster() {
 		'pause:stop a node with SIGSTOP (a hung node)'
 		'resume:continue a paused node'
 		'add:start a fresh node, not joined'
+		'remove:forget a stopped node that left the cluster'
 		'logs:show a node'"'"'s log'
+		'partition:cut nodes off from the rest (root)'
+		'heal:undo the partition (root)'
 	)
 	_arguments -C \
 		'(- *)-h[show usage]' \
@@ -35,16 +38,24 @@ _rc-cluster() {
 				'-m[number of masters]:masters (at least 3):' \
 				'-r[replicas per master]:replicas:' \
 				'-t[cluster node timeout]:milliseconds:' \
+				'-y[start a crashed master empty]' \
+				'--server[the server of new nodes]:server:(redis valkey)' \
 				'-h[show usage]' && ret=0
 			;;
-		start|stop|kill|pause|resume)
+		start)
+			_arguments '-y[start a crashed master empty]' "1:node port:(${ports[*]})" && ret=0
+			;;
+		stop|kill|pause|resume|remove)
 			_arguments "1:node port:(${ports[*]})" && ret=0
+			;;
+		partition)
+			_arguments '--clients[clients on the named side]' "*:node port:(${ports[*]})" && ret=0
 			;;
 		logs)
 			_arguments '-f[follow the log]' "1:node port:(${ports[*]})" && ret=0
 			;;
 		add)
-			_message 'a free port' && ret=0
+			_arguments '--server[its server]:server:(redis valkey)' '1:a free port:' && ret=0
 			;;
 		esac
 		;;

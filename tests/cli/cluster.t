@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # labs/cluster (rc-cluster), used the way a user would: create, status, crash a
 # master, hang a node, stop/start, add a node, foreign ports, restart, clean.
-# Ports 15000-15099 only.
+# A node on the other server (add --server) and remove. Ports 15000-15099 only.
 # shellcheck disable=SC2317 # the helpers below are called through ok and retry
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -57,11 +57,12 @@ status=$(cluster_cmd status)
 rc=$?
 is "$rc" 0 "status exits 0 on a healthy cluster"
 is "$(grep -vc '^#' <<<"$status")" 6 "status has a line per node"
-is "$(awk -F'\t' '!/^#/ && NF != 4' <<<"$status")" "" "status lines have 4 TAB-separated fields"
+is "$(awk -F'\t' '!/^#/ && NF != 5' <<<"$status")" "" "status lines have 5 TAB-separated fields"
+is "$(awk -F'\t' '!/^#/ && $5 != "'"$RC_SERVER"'"' <<<"$status")" "" "the last is the server, $RC_SERVER"
 is "$(cut -f1 <<<"$status" | grep -v '^#' | tr '\n' ' ')" "$NODES " "status lists the ports in order"
 is "$(grep -c $'\t[0-9]\+\trunning\t' <<<"$status")" 6 "all 6 nodes are running, with a pid"
-is "$(grep -c $'\tmaster$' <<<"$status")" 3 "3 masters"
-is "$(grep -c $'\treplica$' <<<"$status")" 3 "3 replicas"
+is "$(grep -c $'\tmaster\t' <<<"$status")" 3 "3 masters"
+is "$(grep -c $'\treplica\t' <<<"$status")" 3 "3 replicas"
 is "$(tail -n1 <<<"$status")" "# cluster_state:ok" "status ends with the cluster state"
 
 bad=
@@ -116,7 +117,7 @@ q=$(cluster_cmd status | awk -F'\t' -v m="$m" '$4 == "replica" && $1 != m { prin
 ok "pause replica $q" cluster_cmd pause "$q"
 exit_is 1 "status exits 1 with a paused node (and does not hang)" \
 	timeout 30 env RC_LAB_PORT="$LAB_BASE" RC_LAB_DIR="$LAB_DIR" "$LAB" status
-like "$(status_line "$q")" "^$q"$'\t[0-9]+\tpaused\t-$' "status shows the node paused"
+like "$(status_line "$q")" "^$q"$'\t[0-9]+\tpaused\t-\t'"$RC_SERVER\$" "status shows the node paused"
 exit_is 124 "a paused node does not answer" timeout 1 "${RC_REDIS_CLI:-redis-cli}" -p "$q" PING
 ok "resume $q" cluster_cmd resume "$q"
 ok "the resumed node answers" retry 10 answers "$q"
@@ -124,7 +125,7 @@ ok "status is healthy after resume" cluster_wait_ok 30
 
 # --- stop/start ------------------------------------------------------------
 ok "stop replica $q" cluster_cmd stop "$q"
-like "$(status_line "$q")" "^$q"$'\t-\tstopped\t-$' "status shows the node stopped"
+like "$(status_line "$q")" "^$q"$'\t-\tstopped\t-\t'"$RC_SERVER\$" "status shows the node stopped"
 exit_is 1 "status exits 1 with a stopped node" cluster_cmd status
 ok "the stopped node's port is closed" silent "$q"
 ok "start $q" cluster_cmd start "$q"
@@ -146,6 +147,39 @@ ok "a lone added node does not make status unhealthy" cluster_cmd status
 exit_is 3 "add of a port in use fails with 3" cluster_cmd add 15010
 like "$OUT" "15010" "naming the port"
 like "$(cluster_cmd logs 15010)" "Ready to accept connections" "logs shows the node's log"
+
+# --- a node on the other server, then removed -----------------------------------
+# For valkey, "redis-server" in PATH is valkey (lib.sh's links): the real one
+# comes from PATH without them.
+other=valkey
+server_is valkey && other=redis
+other_cmd() { PATH=${PATH#"$T/server-bin:"} cluster_cmd "$@"; }
+title_of() { tr '\0' ' ' <"/proc/$(cat "$LAB_DIR/$1/redis.pid")/cmdline"; }
+exit_is 0 "add 15011 --server $other" other_cmd add 15011 --server "$other"
+like "$(status_line 15011)" $'^15011\t[0-9]+\trunning\tmaster\t'"$other\$" "status says its server"
+like "$(title_of 15011)" "^$other-server [^ ]*:15011 " "it is a $other-server (its process title)"
+ok "stop 15011" cluster_cmd stop 15011
+ok "start 15011 (with the other server first in PATH)" cluster_cmd start 15011
+like "$(title_of 15011)" "^$other-server [^ ]*:15011 " "it starts again on its own server"
+exit_is 0 "the other nodes keep theirs" test -z "$(cluster_cmd status | awk -F'\t' '!/^#/ && $1 != 15011 && $5 != "'"$RC_SERVER"'"')"
+exit_is 2 "add --server with a bad name is a usage error" cluster_cmd add 15012 --server memcached
+like "$OUT" "bad server 'memcached': want redis or valkey" "saying what it wants"
+ok "and makes nothing" test ! -e "$LAB_DIR/15012"
+exit_is 1 "remove refuses a running node" cluster_cmd remove 15011
+like "$OUT" "node 15011 is running" "saying so"
+ok "stop 15011" cluster_cmd stop 15011
+exit_is 0 "remove a stopped node the cluster does not know" cluster_cmd remove 15011
+ok "its directory is gone" test ! -e "$LAB_DIR/15011"
+unlike "$(cluster_cmd ports)" "15011" "ports no longer lists it"
+q=$(cluster_cmd status | awk -F'\t' '$4 == "replica" { print $1; exit }')
+ok "stop replica $q" cluster_cmd stop "$q"
+exit_is 1 "remove refuses a node the cluster still knows" cluster_cmd remove "$q"
+like "$OUT" "node $q is still known to the cluster.*rc-reshard del-node" "saying how to retire it"
+ok "its files are kept" test -f "$LAB_DIR/$q/nodes.conf"
+ok "start $q" cluster_cmd start "$q"
+ok "status is healthy again" cluster_wait_ok 30
+exit_is 0 "up --server on a lab that exists" cluster_cmd up --server "$other"
+like "$OUT" "--server ignored" "says the option is ignored"
 
 # --- ports taken by something else -------------------------------------------
 ok "a foreign redis-server listens on 15020" foreign_redis 15020
@@ -170,7 +204,7 @@ exit_is 2 "no command is a usage error" cluster_cmd
 exit_is 2 "up -m 2 is a usage error" cluster_cmd up -m 2
 exit_is 2 "kill without a port is a usage error" cluster_cmd kill
 exit_is 0 "-h exits 0" cluster_cmd -h
-like "$OUT" "usage: .*up \[-m masters\]" "and prints usage"
+like "$OUT" "usage: .*up \[-y\] \[-m masters\].*\[--server redis\|valkey\]" "and prints usage"
 
 # --- down and up: restart from saved state -----------------------------------
 ids=$(myids)
@@ -179,7 +213,7 @@ ok "down" cluster_cmd down
 status=$(cluster_cmd status)
 rc=$?
 is "$rc" 1 "status exits 1 when down"
-is "$(grep -c $'\t-\tstopped\t-$' <<<"$status")" 7 "all 7 nodes are stopped"
+is "$(grep -c $'\t-\tstopped\t-\t' <<<"$status")" 7 "all 7 nodes are stopped"
 is "$(tail -n1 <<<"$status")" "# cluster_state:down" "and the cluster down"
 still=
 for p in $NODES 15010; do answers "$p" && still+=" $p"; done

@@ -39,7 +39,7 @@ ok "bash completes rc-cluster" bash -c '. "$1"; complete -p rc-cluster' _ "$comp
 for p in labs/cluster ./labs/cluster; do
 	ok "bash completes $p" bash -c '. "$1"; complete -p "$2"' _ "$comp" "$p"
 	is "$(complete_words "$p" st | tr '\n' ' ')" "start status stop " "$p st<TAB>"
-	is "$(complete_words "$p" up - | tr '\n' ' ')" "-h -m -r -t " "$p up -<TAB>"
+	is "$(complete_words "$p" up - | tr '\n' ' ')" "--server -h -m -r -t -y " "$p up -<TAB>"
 done
 exit_is 1 "bash leaves the word cluster alone" bash -c '. "$1"; complete -p cluster' _ "$comp"
 
@@ -73,7 +73,8 @@ like "$(complete_words rc-seats '' | tr '\n' ' ')" "^audit availability cancel c
 like "$(complete_words rc-seats reserve --s | tr '\n' ' ')" "--seats" "rc-seats reserve --s<TAB>"
 like "$(complete_words rc-repl --e | tr '\n' ' ')" "--eval" "rc-repl --e<TAB>"
 is "$(complete_words rc-cluster st | tr '\n' ' ')" "start status stop " "rc-cluster st<TAB>"
-is "$(complete_words rc-cluster up - | tr '\n' ' ')" "-h -m -r -t " "rc-cluster up -<TAB>"
+is "$(complete_words rc-cluster up - | tr '\n' ' ')" "--server -h -m -r -t -y " "rc-cluster up -<TAB>"
+is "$(complete_words rc-cluster up --server '' | tr '\n' ' ')" "redis valkey " "rc-cluster up --server <TAB>"
 
 # ---- the walk: the completion and the tool agree ------------------------------
 

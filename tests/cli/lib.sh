@@ -411,9 +411,9 @@ _tap_cli() {
 # at_exit CMD: run the shell command CMD at exit (last registered, first run).
 at_exit() { _tap_at_exit+=("$1"); }
 
-# Kill (SIGKILL) every redis-server of the labs used, found by pidfile and by the
+# Kill (SIGKILL) every server of the labs used, found by pidfile and by the
 # ports of the lab's node directories; only processes whose command line is a
-# redis-server of that port are touched.
+# redis-server or valkey-server of that port are touched.
 _tap_kill_labs() {
 	local d f p pid pids=() cmd i
 	for d in "${_tap_lab_dirs[@]}"; do
