@@ -4,7 +4,7 @@
 # the cluster is put back as the lab found it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-lab_require rc-reshard rc-slot redis-cli
+lab_require rc-reshard rc-slot redis-cli rc-repl
 
 host=${RC_CLUSTER%:*}
 port=${RC_CLUSTER##*:}
@@ -59,6 +59,6 @@ observe "the key is still there, wherever its slot went"
 pause
 
 say "Put the cluster back as the lab found it, so that the next lab starts from the same place: the lab's keys are deleted, every slot goes back to the master that had it (one plan, applied by rc-reshard apply), which leaves the new master empty, and rc-reshard del-node forgets it with nothing to drain. Lab 22 shows scaling down with keys."
-run "seq 1 2000 | awk '{ print \"DEL lab20:\" \$1 }' | redis-cli -c -h $host -p $port | awk '/^[0-9]+$/ { n += \$1 } END { print n + 0 \" keys deleted\" }'"
+run "seq 1 2000 | awk '{ print \"DEL lab20:\" \$1 }' | rc-repl | awk '\$1 == 1 { n++ } END { print n + 0 \" keys deleted\" }'"
 lab_restore
 run slots_per_master

@@ -4,7 +4,7 @@
 # map is put back as the lab found it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-lab_require rc-reshard redis-cli
+lab_require rc-reshard redis-cli rc-repl
 
 host=${RC_CLUSTER%:*}
 port=${RC_CLUSTER##*:}
@@ -27,7 +27,7 @@ if ! redis-cli -h "$host" -p "$port" cluster nodes | grep ":$gone@" | grep maste
 	run "rc-reshard rebalance --use-empty | wc -l"
 fi
 say "And keys, so that draining it moves data: 2000 keys written through the cluster."
-run "seq 1 2000 | awk '{ print \"SET lab22:\" \$1 \" v\" \$1 }' | redis-cli -c -h $host -p $port >/dev/null"
+run "seq 1 2000 | awk '{ print \"SET lab22:\" \$1 \" v\" \$1 }' | rc-repl | sort | uniq -c"
 run slots_per_master
 run "redis-cli -h $host -p $gone dbsize"
 observe "the master on $gone holds slots and keys"
@@ -47,6 +47,6 @@ observe "the key moved with its slot"
 pause
 
 say "Put the cluster back as the lab found it: the lab's keys are deleted, and the slots the drain spread over the masters go back to the masters that had them before the lab (one plan for rc-reshard apply)."
-run "seq 1 2000 | awk '{ print \"DEL lab22:\" \$1 }' | redis-cli -c -h $host -p $port | awk '/^[0-9]+$/ { n += \$1 } END { print n + 0 \" keys deleted\" }'"
+run "seq 1 2000 | awk '{ print \"DEL lab22:\" \$1 }' | rc-repl | awk '\$1 == 1 { n++ } END { print n + 0 \" keys deleted\" }'"
 lab_restore
 run slots_per_master

@@ -3,7 +3,7 @@
 # plan you can read, edit and apply.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-lab_require rc-reshard rc-slot redis-cli
+lab_require rc-reshard rc-slot redis-cli rc-repl
 
 host=${RC_CLUSTER%:*}
 port=${RC_CLUSTER##*:}
@@ -45,5 +45,5 @@ expect_fail "rc-reshard move --from nosuchnode --to $b --slots 1"
 pause
 
 say "Put the cluster back as the lab found it: the lab's keys are deleted and every slot is with the master that had it before the lab."
-run "seq 1 1000 | awk '{ print \"DEL lab23:\" \$1 }' | redis-cli -c -h $host -p $port | awk '/^[0-9]+$/ { n += \$1 } END { print n + 0 \" keys deleted\" }'"
+run "seq 1 1000 | awk '{ print \"DEL lab23:\" \$1 }' | rc-repl | awk '\$1 == 1 { n++ } END { print n + 0 \" keys deleted\" }'"
 lab_restore

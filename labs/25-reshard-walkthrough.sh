@@ -3,7 +3,7 @@
 # through a pipe, balance by keys, check again.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-lab_require rc-reshard rc-slot rc-dist redis-cli
+lab_require rc-reshard rc-slot rc-dist rc-repl redis-cli
 
 host=${RC_CLUSTER%:*}
 port=${RC_CLUSTER##*:}
@@ -28,7 +28,7 @@ pause
 
 say "4. Slots are not keys: with hash tags, some slots hold far more keys than others. --by keys balances key counts instead."
 say "6000 plain keys spread evenly; 3000 more share the tag {hot}, so one slot holds them all:"
-run "seq 1 6000 | awk '{ print \"SET lab25:\" \$1 \" x\" }' | redis-cli -c -h $host -p $port >/dev/null"
+run "seq 1 6000 | awk '{ print \"SET lab25:\" \$1 \" x\" }' | rc-repl | sort | uniq -c"
 run "seq 1 3000 | awk '{ print \"SET {hot}\" \$1 \" x\" }' | redis-cli -c -h $host -p $port >/dev/null"
 run "rc-dist -T keys | cut -f1,3,6"
 observe "address, keys, slots: even slots, uneven keys: {hot}'s master holds 3000 keys more than the others"
@@ -43,7 +43,7 @@ pause
 
 say "Put the cluster back as the lab found it. The 3000 {hot} keys share one slot, so one DEL through the cluster (-c) removes them all: a multi-key command is fine when its keys share a slot. (A Lua script would do it too, but only with every key it deletes declared in KEYS, as lab 41 says.)"
 run "seq 1 3000 | sed 's/^/{hot}/' | xargs redis-cli -c -h $host -p $port DEL | awk '{ n += \$1 } END { print n \" keys deleted\" }'"
-run "seq 1 6000 | awk '{ print \"DEL lab25:\" \$1 }' | redis-cli -c -h $host -p $port | awk '/^[0-9]+$/ { n += \$1 } END { print n + 0 \" keys deleted\" }'"
+run "seq 1 6000 | awk '{ print \"DEL lab25:\" \$1 }' | rc-repl | awk '\$1 == 1 { n++ } END { print n + 0 \" keys deleted\" }'"
 say "And every slot goes back to the master that had it (one plan for rc-reshard apply):"
 lab_restore
 run "rc-dist -T slots | cut -f1,3,5"
