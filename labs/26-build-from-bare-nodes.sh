@@ -50,6 +50,13 @@ all_ok() {
 		redis-cli -h "$host" -p "$p" CLUSTER INFO | grep -q '^cluster_state:ok' || return 1
 	done
 }
+# all_see N: every node's CLUSTER NODES lists N replicas.
+all_see() {
+	local p
+	for p in $nodes; do
+		[ "$(redis-cli -h "$host" -p "$p" CLUSTER NODES | grep -c slave)" = "$1" ] || return 1
+	done
+}
 synced() {
 	redis-cli -h "$host" -p "$1" INFO replication | grep -q '^master_link_status:up'
 }
@@ -107,6 +114,7 @@ run "redis-cli -h $host -p $ra CLUSTER REPLICATE $ida"
 run "redis-cli -h $host -p $rb CLUSTER REPLICATE $idb"
 run "redis-cli -h $host -p $rcp CLUSTER REPLICATE $idc"
 for p in $ra $rb $rcp; do until_true 30 synced "$p"; done
+until_true 30 all_see 3
 run "redis-cli -h $host -p $ra INFO replication | grep -E '^(role|master_port|master_link_status)'"
 run "rc-dist -c $host:$a nodes | cut -f1,3,4,5"
 observe "Three masters with 5461 or 5462 slots, and a replica under each."
