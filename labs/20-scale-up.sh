@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Lab 20: scale up - a 4th master joins and takes its share of the slots
-# (5461/5462/5461 -> 4096 each), while the keys move with their slots.
+# (5461/5462/5461 -> 4096 each), while the keys move with their slots; then
+# the cluster is put back as the lab found it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-lab_require rc-reshard rc-slot redis-cli
+lab_require rc-reshard rc-slot redis-cli rc-repl
 
 host=${RC_CLUSTER%:*}
 port=${RC_CLUSTER##*:}
@@ -22,12 +23,13 @@ title "Lab 20: scale up to four masters"
 say "A Redis Cluster grows sideways: a new master joins empty, then slots move to it, each with its keys. rc-reshard does both steps and waits until every node agrees."
 pause
 
+lab_snapshot
 say "First some data, so that there is something to move: 2000 keys written through the cluster."
 run "seq 1 2000 | awk '{ print \"SET lab20:\" \$1 \" v\" \$1 }' | redis-cli -c -h $host -p $port >/dev/null"
 run "redis-cli -c -h $host -p $port GET lab20:1234"
 say "Today's shape:"
 run slots_per_master
-observe "three masters with 5461, 5462 and 5461 slots: 16384 in all"
+observe "three masters sharing the 16384 slots (5461, 5462 and 5461 on a fresh lab cluster)"
 pause
 
 if redis-cli -h "$host" -p "$port" cluster nodes | grep ":$new@" >/dev/null; then
@@ -54,3 +56,9 @@ observe "four masters with 4096 slots each"
 run "rc-reshard check && echo clean"
 run "redis-cli -c -h $host -p $port GET lab20:1234"
 observe "the key is still there, wherever its slot went"
+pause
+
+say "Put the cluster back as the lab found it, so that the next lab starts from the same place: the lab's keys are deleted, every slot goes back to the master that had it (one plan, applied by rc-reshard apply), which leaves the new master empty, and rc-reshard del-node forgets it with nothing to drain. Lab 22 shows scaling down with keys."
+run "seq 1 2000 | awk '{ print \"DEL lab20:\" \$1 }' | rc-repl | awk '\$1 == 1 { n++ } END { print n + 0 \" keys deleted\" }'"
+lab_restore
+run slots_per_master

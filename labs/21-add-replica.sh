@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Lab 21: the new master gets a replica, so that a failure of it is survived.
+# Lab 21: a master with no replica gets one, so that a failure of it is
+# survived; then the cluster is put back as the lab found it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lab_require rc-reshard redis-cli
@@ -10,27 +11,34 @@ base=${RC_LAB_PORT:-$port}
 master=$((base + 6))
 replica=$((base + 7))
 
-title "Lab 21: a replica for the new master"
+title "Lab 21: a replica for a master that has none"
+lab_snapshot
 say "A master without a replica is a single point of failure: if it dies, its slots are down. rc-reshard check lists such masters as warnings."
+for n in $replica $master; do
+	if redis-cli -h "$host" -p "$port" cluster nodes | grep ":$n@" >/dev/null; then
+		say "Node $n is a member already (an interrupted run); it is removed first."
+		run "rc-reshard -y del-node $host:$n >/dev/null"
+	fi
+done
+say "Every master of a fresh lab cluster has a replica, so make one that has none: an empty node joins on $master as a master and takes 300 slots (lab 20 does this at length)."
+run "\"$LAB_CLUSTER\" add $master >/dev/null 2>&1 || redis-cli -h $host -p $master ping"
+run "rc-reshard add-node $host:$master >/dev/null"
+run "rc-reshard move --from all --to $host:$master --slots 300 | wc -l"
 run "rc-reshard check || true"
+observe "a warning: the master on $master has no replica"
 pause
 
-if redis-cli -h "$host" -p "$port" cluster nodes | grep ":$replica@" >/dev/null; then
-	say "Node $replica is a member already (an earlier run); it is removed first."
-	run "rc-reshard -y del-node $host:$replica >/dev/null"
-fi
-if redis-cli -h "$host" -p "$port" cluster nodes | grep ":$master@" | grep master >/dev/null; then
-	target="--replica-of $host:$master"
-	say "Node $master (the master of lab 20) gets the new replica."
-else
-	target="--replica"
-	say "There is no master on $master (lab 20 not run), so the replica goes to the master with the fewest replicas."
-fi
+say "Start one more node, on $replica, and let it join as the replica of $master."
 run "\"$LAB_CLUSTER\" add $replica >/dev/null 2>&1 || redis-cli -h $host -p $replica ping"
-run "rc-reshard add-node $host:$replica $target"
+run "rc-reshard add-node $host:$replica --replica-of $host:$master"
 observe "columns: address, id, role, master id; add-node waited until every node sees it as that master's replica"
 run "redis-cli -h $host -p $replica cluster nodes | grep myself"
-run "redis-cli -h $host -p $replica info replication | grep -E 'role|master_port'"
+run "redis-cli -h $host -p $replica info replication | grep -E 'role|master_port|master_link_status'"
 pause
-run "rc-reshard check || true"
-observe "no no-replica warning for that master any more"
+run "rc-reshard check && echo clean"
+observe "no no-replica warning any more"
+pause
+
+say "Put the cluster back as the lab found it: the 300 slots go back to the masters that had them, and rc-reshard del-node forgets both new nodes on every node and resets them."
+lab_restore
+run "rc-reshard check && echo clean"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Lab 22: scale down - drain a master (its slots and keys spread over the
-# others), re-home its replica, forget it everywhere, reset it.
+# others), re-home its replica, forget it everywhere, reset it; then the slot
+# map is put back as the lab found it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-lab_require rc-reshard redis-cli
+lab_require rc-reshard redis-cli rc-repl
 
 host=${RC_CLUSTER%:*}
 port=${RC_CLUSTER##*:}
@@ -18,12 +19,15 @@ slots_per_master() {
 }
 
 title "Lab 22: scale down"
+lab_snapshot
 if ! redis-cli -h "$host" -p "$port" cluster nodes | grep ":$gone@" | grep master >/dev/null; then
-	say "There is no master on $gone (lab 20 not run): one is added and given slots first."
+	say "First a fourth master to remove, as lab 20 makes one: an empty node on $gone joins and the rebalance gives it its share of the slots."
 	run "\"$LAB_CLUSTER\" add $gone >/dev/null 2>&1 || redis-cli -h $host -p $gone ping"
-	run "rc-reshard add-node $host:$gone"
+	run "rc-reshard add-node $host:$gone >/dev/null"
 	run "rc-reshard rebalance --use-empty | wc -l"
 fi
+say "And keys, so that draining it moves data: 2000 keys written through the cluster."
+run "seq 1 2000 | awk '{ print \"SET lab22:\" \$1 \" v\" \$1 }' | rc-repl | sort | uniq -c"
 run slots_per_master
 run "redis-cli -h $host -p $gone dbsize"
 observe "the master on $gone holds slots and keys"
@@ -38,3 +42,11 @@ observe "back to three masters"
 run "redis-cli -h $host -p $gone cluster info | grep -E 'cluster_known_nodes|cluster_slots_assigned'"
 observe "the removed node knows only itself"
 run "rc-reshard check && echo clean"
+run "redis-cli -c -h $host -p $port GET lab22:1234"
+observe "the key moved with its slot"
+pause
+
+say "Put the cluster back as the lab found it: the lab's keys are deleted, and the slots the drain spread over the masters go back to the masters that had them before the lab (one plan for rc-reshard apply)."
+run "seq 1 2000 | awk '{ print \"DEL lab22:\" \$1 }' | rc-repl | awk '\$1 == 1 { n++ } END { print n + 0 \" keys deleted\" }'"
+lab_restore
+run slots_per_master

@@ -10,6 +10,7 @@ host=${RC_CLUSTER%:*}
 port=${RC_CLUSTER##*:}
 
 title "Lab 24: a slot migration, step by step"
+lab_snapshot
 say "Five keys with the hash tag {demo} share one slot:"
 run "rc-slot -n '{demo}1' '{demo}2'"
 slot=$(rc-slot '{demo}1' | cut -f2)
@@ -39,8 +40,10 @@ say "3. While the slot is open, the source still answers for keys it has, and se
 run "redis-cli -h $host -p $sport GET {demo}3"
 run "redis-cli -h $host -p $sport GET {demo}1"
 observe "ASK $slot $dst: ask there, this once (the slot is not there for good yet)"
-say "The target answers only when asked with ASKING first:"
+say "Asked plainly, the target will not serve a slot it is only importing: the source still owns it, so the target answers MOVED back to the source (a client that followed that would loop):"
 run "redis-cli -h $host -p $dport GET {demo}1"
+observe "MOVED $slot $src: the slot still belongs to the source; the target has the key but does not own the slot yet"
+say "ASKING first tells the target 'I was sent here by an ASK': for that one next command it serves the importing slot:"
 run "printf 'ASKING\\nGET {demo}1\\n' | redis-cli -h $host -p $dport"
 say "A cluster client follows the ASK by itself:"
 run "redis-cli -c -h $host -p $sport GET {demo}1"
@@ -57,3 +60,4 @@ pause
 say "Put it back where it was, with the engine this time:"
 run "printf '%s\\t%s\\t%s\\n' $slot $dst_id $src_id | rc-reshard apply"
 run "redis-cli -h $host -p $sport DEL {demo}1 {demo}2 {demo}3 {demo}4 {demo}5"
+lab_restore

@@ -3,12 +3,13 @@
 # through a pipe, balance by keys, check again.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-lab_require rc-reshard rc-slot redis-cli
+lab_require rc-reshard rc-slot rc-dist rc-repl redis-cli
 
 host=${RC_CLUSTER%:*}
 port=${RC_CLUSTER##*:}
 
 title "Lab 25: resharding, from check to clean"
+lab_snapshot
 say "1. Is the cluster healthy? check lists every problem as TSV (level, problem, node, detail) and exits 1 on any error."
 run "rc-reshard check; echo \"exit \$?\""
 pause
@@ -26,8 +27,23 @@ observe "nothing left: every master within the threshold (2% by default)"
 pause
 
 say "4. Slots are not keys: with hash tags, some slots hold far more keys than others. --by keys balances key counts instead."
+say "6000 plain keys spread evenly; 3000 more share the tag {hot}, so one slot holds them all:"
+run "seq 1 6000 | awk '{ print \"SET lab25:\" \$1 \" x\" }' | rc-repl | sort | uniq -c"
 run "seq 1 3000 | awk '{ print \"SET {hot}\" \$1 \" x\" }' | redis-cli -c -h $host -p $port >/dev/null"
+run "rc-dist -T keys | cut -f1,3,6"
+observe "address, keys, slots: even slots, uneven keys: {hot}'s master holds 3000 keys more than the others"
 run "rc-reshard plan rebalance --by keys --threshold 5 | wc -l"
 run "rc-reshard rebalance --by keys --threshold 5 | wc -l"
 run "rc-reshard check && echo clean"
-run "redis-cli -c -h $host -p $port EVAL \"local n = 0 for i = 1, 3000 do n = n + redis.call('DEL', '{hot}' .. i) end return n\" 0 >/dev/null"
+run "rc-dist -T keys | cut -f1,3,6"
+observe "the keys are even now, and the slots are not: {hot}'s master gave away ordinary slots to make up for the one slot it cannot split"
+run "rc-dist -T slots | cut -f1,5 | cut -c1-100"
+observe "and the moved slots lie in many short ranges: a balance by keys picks slot by slot"
+pause
+
+say "Put the cluster back as the lab found it. The 3000 {hot} keys share one slot, so one DEL through the cluster (-c) removes them all: a multi-key command is fine when its keys share a slot. (A Lua script would do it too, but only with every key it deletes declared in KEYS, as lab 41 says.)"
+run "seq 1 3000 | sed 's/^/{hot}/' | xargs redis-cli -c -h $host -p $port DEL | awk '{ n += \$1 } END { print n \" keys deleted\" }'"
+run "seq 1 6000 | awk '{ print \"DEL lab25:\" \$1 }' | rc-repl | awk '\$1 == 1 { n++ } END { print n + 0 \" keys deleted\" }'"
+say "And every slot goes back to the master that had it (one plan for rc-reshard apply):"
+lab_restore
+run "rc-dist -T slots | cut -f1,3,5"

@@ -4,11 +4,12 @@
 # cancel and the waitlist, and the audit that proves nothing was sold twice.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-lab_require rc-seats rc-slot
+lab_require rc-seats rc-slot redis-cli
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lab30.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 title "Create events and make reservations"
+lab_events_mark
 say "rc-seats is a ticket reservation system. Every key of an event carries the" \
 	"hash tag {event:ID}, so the whole event lives in one slot, on one master," \
 	"and one Lua script can change all of its keys atomically."
@@ -38,7 +39,9 @@ run "rc-seats availability $ev"
 run "rc-seats show $alice"
 pause
 
-say "Alice confirms. --durable waits until a replica has the sale (WAIT), so a failover cannot lose it:"
+say "Alice confirms. --durable sends WAIT 1 after the sale and reports success only when a replica has acknowledged it (exit 1 when none does in time)." \
+	"What that promises: a failover of the event's master to that replica keeps the sale. What it does not: the replica holds the sale in memory, not on disk," \
+	"so losing the master and that replica together loses it, and with several replicas a failover to one that had not received it yet would too."
 run "rc-seats confirm --durable $alice"
 observe "The last column is how many replicas acknowledged the sale."
 run "rc-seats availability $ev"
@@ -60,3 +63,7 @@ say "Finally the audit: no seat held or sold twice, stats equal to the seat data
 	"every sold seat in exactly one confirmed reservation, holds and waitlist consistent."
 run "rc-seats audit $ev"
 observe "violations 0, and exit status 0."
+pause
+
+say "Put the cluster back as the lab found it:"
+lab_events_drop

@@ -3,13 +3,14 @@
 # versus conflicts, throughput and latency, and the same-seat race.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-lab_require rc-seats
+lab_require rc-seats rc-slot redis-cli
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lab31.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 secs=10
 { [ -t 0 ] && [ -z "${RC_LAB_NONINTERACTIVE:-}" ]; } || secs=3
 
 title "Load testing"
+lab_events_mark
 say "A large event: 50 rows of 100 seats."
 run "rc-seats create-event --name 'Load Test Concert' --rows 50 --seats 100 --price 25 | tee '$tmp/event'"
 ev=$(cut -f1 "$tmp/event")
@@ -29,10 +30,8 @@ say "The same-seat race: a tiny event with two seats, and 30 separate processes 
 	"trying to reserve both at the same moment."
 run "rc-seats create-event --name 'Front Row' --rows 1 --seats 2 --price 500 | tee '$tmp/front'"
 front=$(cut -f1 "$tmp/front")
-for i in $(seq 1 30); do
-	(rc-seats reserve --event "$front" --user "fan$i" --seats A1,A2 >"$tmp/r$i.out" 2>&1 && echo won >"$tmp/r$i.rc" || echo lost >"$tmp/r$i.rc") &
-done
-wait
+say "Each process writes 'won' or 'lost' to a file of its own; wait waits for all 30:"
+run "for i in \$(seq 1 30); do (rc-seats reserve --event $front --user fan\$i --seats A1,A2 >/dev/null 2>&1 && echo won || echo lost) >'$tmp'/r\$i.rc & done; wait"
 run "cat '$tmp'/r*.rc | sort | uniq -c"
 observe "Exactly one winner: the check and the hold are one script, so no two buyers can both see the seats free."
 run "rc-seats seat-map $front"
@@ -42,3 +41,7 @@ say "And the proof over everything that happened in this lab:"
 run "rc-seats audit $ev"
 run "rc-seats audit $front"
 observe "No seat granted twice, and the stats add up."
+pause
+
+say "Put the cluster back as the lab found it:"
+lab_events_drop

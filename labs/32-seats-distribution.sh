@@ -3,9 +3,10 @@
 # spread over the masters by their ids.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-lab_require rc-seats rc-slot
+lab_require rc-seats rc-slot redis-cli
 
 title "Observe data distribution"
+lab_events_mark
 say "Each event's keys share the tag {event:ID}, so an event lives in one slot." \
 	"Different events have different ids, so they hash to different slots and" \
 	"spread over the masters. Create twelve events:"
@@ -32,3 +33,7 @@ say "Within one event nothing spreads: all of its keys sit in its one slot."
 ev=$(rc-seats events | head -n 1 | cut -f1)
 run "rc-slot -n '{event:$ev}:meta' '{event:$ev}:seats' '{event:$ev}:res' '{event:$ev}:holds'"
 observe "That is the design's choice: atomic scripts per event, load spread by having many events."
+pause
+
+say "Put the cluster back as the lab found it:"
+lab_events_drop

@@ -3,13 +3,14 @@
 # on one master and gets no help from the others; many events share the work.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-lab_require rc-seats rc-slot
+lab_require rc-seats rc-slot rc-dist redis-cli
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lab33.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 secs=8
 { [ -t 0 ] && [ -z "${RC_LAB_NONINTERACTIVE:-}" ]; } || secs=3
 
 title "The hot event: the price of one hash tag per entity"
+lab_events_mark
 say "The tag {event:ID} puts all of an event's keys in one slot: that is what makes" \
 	"one atomic script per reservation possible. It also means one event is served" \
 	"by one master, however big it is."
@@ -19,18 +20,15 @@ hotnode=$(cut -f3 "$tmp/hot")
 observe "90000 seats, and every one of them on $hotnode."
 pause
 
-say "Put load on it for $secs seconds and look at the masters while it runs:"
-rc-seats load --event "$hot" --users 50 --seats 2 --duration "$secs" --confirm 0 --cancel 100 >"$tmp/hotload" &
+say "Put load on it for $secs seconds, in the background (&), and look at the masters while it runs:" \
+	"rc-dist nodes with a header (-H), cut to the address, role, keys and ops (operations a second) columns."
+run "rc-seats load --event $hot --users 50 --seats 2 --duration $secs --confirm 0 --cancel 100 >'$tmp/hotload' &"
 loadpid=$!
-sleep 1.5
-if command -v rc-dist >/dev/null 2>&1; then
-	run "rc-dist nodes | cut -f1,3,6,8"
-else
-	run "rc-seats events | cut -f1,5,6"
-fi
-wait "$loadpid"
+run sleep 1.5
+run "rc-dist -H nodes | cut -f1,3,6,8"
+run "wait $loadpid"
 run "grep -E '^(ops_per_sec|p99_ms)' '$tmp/hotload'"
-observe "Only $hotnode is busy (the ops column); the other masters idle. One event's" \
+observe "Only $hotnode is busy (the ops column: thousands a second); the other masters idle. One event's" \
 	"throughput is bounded by one master's single core."
 pause
 
@@ -44,14 +42,11 @@ cut -f3 "$tmp/ids" | sort -u | while read -r n; do
 	grep -m1 "$n\$" "$tmp/ids"
 done >"$tmp/spread"
 run "cat '$tmp/spread'"
-while read -r id _ _; do
-	rc-seats load --event "$id" --users 17 --seats 2 --duration "$secs" --confirm 0 --cancel 100 >"$tmp/load.$id" &
-done <"$tmp/spread"
-sleep 1.5
-if command -v rc-dist >/dev/null 2>&1; then
-	run "rc-dist nodes | cut -f1,3,6,8"
-fi
-wait
+say "One load per event, all in the background; the same 50 users in all:"
+run "for id in \$(cut -f1 '$tmp/spread'); do rc-seats load --event \$id --users 17 --seats 2 --duration $secs --confirm 0 --cancel 100 >'$tmp'/load.\$id & done"
+run sleep 1.5
+run "rc-dist -H nodes | cut -f1,3,6,8"
+run wait
 run "grep -h '^ops_per_sec' '$tmp'/load.* | awk -F'\t' '{ s += \$2 } END { print \"ops_per_sec (all events)\t\" s }'"
 observe "Now every master works. On one laptop the masters and the load tool share a" \
 	"few cores, so the total may not grow much here; on separate machines each master" \
@@ -65,3 +60,7 @@ observe "A reservation that spans two sections could no longer be one atomic scr
 	"(CROSSSLOT): the system would need a two-step protocol. rc-seats keeps one tag" \
 	"per event, and scales by events."
 run "rc-seats audit $hot"
+pause
+
+say "Put the cluster back as the lab found it:"
+lab_events_drop

@@ -26,11 +26,22 @@ policy() {
 	done
 }
 old_policy=$(redis-cli -h "${RC_CLUSTER%:*}" -p "${RC_CLUSTER##*:}" CONFIG GET maxmemory-policy | tail -n1)
-trap 'stop_gen; policy "$old_policy"; rm -rf "$tmp"' EXIT
+# The lab's keys: gen's (prefix lab34:key:) and the hot ones it names.
+hotkeys="stock:counter stock:price $(echo stock:counter:{0..7})"
+cleanup() {
+	stop_gen
+	policy "$old_policy"
+	lab_unlink_matching 'lab34:key:*'
+	for k in $hotkeys; do
+		redis-cli -c -h "${RC_CLUSTER%:*}" -p "${RC_CLUSTER##*:}" DEL "$k" >/dev/null
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 # start_gen ARGS...: traffic in the background until stop_gen, once its
 # first second is done.
 start_gen() {
-	rc-hotkey gen -d 300 "$@" >"$tmp/gen" 2>"$tmp/gen.err" &
+	rc-hotkey gen -d 300 --prefix lab34:key: "$@" >"$tmp/gen" 2>"$tmp/gen.err" &
 	genpid=$!
 	for _ in $(seq 1 300); do
 		# The header comes at once; the first row after a second.
@@ -148,3 +159,8 @@ observe "Both name stock:counter first. --hotkeys saw one node ($c_owner, the ke
 	"master) and gives LFU counters: logarithmic, saturating at 255, decaying by" \
 	"the minute, no rate. rc-hotkey top counts the operations of every master" \
 	"over the sample and gives each key's share of all of them."
+pause
+
+say "Put the cluster back as the lab found it: the maxmemory-policy is set back (above), and the lab's keys, gen's lab34:key:* and the stock:* keys, are deleted."
+trap - EXIT
+cleanup

@@ -4,7 +4,7 @@
 set -euo pipefail
 # shellcheck source=labs/lib.sh
 . "$(dirname "$0")/lib.sh"
-lab_require rc-repl
+lab_require rc-repl rc-dist
 
 title "Sharding demo"
 rc-repl -e 'DEL {event:42}:seats {event:42}:stats' >/dev/null
@@ -22,8 +22,9 @@ for i in $(seq 1 12); do echo ":slot order:$i"; done >"$tmp"
 run "rc-repl < '$tmp'"
 for i in $(seq 1 3000); do echo "SET demo42:$i $i"; done >"$tmp"
 run "rc-repl < '$tmp' | sort | uniq -c"
-run "rc-repl -e ':masters DBSIZE'"
-observe "3000 sequential keys, roughly a third on each master: no hot range, unlike range sharding."
+say "How many of them each master holds: rc-dist counts the keys that match a pattern (SCAN MATCH on every master). DBSIZE (rc-repl -e ':masters DBSIZE') would count every key of a master, this lab's and any other's."
+run "rc-dist keys -m 'demo42:*' | cut -f1,3,4"
+observe "address, keys, percent: the 3000 sequential keys, roughly a third on each master: no hot range, unlike range sharding."
 pause
 
 say "3. Hash tags for transactions. MULTI/EXEC runs on one node, so the keys of" \

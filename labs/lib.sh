@@ -87,3 +87,118 @@ feed_fail() {
 		exit 1
 	fi
 }
+
+# --- leaving the cluster as the lab found it ----------------------------------
+# A lab that moves slots or adds nodes calls lab_snapshot before its first
+# change and lab_restore at its end: every slot goes back to the master that
+# had it (one plan, applied by rc-reshard), every node the lab added is
+# forgotten and reset, and every replica follows the master it followed.
+# So the labs run in any order, and twice.  Keys are each lab's own business:
+# it deletes what it wrote.
+
+# lab_map: the cluster once every node agrees, one node a line: addr, id,
+# role, master id, slot ranges (rc-reshard settled's columns, from the
+# seed's CLUSTER NODES: settled shortens a long list of ranges).
+lab_map() {
+	rc-reshard settled --wait 60 >/dev/null
+	redis-cli -h "${RC_CLUSTER%:*}" -p "${RC_CLUSTER##*:}" CLUSTER NODES |
+		awk '{
+			sub(/@.*/, "", $2); r = ""
+			for (i = 9; i <= NF; i++) if ($i !~ /^\[/) r = r (r == "" ? "" : ",") $i
+			role = $3 ~ /master/ ? "master" : "replica"
+			printf "%s\t%s\t%s\t%s\t%s\n", $2, $1, role, $4, (r == "" ? "-" : r)
+		}'
+}
+# lab_slots MAP: slot TAB master id for every slot the map assigns.
+lab_slots() {
+	awk -F'\t' '$3 == "master" && $5 != "-" {
+		n = split($5, r, ",")
+		for (i = 1; i <= n; i++) {
+			if (split(r[i], b, "-") < 2) b[2] = b[1]
+			for (s = b[1]; s <= b[2]; s++) print s "\t" $2
+		}
+	}' "$1"
+}
+lab_snapshot() {
+	lab_state=$(mktemp -d "${TMPDIR:-/tmp}/rc-lab-state.XXXXXX")
+	lab_map >"$lab_state/before"
+}
+lab_restore() {
+	local moved addr m role from to
+	[ -n "${lab_state:-}" ] && [ -f "$lab_state/before" ] || return 0
+	lab_map >"$lab_state/now"
+	# Slots first, while every node the lab added is still a master that
+	# can hand its slots back: then removing it drains nothing.
+	lab_slots "$lab_state/before" >"$lab_state/slots.before"
+	# (A master that is gone since cannot take its slots back: they stay.)
+	lab_slots "$lab_state/now" >"$lab_state/slots.now"
+	awk -F'\t' 'FILENAME == ARGV[1] { if ($3 == "master") up[$2] = 1; next }
+		FILENAME == ARGV[2] { was[$1] = $2; next }
+		($1 in was) && was[$1] != $2 && (was[$1] in up) { print $1 "\t" $2 "\t" was[$1] }' \
+		"$lab_state/now" "$lab_state/slots.before" "$lab_state/slots.now" >"$lab_state/plan"
+	moved=$(wc -l <"$lab_state/plan")
+	# One apply per source and target: apply refuses to move slots both
+	# ways between two masters at once (MIGRATE both ways would block both).
+	cut -f2,3 "$lab_state/plan" | sort -u | while IFS=$'\t' read -r from to; do
+		awk -F'\t' -v f="$from" -v t="$to" '$2 == f && $3 == t' "$lab_state/plan" |
+			rc-reshard apply >>"${LAB_DEBUG:-/dev/null}"
+	done
+	# Nodes the lab added: replicas before masters.
+	for role in replica master; do
+		awk -F'\t' -v r="$role" 'NR == FNR { was[$2] = 1; next }
+			!($2 in was) && $3 == r { print $1 }' \
+			"$lab_state/before" "$lab_state/now" | while read -r addr; do
+			rc-reshard -y del-node "$addr" >/dev/null
+			printf 'removed the node the lab added: %s\n' "$addr"
+		done
+	done
+	# Replicas that were moved to another master go back.
+	lab_map >"$lab_state/now"
+	awk -F'\t' 'NR == FNR { if ($3 == "replica") was[$2] = $4; next }
+		($2 in was) && $3 == "replica" && was[$2] != $4 { print $1 "\t" was[$2] }' \
+		"$lab_state/before" "$lab_state/now" | while IFS=$'\t' read -r addr m; do
+		redis-cli -h "${addr%:*}" -p "${addr##*:}" CLUSTER REPLICATE "$m" >/dev/null
+		printf 'replica %s follows its old master again\n' "$addr"
+	done
+	rc-reshard settled --wait 60 >/dev/null
+	printf 'slot map as the lab found it: %s slots moved back\n' "$moved"
+	rm -rf "$lab_state"
+	lab_state=
+}
+
+# lab_events_mark: remembers the reservation system's events that exist now;
+# lab_events_drop deletes every event made since, all keys of each (they
+# share the event's hash tag, so one slot, one master, one DEL).
+lab_events_mark() {
+	lab_events=$(mktemp "${TMPDIR:-/tmp}/rc-lab-events.XXXXXX")
+	rc-seats events | cut -f1 | sort >"$lab_events"
+}
+lab_events_drop() {
+	local id owner n=0
+	[ -n "${lab_events:-}" ] && [ -f "$lab_events" ] || return 0
+	for id in $(rc-seats events | cut -f1 | sort | comm -13 "$lab_events" -); do
+		owner=$(rc-slot -n "{event:$id}" | cut -f3)
+		redis-cli -h "${owner%:*}" -p "${owner##*:}" --scan --pattern "{event:$id}*" |
+			xargs -r redis-cli -h "${owner%:*}" -p "${owner##*:}" DEL >/dev/null
+		n=$((n + 1))
+	done
+	rm -f "$lab_events"
+	lab_events=
+	printf 'deleted the %s events this lab made, every key of each\n' "$n"
+}
+
+# lab_unlink_matching PATTERN: unlinks every key matching PATTERN on every
+# master (SCAN MATCH, then one UNLINK a key through redis-cli --pipe: keys
+# of different slots cannot share a command); prints how many.
+lab_unlink_matching() {
+	local m n=0 list
+	list=$(mktemp "${TMPDIR:-/tmp}/rc-lab-keys.XXXXXX")
+	for m in $(rc-dist -T slots | cut -f1 | grep -v '^-$'); do
+		redis-cli -h "${m%:*}" -p "${m##*:}" --scan --pattern "$1" >"$list"
+		n=$((n + $(wc -l <"$list")))
+		LC_ALL=C awk '{ printf "*2\r\n$6\r\nUNLINK\r\n$%d\r\n%s\r\n", length($0), $0 }' "$list" |
+			redis-cli -h "${m%:*}" -p "${m##*:}" --pipe >/dev/null
+	done
+	rm -f "$list"
+	printf 'unlinked %s keys matching %s\n' "$n" "$1"
+}

@@ -192,6 +192,7 @@ meta_each(struct repl *r, struct rc_args *a, int masters_only)
 		rc_pipe_node_argv(p, list[i], sub.argc, (const char **)sub.argv, sub.argvlen);
 	}
 	rc_pipe_exec(p);
+	r->report = text_report(&sub);
 	for (i = 0, k = 0; i < n; i++) {
 		char ad[300];
 		rc_node_addr(list[i], ad, sizeof ad);
@@ -202,6 +203,7 @@ meta_each(struct repl *r, struct rc_args *a, int masters_only)
 		rc_putf("%s%s\n", ad, r->mode == RC_REPLY_TTY ? ":" : "");
 		show(r, rc_pipe_reply(p, k++), r->line);
 	}
+	r->report = 0;
 	free(queued);
 	rc_pipe_free(p);
 	free(list);

@@ -33,6 +33,7 @@ struct repl {
 	struct rc_cluster cl;
 	int interactive;
 	int mode;                       /* RC_REPLY_TTY or RC_REPLY_RAW */
+	int report;                     /* the command's reply is a text report */
 	int route, split, timing, readonly;     /* the :toggles */
 	int route_once;                 /* :route CMD */
 	int in_multi;                   /* MULTI seen, not yet sent */
@@ -81,6 +82,7 @@ void trace_begin(struct repl *r, const char *label);
 void trace_end(struct repl *r);
 void flush_pipe(struct repl *r);
 int is_cmd(const struct rc_args *a, int i, const char *name);
+int text_report(const struct rc_args *a);
 int listens(const struct rc_args *a);
 void run_command(struct repl *r, struct rc_args *a);
 int run_line(struct repl *r, const char *line, size_t len);

@@ -73,11 +73,50 @@ error_code(const redisReply *rep)
 	return RC_EX_NO;
 }
 
+/*
+ * Commands whose reply is a text report of many lines (INFO, CLUSTER NODES,
+ * CLIENT LIST...): on a terminal they are shown as their lines, not as one
+ * quoted string full of \r\n, as redis-cli shows them (its cliSendCommand
+ * names the same commands).
+ */
+int
+text_report(const struct rc_args *a)
+{
+	if (a->argc < 1)
+		return 0;
+	if (is_cmd(a, 0, "INFO") || is_cmd(a, 0, "LOLWUT"))
+		return 1;
+	if (a->argc < 2)
+		return 0;
+	if (is_cmd(a, 0, "CLUSTER"))
+		return a->argc == 2 && (is_cmd(a, 1, "NODES") || is_cmd(a, 1, "INFO"));
+	if (is_cmd(a, 0, "CLIENT"))
+		return is_cmd(a, 1, "LIST") || is_cmd(a, 1, "INFO");
+	if (is_cmd(a, 0, "MEMORY"))
+		return is_cmd(a, 1, "MALLOC-STATS") || is_cmd(a, 1, "DOCTOR");
+	if (is_cmd(a, 0, "LATENCY"))
+		return (a->argc == 2 && is_cmd(a, 1, "DOCTOR")) ||
+		    (a->argc == 3 && is_cmd(a, 1, "GRAPH"));
+	if (is_cmd(a, 0, "DEBUG"))
+		return is_cmd(a, 1, "HTSTATS") || is_cmd(a, 1, "HTSTATS-KEY") ||
+		    is_cmd(a, 1, "CLIENT-EVICTION");
+	return 0;
+}
+
 /* Prints a reply in the session's format; an error reply in batch mode goes
- * to stderr with the line number instead. */
+ * to stderr with the line number instead.  A text report's string is shown
+ * as its lines in either format. */
 void
 show(struct repl *r, const redisReply *rep, long line)
 {
+	int mode = r->mode;
+
+	if (r->report && (rep->type == REDIS_REPLY_STRING
+#ifdef REDIS_REPLY_VERB
+	    || rep->type == REDIS_REPLY_VERB
+#endif
+	    ))
+		mode = RC_REPLY_RAW;
 	if (rep->type == REDIS_REPLY_ERROR) {
 		worst(r, error_code(rep));
 		if (!r->interactive && r->mode == RC_REPLY_RAW) {
@@ -89,7 +128,7 @@ show(struct repl *r, const redisReply *rep, long line)
 		}
 	}
 	r->out.len = 0;
-	rc_reply_format(&r->out, rep, r->mode);
+	rc_reply_format(&r->out, rep, mode);
 	rc_put(r->out.s, r->out.len);
 }
 
@@ -523,8 +562,8 @@ send_one(struct repl *r, struct rc_args *a, int slot, int kind)
 }
 
 /* One server command: queued for the batch pipeline, or sent now. */
-void
-run_command(struct repl *r, struct rc_args *a)
+static void
+command(struct repl *r, struct rc_args *a)
 {
 	int slot = rc_command_slot(a->argc, (const char **)a->argv, a->argvlen);
 	int kind = split_kind(a), ok;
@@ -547,6 +586,7 @@ run_command(struct repl *r, struct rc_args *a)
 		return;
 	}
 	flush_pipe(r);
+	r->report = text_report(a);
 	if (listens(a) && !r->in_multi) {
 		stream_messages(r, a);
 		return;
@@ -567,6 +607,13 @@ run_command(struct repl *r, struct rc_args *a)
 		switch_proto(r, a->argv[1]);
 	if (ok)
 		keep_state(r, a);
+}
+
+void
+run_command(struct repl *r, struct rc_args *a)
+{
+	command(r, a);
+	r->report = 0;
 }
 
 int

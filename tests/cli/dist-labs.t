@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # rc-dist's labs (labs/1[0-9]-*.sh) run non-interactively against a cluster of
-# their own, as `make check` runs them.  Ports 15220-15225.
+# their own, as `make check` runs them; then lab 26 and the whole series,
+# twice.  Ports 15220-15225, 15226-15227 for the nodes labs 20-22 add,
+# 15240-15245 for lab 26's.
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_redis
@@ -8,6 +10,18 @@ require_redis
 BASE=15220
 cluster_up $BASE 3 1 5000 >/dev/null || bail_file "no cluster"
 ok "the cluster is ok" cluster_wait_ok 30
+
+# state: what every lab must leave as it found it: the keys on the masters,
+# the slot map (each master's ranges) and the nodes with their roles.
+state() {
+	local p t=0
+	for p in $BASE $((BASE + 1)) $((BASE + 2)); do t=$((t + $(rcli "$p" DBSIZE))); done
+	echo "keys $t"
+	rcli $BASE CLUSTER NODES | awk '{ sub(/@.*/, "", $2); sub(/myself,/, "", $3); r = ""
+		for (i = 9; i <= NF; i++) r = r " " $i
+		print $2, $3, ($4 == "-" ? "" : $4) r }' | sort
+}
+start=$(state)
 
 # lab NAME: runs labs/NAME.sh; its output (stdout and stderr) is in $OUT.
 lab() {
@@ -69,5 +83,54 @@ like "$OUT" "ALERT 127\.0\.0\.1:$BASE cluster state fail -> ok" "15: and again w
 unlike "$OUT" "cluster state [a-z]* -> -" "15: a node that does not answer raises no state change"
 like "$OUT" $'\nhealthy' "15: the exit status says healthy"
 ok "15: the cluster is healthy after the lab" rc-dist info
+
+# Lab 26 builds a cluster of its own from six bare nodes, on 15240-15245.
+lab 26-build-from-bare-nodes
+A='127\.0\.0\.1:1524[0-5]'
+like "$OUT" $'\nCLUSTERDOWN Hash slot not served\n' "26: a bare node serves no key"
+is "$(grep -c 'CLUSTER MEET 127\.0\.0\.1 15240$' <<<"$OUT")" 5 "26: five MEETs"
+like "$OUT" $'(\n'"$A"$'@[0-9]+ (myself,)?master [0-9] connected){6}' "26: six masters know each other, none with slots"
+like "$OUT" $'\ncluster_state:ok\r?\ncluster_slots_assigned:16384\r?\ncluster_size:3\r?\n' "26: ADDSLOTSRANGE makes the cluster ok"
+like "$OUT" $'role:slave\r?\nmaster_port:15240\r?\nmaster_link_status:up' "26: REPLICATE makes a replica that syncs"
+like "$OUT" $'1\) 1\) \(integer\) 0\n   2\) \(integer\) 5460\n   3\) 1\) "127\.0\.0\.1"\n      2\) \(integer\) 15240' "26: CLUSTER SLOTS names the master of 0-5460"
+like "$OUT" '"health"' "26: CLUSTER SHARDS is shown"
+slot=$(rc-slot '{lab26}' | cut -f2)
+like "$OUT" "COUNTKEYSINSLOT $slot"$'\n3\n' "26: COUNTKEYSINSLOT counts the tag's 3 keys"
+like "$OUT" $'GETKEYSINSLOT [0-9]+ 10\n(\\{lab26\\}:[abc]\n){3}' "26: GETKEYSINSLOT lists them"
+is "$(sed -n '/-> Three masters/q; /^\$ rc-dist -c/,$p' <<<"$OUT" | grep -cE "^$A"$'\treplica\t'"$A"$'\t0$')" 3 "26: by hand: a replica under each master"
+is "$(sed -n '/^\$ rc-reshard create/,$p' <<<"$OUT" | grep -cE "^$A"$'\treplica\t'"$A"$'\t0$')" 3 "26: rc-reshard create makes the same shape"
+like "$OUT" $'check && echo clean\nclean\n' "26: and it checks clean"
+for p in 15240 15241 15242 15243 15244 15245; do
+	is "$(rcli $p CLUSTER INFO | tr -d '\r' | grep -E '^cluster_known_nodes:' )$(rcli $p DBSIZE)" "cluster_known_nodes:10" "26: node $p is bare again"
+done
+
+lab 27-replica-sync
+like "$OUT" $'\nslave0:ip=127\.0\.0\.1,port=1522[3-5],state=online,offset=[0-9]+,lag=[0-9]+' "27: the master's view of its replica"
+like "$OUT" $'WAIT 1 1000\n1\n' "27: WAIT says one replica has the writes"
+like "$OUT" $'\nmaster ([0-9]+) replica \\1\n' "27: the offsets are equal"
+read -r p0 p1 < <(sed -n 's/^-> sync_partial_ok went from \([0-9]*\) to \([0-9]*\);.*/\1 \2/p' <<<"$OUT")
+is "$((${p1:-0} - ${p0:-0}))" 1 "27: the link cut costs one partial resync ($p0 -> $p1)"
+read -r f0 f1 < <(sed -n 's/^-> sync_full went from \([0-9]*\) to \([0-9]*\),.*/\1 \2/p' <<<"$OUT")
+is "$((${f1:-0} - ${f0:-0}))" 1 "27: the gap past the backlog costs one full resync ($f0 -> $f1)"
+is "$(rcli $BASE CONFIG GET repl-backlog-size | sed -n 2p)" 1048576 "27: the backlog size is set back"
+
+# The whole series but the failover labs (50-56: each leaves the cluster
+# whole, not as it found it), twice in a row on this one cluster: every lab
+# runs again and in any order because each leaves the cluster as it found
+# it.  The first pass goes on from 10-15 above.  About 5 minutes on a busy
+# 2-core machine, the most of this file.
+series() {
+	local l
+	for l in "$ROOT"/labs/[0-4][0-9]-*.sh; do
+		l=${l##*/}
+		l=${l%.sh}
+		case $1:$l in pass1:1[0-9]-* | pass1:2[67]-*) continue ;; esac
+		lab "$l"
+	done
+}
+series pass1
+is "$(state)" "$start" "after one pass of the series: the keys, slot map and nodes it found"
+series pass2
+is "$(state)" "$start" "after a second pass: the same"
 
 done_testing

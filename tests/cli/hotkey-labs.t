@@ -50,5 +50,9 @@ for p in $(cluster_ports); do
 	monitors=$((monitors + $(rcli "$p" CLIENT LIST | grep -c 'cmd=monitor')))
 done
 is "$monitors" 0 "34: no MONITOR left behind"
+like "$lab" "unlinked [1-9][0-9]* keys matching lab34:key:\\*" "34: deletes gen's keys"
+total=0
+for p in $BASE $((BASE + 1)) $((BASE + 2)); do total=$((total + $(rcli "$p" DBSIZE))); done
+is "$total" 0 "34: leaves no key behind"
 
 done_testing

@@ -90,6 +90,64 @@ see "Ctrl-C goes back to the prompt" $'"hello-tty"\n\\^C\n127\\.0\\.0\\.1:'"$BAS
 type_keys 'ECHO after-sub' Enter
 see "the next command gets its own reply" $'> ECHO after-sub\n[^\n]*\n"after-sub"\n'
 
+# Text reports (INFO, CLUSTER INFO, CLUSTER NODES, CLIENT LIST) show as their
+# lines, as redis-cli shows them on a terminal, not as one quoted string.
+# Values change from one moment to the next, so the two are compared by the
+# names of their lines and fields; CLUSTER INFO's first lines by value.
+# rc-repl is pinned to the node redis-cli asks (its INFO has that node's
+# keyspace, its CLUSTER INFO that node's epoch).
+type_keys ':route off' Enter ":node 127.0.0.1:$BASE" Enter
+reports=0
+# repl_report CMD N: the lines rc-repl shows for CMD, up to a marker (end-N)
+# echoed after it.
+repl_report() {
+	type_keys -l "$1"
+	type_keys Enter
+	type_keys -l "ECHO end-$2"
+	type_keys Enter
+	retry 10 shows "\"end-$2\"" || return 1
+	tm capture-pane -p -J -t repl -S -3000 |
+		awk -v c="> $1" -v e="> ECHO end-$2" '
+			index($0, c) { buf = ""; p = 1; next }
+			index($0, e) { printf "%s", buf; exit }
+			p { buf = buf $0 "\n" }'
+}
+cli_done() { [[ $(tm capture-pane -p -t cli) == *end-of-cli* ]]; }
+# cli_report CMD: the lines redis-cli shows for CMD on a terminal.
+cli_report() {
+	tm kill-session -t cli 2>/dev/null
+	# shellcheck disable=SC2086 # CMD is words
+	tm new-session -d -s cli -x 150 -y 50 "'$(command -v redis-cli)' -p $BASE $1; echo end-of-cli; sleep 30"
+	retry 10 cli_done || return 1
+	tm capture-pane -p -J -t cli -S -3000 | sed '/^end-of-cli$/,$d'
+}
+at_exit "tmux -S '$SOCK' kill-session -t cli 2>/dev/null"
+# report CMD: $mine and $theirs, rc-repl's lines and redis-cli's for CMD.
+report() {
+	reports=$((reports + 1))
+	mine=$(repl_report "$1" "$reports")
+	theirs=$(cli_report "$1")
+}
+names() { tr -d '\r' | grep -v '^$' | sed -E 's/[:=].*//'; }
+for cmd in 'CLUSTER INFO' 'INFO' 'INFO server'; do
+	report "$cmd"
+	unlike "$mine" '\\r\\n' "$cmd: no \\r\\n escapes on the screen"
+	ok "$cmd: shown as lines ($(wc -l <<<"$mine") of them)" test "$(wc -l <<<"$mine")" -gt 5
+	is "$(names <<<"$mine")" "$(names <<<"$theirs")" "$cmd: the same lines as redis-cli's"
+done
+is "$(head -n 7 <<<"$mine" | tr -d '\r')" "$(head -n 7 <<<"$theirs" | tr -d '\r')" "INFO server: the first lines equal"
+report 'CLUSTER INFO'
+is "$(head -n 8 <<<"$mine" | tr -d '\r')" "$(head -n 8 <<<"$theirs" | tr -d '\r')" "CLUSTER INFO: state, slots, nodes and epoch equal"
+report 'CLUSTER NODES'
+is "$(awk 'NF { print $1, $2 }' <<<"$mine" | sort)" "$(awk 'NF { print $1, $2 }' <<<"$theirs" | sort)" \
+	"CLUSTER NODES: a line per node, as redis-cli's"
+report 'CLIENT LIST'
+like "$mine" $'(^|\n)id=[0-9]+ addr=[^\n]* cmd=client\\|list ' "CLIENT LIST: a client a line"
+is "$(grep -m1 '^id=' <<<"$mine" | tr ' ' '\n' | names)" "$(grep -m1 '^id=' <<<"$theirs" | tr ' ' '\n' | names)" \
+	"CLIENT LIST: the same fields as redis-cli's"
+type_keys ':node off' Enter 'GET tty:1' Enter 'ECHO "a\r\nb"' Enter
+see "other strings are quoted still" $'\n"hello"\n.*\n"a\\\\r\\\\nb"\n'
+
 # Secrets: they run, but never reach the history file.
 type_keys ':route off' Enter
 type_keys 'AUTH someuser s3cr3t-one' Enter

@@ -43,4 +43,9 @@ like "$OUT" $'ops_per_sec\t[1-9]' "lab 33: the hot event's throughput"
 like "$OUT" $'ops_per_sec \\(all events\\)\t[1-9]' "lab 33: the spread events' throughput"
 like "$OUT" $'violations\t0' "lab 33: a clean audit"
 
+like "$OUT" "deleted the [1-9][0-9]* events this lab made" "lab 33: deletes its events"
+total=0
+for p in 15740 15741 15742; do total=$((total + $(rcli "$p" DBSIZE))); done
+is "$total" 0 "labs 30-33 leave no key behind"
+
 done_testing
