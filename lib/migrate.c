@@ -137,7 +137,7 @@ mig_target_down(redisContext *to, const struct rc_node *dst, const struct rc_opt
 	if ((c = rc_connect(&dst->addr, o, err, sizeof err)) != NULL) {
 		redisFree(c);
 		snprintf(err, sizeof err, "%.200s:%d: %.80s", dst->addr.host,
-		    dst->addr.port, to != NULL ? to->errstr : "no connection");
+		    dst->addr.port, to != NULL ? rc_errstr(to) : "no connection");
 	}
 	snprintf(why, whylen, "the target %.280s (it does not answer)", err);
 	return -1;
@@ -288,7 +288,7 @@ tell_others(struct run *r)
 				k++;
 			}
 		if (mig_read_replies(c, k, r->rep) < 0)
-			rc_node_drop(x, c->errstr);
+			rc_node_drop(x, rc_errstr(c));
 		mig_free_replies(r->rep, k);
 	}
 }
@@ -385,11 +385,11 @@ guard_failed(struct run *r, int state, const char *err)
 	int i;
 
 	if (r->from->err) {
-		node_why(r, "", r->src, r->from->errstr);
+		node_why(r, "", r->src, rc_errstr(r->from));
 		return lost_source(r);
 	}
 	if (r->to->err) {
-		node_why(r, "the target ", r->dst, r->to->errstr);
+		node_why(r, "the target ", r->dst, rc_errstr(r->to));
 		return lost_target(r);
 	}
 	for (i = 0; i < r->n; i++)
@@ -504,7 +504,7 @@ open_pair(struct run *r)
 	int i, k;
 
 	if (setslot_all(r->to, r->sl, r->n, S_ACTIVE, "IMPORTING", r->src->id, r->rep) < 0) {
-		node_why(r, "the target ", r->dst, r->to->errstr);
+		node_why(r, "the target ", r->dst, rc_errstr(r->to));
 		return lost_target(r);
 	}
 	for (i = 0, k = 0; i < r->n; i++) {
@@ -522,7 +522,7 @@ open_pair(struct run *r)
 	}
 	mig_free_replies(r->rep, k);
 	if (setslot_all(r->from, r->sl, r->n, S_ACTIVE, "MIGRATING", r->dst->id, r->rep) < 0) {
-		node_why(r, "", r->src, r->from->errstr);
+		node_why(r, "", r->src, rc_errstr(r->from));
 		return lost_source(r);
 	}
 	for (i = 0, k = 0; i < r->n; i++) {
@@ -549,7 +549,7 @@ close_on_target(struct run *r)
 	int i, k;
 
 	if (setslot_all(r->to, r->sl, r->n, S_KEYSDONE, "NODE", r->dst->id, r->rep) < 0) {
-		node_why(r, "the target ", r->dst, r->to->errstr);
+		node_why(r, "the target ", r->dst, rc_errstr(r->to));
 		return lost_target(r);
 	}
 	for (i = 0, k = 0; i < r->n; i++) {
@@ -574,7 +574,7 @@ close_on_source(struct run *r)
 	int i, k, again = 0;
 
 	if (setslot_all(r->from, r->sl, r->n, S_KEYSDONE, "NODE", r->dst->id, r->rep) < 0) {
-		node_why(r, "", r->src, r->from->errstr);
+		node_why(r, "", r->src, rc_errstr(r->from));
 		return lost_source(r);
 	}
 	for (i = 0, k = 0; i < r->n; i++) {
@@ -621,7 +621,7 @@ move_and_close(struct run *r)
 		    RC_GUARD_CLOSE) < 0)
 			return -1;
 		if (mig_durable(r) == -2) {
-			node_why(r, "the target ", r->dst, r->to->errstr);
+			node_why(r, "the target ", r->dst, rc_errstr(r->to));
 			return lost_target(r);
 		}
 		if (close_on_target(r) < 0 || (again = close_on_source(r)) < 0)
