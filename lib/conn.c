@@ -64,6 +64,15 @@ rc_errstr(const redisContext *cc)
 		return "no connection";
 	if (c->errstr[0] == '\0')
 		return "connection lost";
+	/* Garbage on the wire (an HTTP server, an absurd length) is said as
+	 * such once, so that rc_text_kind knows no retry helps. */
+	if (c->err == REDIS_ERR_PROTOCOL && strncmp(c->errstr, RC_PROTO_ERR,
+	    strlen(RC_PROTO_ERR)) != 0) {
+		char was[sizeof c->errstr];
+		snprintf(was, sizeof was, "%s", c->errstr);
+		snprintf(c->errstr, sizeof c->errstr, RC_PROTO_ERR " (%.90s)", was);
+		return c->errstr;
+	}
 	timedout = strcmp(c->errstr, strerror(EAGAIN)) == 0 ||
 	    strcmp(c->errstr, strerror(EWOULDBLOCK)) == 0 ||
 	    strcmp(c->errstr, "Timeout") == 0 || strcmp(c->errstr, "recv timeout") == 0;

@@ -46,9 +46,12 @@ rc_text_kind(const char *s)
 	if (code_is(s, "NOAUTH") || code_is(s, "WRONGPASS") || code_is(s, "NOPERM") ||
 	    strstr(s, "authentication failed") != NULL ||
 	    strstr(s, "refused the password") != NULL ||
+	    strstr(s, "wants a password (") != NULL ||
 	    strstr(s, "invalid password") != NULL || strstr(s, ": NOAUTH") != NULL ||
 	    strstr(s, ": WRONGPASS") != NULL)
 		return RC_K_AUTH;
+	if (strstr(s, RC_PROTO_ERR) != NULL)
+		return RC_K_PROTO;
 	if (code_is(s, "MOVED"))
 		return RC_K_MOVED;
 	if (code_is(s, "ASK"))
@@ -86,6 +89,8 @@ rc_kind_hint(int kind)
 		    "loading): try again in a moment";
 	case RC_K_IOERR:
 		return "the node did not answer: is it up and reachable?";
+	case RC_K_PROTO:
+		return "is that address the client port of a Redis Cluster node?";
 	}
 	return NULL;
 }
@@ -220,12 +225,15 @@ rc_refusal_say(const char *s, const char *user, const char *alt, char *buf, size
 	e = split_who(s != NULL ? s : "", &wl);
 	switch (rc_refusal(s)) {
 	case RC_REFUSED_PASSWORD:
-		if (strstr(s, "refused the password") != NULL) {
+		if (strstr(s, "refused the password") != NULL ||
+		    strstr(s, "wants a password (") != NULL) {
 			snprintf(buf, n, "%s", s);      /* said already */
 			return buf;
 		}
-		snprintf(buf, n, "%.*s%srefused the password (%s): %s", wl, s,
-		    wl > 0 ? " " : "", e, rc_kind_hint(RC_K_AUTH));
+		/* NOAUTH: none was sent, or the node has one now. */
+		snprintf(buf, n, "%.*s%s%s (%s): %s", wl, s, wl > 0 ? " " : "",
+		    code_is(e, "NOAUTH") ? "wants a password" : "refused the password", e,
+		    rc_kind_hint(RC_K_AUTH));
 		return buf;
 	case RC_REFUSED_NOPERM:
 		break;

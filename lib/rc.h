@@ -244,10 +244,13 @@ redisReply *rc_cmd_argv(redisContext *c, int argc, const char **argv,
 #define RC_CMDV_MAX 64
 redisReply *rc_cmdv(redisContext *c, const char *arg, ...) __attribute__((sentinel));
 redisReply *rc_vcmdv(redisContext *c, const char *arg, va_list ap);
+/* How rc_errstr begins a protocol error (rc_text_kind: RC_K_PROTO). */
+#define RC_PROTO_ERR "a reply no Redis node sends"
 /* Why the connection failed, for a message: its errstr, but a timeout as
  * "no reply within 5 s (timeout)" (not the errno text "Resource temporarily
  * unavailable"); "connection lost" when hiredis said nothing; "no
- * connection" for NULL.  Valid while c is. */
+ * connection" for NULL; garbage on the wire as RC_PROTO_ERR " (hiredis's
+ * words)".  Valid while c is. */
 const char *rc_errstr(const redisContext *c);
 /* Sets the connection's read and write timeout; 0: wait for ever. */
 void rc_set_timeout(redisContext *c, long ms);
@@ -272,6 +275,8 @@ enum {
 	RC_K_IOERR,         /* the connection failed (NULL reply, IOERR, CONNERR):
 			     * the command may or may not have run */
 	RC_K_AUTH,          /* NOAUTH, WRONGPASS, NOPERM, a refused AUTH: no retry helps */
+	RC_K_PROTO,         /* the node sent what no Redis node sends (an HTTP server, an
+			     * absurd length): no retry helps */
 	RC_K_ERR            /* any other error */
 };
 /* The kind of a reply (NULL: RC_K_IOERR), or of an error text such as a

@@ -81,6 +81,7 @@ error_code(const redisReply *rep)
 	switch (rc_reply_kind(rep)) {
 	case RC_K_TRANSIENT:
 	case RC_K_IOERR:
+	case RC_K_PROTO:
 	case RC_K_AUTH:
 		return RC_EX_CLUSTER;
 	}
