@@ -19,7 +19,7 @@ static const char *
 failure(const redisReply *r, const redisContext *c)
 {
 	if (r == NULL)
-		return c != NULL ? c->errstr : "no connection";
+		return c != NULL ? rc_errstr(c) : "no connection";
 	if (r->type == REDIS_REPLY_ERROR)
 		return r->str;
 	return "unexpected reply";
@@ -136,7 +136,7 @@ rc_ctx_check_new(redisContext *c, const char *who, char *err, size_t errlen)
 		return rc;
 	r = rc_cmdv(c, "DBSIZE", NULL);
 	if (r == NULL) {
-		snprintf(err, errlen, "%s: %s", who, c->errstr);
+		snprintf(err, errlen, "%s: %s", who, rc_errstr(c));
 		rc = RC_EX_CLUSTER;
 	} else if (r->type == REDIS_REPLY_INTEGER && r->integer != 0) {
 		snprintf(err, errlen, "%s is not empty (%lld keys): FLUSHALL it first",
@@ -650,7 +650,7 @@ node_agrees(struct rc_cluster *cl, struct rc_node *n, int flags, int want,
 	if ((x = rc_node_ctx(cl, n)) == NULL)
 		return -1;
 	if ((good = node_settled(x, who, flags, want, &sig, why, whylen)) < 0) {
-		rc_node_drop(n, x->errstr);
+		rc_node_drop(n, rc_errstr(x));
 		return -1;
 	}
 	if (good && *sig0 != NULL && strcmp(sig, *sig0) != 0) {

@@ -183,7 +183,7 @@ gather_key(struct rc_gather *g, redisContext *x, redisContext *y,
 	int rc = 1;
 
 	if (r == NULL) {
-		snprintf(err, errlen, "MIGRATE: %s", x->errstr);
+		snprintf(err, errlen, "MIGRATE: %s", rc_errstr(x));
 		return -1;
 	}
 	if (r->type == REDIS_REPLY_ERROR && strstr(r->str, "BUSYKEY") != NULL) {
@@ -255,7 +255,7 @@ gather_round(struct rc_gather *g, redisContext *x, redisContext *y, char *err,
 	snprintf(cnt, sizeof cnt, "%ld", g->nkept + 100);
 	r = rc_cmdv(x, "CLUSTER", "GETKEYSINSLOT", num, cnt, NULL);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
-		snprintf(err, errlen, "GETKEYSINSLOT: %s", r == NULL ? x->errstr :
+		snprintf(err, errlen, "GETKEYSINSLOT: %s", r == NULL ? rc_errstr(x) :
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 		if (r != NULL)
 			freeReplyObject(r);
@@ -295,7 +295,7 @@ rc_gather_slot(struct rc_cluster *cl, struct rc_gather *g, char *err, size_t err
 	snprintf(num, sizeof num, "%d", g->slot);
 	r = rc_cmdv(x, "CLUSTER", "SETSLOT", num, "IMPORTING", g->to->id, NULL);
 	if (!rc_reply_ok(r)) {
-		snprintf(err, errlen, "SETSLOT IMPORTING: %s", r == NULL ? x->errstr :
+		snprintf(err, errlen, "SETSLOT IMPORTING: %s", r == NULL ? rc_errstr(x) :
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 		if (r != NULL)
 			freeReplyObject(r);
@@ -306,7 +306,7 @@ rc_gather_slot(struct rc_cluster *cl, struct rc_gather *g, char *err, size_t err
 		;
 	r = rc_cmdv(x, "CLUSTER", "SETSLOT", num, "STABLE", NULL);
 	if (!rc_reply_ok(r) && k == 0) {
-		snprintf(err, errlen, "SETSLOT STABLE: %s", r == NULL ? x->errstr :
+		snprintf(err, errlen, "SETSLOT STABLE: %s", r == NULL ? rc_errstr(x) :
 		    "refused");
 		k = -1;
 	}

@@ -70,7 +70,7 @@ node_state(struct rc_node *n)
 		freeReplyObject(r);
 		return 0;
 	}
-	snprintf(why, sizeof why, "READONLY: %s", r == NULL ? n->ctx->errstr :
+	snprintf(why, sizeof why, "READONLY: %s", r == NULL ? rc_errstr(n->ctx) :
 	    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 	if (r != NULL)
 		freeReplyObject(r);
@@ -110,7 +110,7 @@ rc_node_cmdv(struct rc_cluster *cl, struct rc_node *n, const char *arg, ...)
 	r = rc_vcmdv(x, arg, ap);
 	va_end(ap);
 	if (r == NULL)
-		rc_node_drop(n, x->errstr);
+		rc_node_drop(n, rc_errstr(x));
 	return r;
 }
 
@@ -278,7 +278,7 @@ load_from(struct rc_cluster *cl, redisContext *c, const char *who,
 	redisAppendCommand(c, "CLUSTER NODES");
 	if (redisGetReply(c, (void **)&r) != REDIS_OK ||
 	    redisGetReply(c, (void **)&rn) != REDIS_OK) {
-		snprintf(cl->err, sizeof cl->err, "%s: %s", who, c->errstr);
+		snprintf(cl->err, sizeof cl->err, "%s: %s", who, rc_errstr(c));
 		goto done;
 	}
 	if (not_cluster(r)) {
@@ -399,7 +399,7 @@ rc_cluster_refresh(struct rc_cluster *cl)
 		rc_node_addr(order[i], who, sizeof who);
 		n = load_from(cl, c, who, &fresh);
 		if (n < 0 && c->err)
-			rc_node_drop(order[i], c->errstr);
+			rc_node_drop(order[i], rc_errstr(c));
 		if (n == 0) {
 			rc_nodes_free(fresh, 0);
 			n = -1;
@@ -454,7 +454,7 @@ rc_node_view(struct rc_cluster *cl, struct rc_node *n, struct rc_node **out)
 		return -1;
 	r = redisCommand(c, "CLUSTER NODES");
 	if (r == NULL) {
-		rc_node_drop(n, c->errstr);
+		rc_node_drop(n, rc_errstr(c));
 		return -1;
 	}
 	if (r->type != REDIS_REPLY_STRING) {

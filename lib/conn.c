@@ -1,10 +1,12 @@
 /* conn.c - one connection: connect with a timeout, authenticate, check replies. */
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include "rc.h"
@@ -32,6 +34,77 @@ ignore_sigpipe(void)
 	}
 }
 
+
+/* "1.5" for 1500 ms, "5" for 5000: a timeout as people write it. */
+static void
+secs_fmt(long ms, char *buf, size_t n)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, n, "%ld", ms / 1000);
+	else
+		snprintf(buf, n, "%.3g", (double)ms / 1000);
+}
+
+/* A timed-out read or write leaves the errno text of the socket's timeout
+ * in errstr ("Resource temporarily unavailable"; hiredis 1.x may say
+ * "Timeout" or "recv timeout"), which tells the user nothing: it is said
+ * as what it is, with the timeout the socket had.  The text is rewritten
+ * in the context itself, so it stays as long as the context does. */
+const char *
+rc_errstr(const redisContext *cc)
+{
+	/* The context is the caller's, not const; only its text changes. */
+	redisContext *c = (redisContext *)(uintptr_t)cc;
+	struct timeval tv;
+	socklen_t len = sizeof tv;
+	char s[32];
+	int timedout;
+
+	if (c == NULL)
+		return "no connection";
+	if (c->errstr[0] == '\0')
+		return "connection lost";
+	/* Garbage on the wire (an HTTP server, an absurd length) is said as
+	 * such once, so that rc_text_kind knows no retry helps. */
+	if (c->err == REDIS_ERR_PROTOCOL && strncmp(c->errstr, RC_PROTO_ERR,
+	    strlen(RC_PROTO_ERR)) != 0) {
+		char was[sizeof c->errstr];
+		snprintf(was, sizeof was, "%s", c->errstr);
+		snprintf(c->errstr, sizeof c->errstr, RC_PROTO_ERR " (%.90s)", was);
+		return c->errstr;
+	}
+	timedout = strcmp(c->errstr, strerror(EAGAIN)) == 0 ||
+	    strcmp(c->errstr, strerror(EWOULDBLOCK)) == 0 ||
+	    strcmp(c->errstr, "Timeout") == 0 || strcmp(c->errstr, "recv timeout") == 0;
+#ifdef REDIS_ERR_TIMEOUT
+	timedout |= c->err == REDIS_ERR_TIMEOUT;
+#endif
+	if (!timedout)
+		return c->errstr;
+	if (c->fd >= 0 && getsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) == 0 &&
+	    (tv.tv_sec > 0 || tv.tv_usec > 0)) {
+		secs_fmt((long)tv.tv_sec * 1000 + (long)tv.tv_usec / 1000, s, sizeof s);
+		snprintf(c->errstr, sizeof c->errstr, "no reply within %s s (timeout)", s);
+	} else
+		snprintf(c->errstr, sizeof c->errstr, "no reply in time (timeout)");
+	return c->errstr;
+}
+
+/* The reason a connect failed; a connect that timed out says how long it
+ * waited. */
+static const char *
+connect_err(redisContext *c, long ms, char *buf, size_t n)
+{
+	char s[32];
+
+	if (c->err == REDIS_ERR_IO && strcmp(c->errstr, strerror(ETIMEDOUT)) == 0) {
+		secs_fmt(ms, s, sizeof s);
+		snprintf(buf, n, "no connection within %s s (timeout)", s);
+		return buf;
+	}
+	return rc_errstr(c);
+}
+
 static int
 auth(redisContext *c, const struct rc_opts *o, char *err, size_t errlen,
     const char *who)
@@ -43,7 +116,7 @@ auth(redisContext *c, const struct rc_opts *o, char *err, size_t errlen,
 	else
 		r = redisCommand(c, "AUTH %s", o->pass);
 	if (r == NULL) {
-		snprintf(err, errlen, "%s: %s", who, c->errstr);
+		snprintf(err, errlen, "%s: %s", who, rc_errstr(c));
 		return -1;
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
@@ -67,7 +140,7 @@ set_name(redisContext *c, const char *name, char *err, size_t errlen, const char
 		freeReplyObject(r);
 		return 0;
 	}
-	snprintf(err, errlen, "%s: CLIENT SETNAME: %s", who, r == NULL ? c->errstr :
+	snprintf(err, errlen, "%s: CLIENT SETNAME: %s", who, r == NULL ? rc_errstr(c) :
 	    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 	if (r != NULL)
 		freeReplyObject(r);
@@ -89,7 +162,10 @@ rc_connect(const struct rc_addr *a, const struct rc_opts *o, char *err,
 		return NULL;
 	}
 	if (c->err) {
-		snprintf(err, errlen, "%s: %s", who, c->errstr);
+		char why[160];
+
+		snprintf(err, errlen, "%s: %s", who,
+		    connect_err(c, o->timeout_ms, why, sizeof why));
 		redisFree(c);
 		return NULL;
 	}
@@ -115,7 +191,7 @@ rc_hello(redisContext *c, int proto, char *err, size_t errlen, const char *who)
 	redisReply *r = redisCommand(c, "HELLO %d", proto);
 
 	if (r == NULL) {
-		snprintf(err, errlen, "%s: %s", who, c->errstr);
+		snprintf(err, errlen, "%s: %s", who, rc_errstr(c));
 		return -1;
 	}
 	if (r->type == REDIS_REPLY_ERROR) {

@@ -64,7 +64,7 @@ view_of(redisContext *c, const struct rc_node *n, struct rc_node **out, char *er
 	r = c != NULL ? redisCommand(c, "CLUSTER NODES") : NULL;
 	if (r == NULL || r->type != REDIS_REPLY_STRING) {
 		snprintf(err, errlen, "%s: CLUSTER NODES: %.200s", rc_node_addr(n, a, sizeof a),
-		    r == NULL ? (c != NULL ? c->errstr : "no connection") :
+		    r == NULL ? (c != NULL ? rc_errstr(c) : "no connection") :
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 		if (r != NULL)
 			freeReplyObject(r);

@@ -434,14 +434,14 @@ sample_read(struct rc_hk_sample *s, struct rc_sub *sub, int i, char *buf, size_t
 
 	if (redisBufferRead(sub->ctx) != REDIS_OK) {
 		snprintf(err, errlen, "%s: MONITOR stream lost: %s", sub->who,
-		    sub->ctx->errstr[0] ? sub->ctx->errstr : "connection closed");
+		    rc_errstr(sub->ctx));
 		return -1;
 	}
 	for (;;) {
 		rv = NULL;
 		if (redisGetReplyFromReader(sub->ctx, &rv) != REDIS_OK) {
 			snprintf(err, errlen, "%s: MONITOR stream: %s", sub->who,
-			    sub->ctx->errstr);
+			    rc_errstr(sub->ctx));
 			return -1;
 		}
 		if (rv == NULL)

@@ -65,7 +65,7 @@ krecv(struct kc *x, int i)
 	if (redisGetReply(x->c[i], &a) != REDIS_OK ||
 	    redisGetReply(x->c[i], &r) != REDIS_OK) {
 		snprintf(x->k->why, sizeof x->k->why, "%s: %s", side_name[i],
-		    x->c[i]->errstr[0] ? x->c[i]->errstr : "connection lost");
+		    rc_errstr(x->c[i]));
 		if (a != NULL)
 			freeReplyObject(a);
 		return NULL;
@@ -603,7 +603,7 @@ unlink_watched(redisContext *src, const char *key, size_t klen, struct rc_keycmp
 		snprintf(k->why, sizeof k->why, "the source's copy changed meanwhile");
 	else if (rc == RC_KEY_ERROR)
 		snprintf(k->why, sizeof k->why, "source: MULTI/UNLINK/EXEC: %.300s",
-		    e == NULL ? src->errstr : e->type == REDIS_REPLY_ERROR ? e->str :
+		    e == NULL ? rc_errstr(src) : e->type == REDIS_REPLY_ERROR ? e->str :
 		    u != NULL && u->type == REDIS_REPLY_ERROR ? u->str : "unexpected reply");
 	if (m != NULL)
 		freeReplyObject(m);
@@ -628,7 +628,7 @@ rc_key_settle(redisContext *src, redisContext *dst, const char *key, size_t klen
 	w = asking_cmd(src, 2, argv, len);
 	if (w == NULL || w->type == REDIS_REPLY_ERROR) {
 		snprintf(k->why, sizeof k->why, "source: WATCH: %.300s",
-		    w == NULL ? src->errstr : w->str);
+		    w == NULL ? rc_errstr(src) : w->str);
 		if (w != NULL)
 			freeReplyObject(w);
 		return RC_KEY_ERROR;

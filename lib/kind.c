@@ -45,9 +45,13 @@ rc_text_kind(const char *s)
 	 * ("host:port: authentication failed: WRONGPASS ..."). */
 	if (code_is(s, "NOAUTH") || code_is(s, "WRONGPASS") || code_is(s, "NOPERM") ||
 	    strstr(s, "authentication failed") != NULL ||
+	    strstr(s, "refused the password") != NULL ||
+	    strstr(s, "wants a password (") != NULL ||
 	    strstr(s, "invalid password") != NULL || strstr(s, ": NOAUTH") != NULL ||
 	    strstr(s, ": WRONGPASS") != NULL)
 		return RC_K_AUTH;
+	if (strstr(s, RC_PROTO_ERR) != NULL)
+		return RC_K_PROTO;
 	if (code_is(s, "MOVED"))
 		return RC_K_MOVED;
 	if (code_is(s, "ASK"))
@@ -85,6 +89,8 @@ rc_kind_hint(int kind)
 		    "loading): try again in a moment";
 	case RC_K_IOERR:
 		return "the node did not answer: is it up and reachable?";
+	case RC_K_PROTO:
+		return "is that address the client port of a Redis Cluster node?";
 	}
 	return NULL;
 }
@@ -148,4 +154,108 @@ rc_error_hint(const char *s)
 	if ((h = hint_of(own_hints, s)) != NULL)
 		return h;
 	return rc_kind_hint(rc_text_kind(s));
+}
+
+/* ---- refusals: a permission or a password, never an outage ------------------- */
+
+int
+rc_refusal(const char *s)
+{
+	if (s == NULL)
+		return RC_REFUSED_NONE;
+	if (code_is(s, "NOPERM") || strstr(s, ": NOPERM ") != NULL)
+		return RC_REFUSED_NOPERM;
+	return rc_text_kind(s) == RC_K_AUTH ? RC_REFUSED_PASSWORD : RC_REFUSED_NONE;
+}
+
+/* The ACL category that allows a command the tools send, the most telling
+ * one when it has several (EVALSHA is @slow and @scripting: @scripting). */
+static const struct hint categories[] = {
+	{ "evalsha", "@scripting" }, { "eval", "@scripting" },
+	{ "script|load", "@scripting" }, { "script|exists", "@scripting" },
+	{ "monitor", "@admin" }, { "config|get", "@admin" }, { "config|set", "@admin" },
+	{ "role", "@admin" }, { "info", "@dangerous" }, { "migrate", "@dangerous" },
+	{ "scan", "@read" }, { "dbsize", "@read" }, { "object|freq", "@read" },
+	{ "memory|usage", "@read" }, { "client|setname", "@connection" },
+	{ "readonly", "@connection" }, { "wait", "@connection" },
+	{ NULL, NULL }
+};
+
+/* The command a NOPERM names ("... to run the 'cluster|countkeysinslot'
+ * command", Redis and Valkey alike) into buf; NULL when it names none (a
+ * key or a channel it may not use). */
+static const char *
+noperm_command(const char *s, char *buf, size_t n)
+{
+	const char *a = strstr(s, "run the '"), *b;
+
+	if (a == NULL)
+		return NULL;
+	a += strlen("run the '");
+	if ((b = strchr(a, '\'')) == NULL || b == a)
+		return NULL;
+	snprintf(buf, n, "%.*s", (int)(b - a), a);
+	return buf;
+}
+
+/* A message "who: text" split: who's length (0: none) and the text. */
+static const char *
+split_who(const char *s, int *wlen)
+{
+	static const char *const marks[] = { ": authentication failed: ", ": NOPERM ",
+		": NOAUTH ", ": WRONGPASS ", NULL };
+	const char *m;
+	int i;
+
+	*wlen = 0;
+	for (i = 0; marks[i] != NULL; i++)
+		if ((m = strstr(s, marks[i])) != NULL) {
+			*wlen = (int)(m - s);
+			return m + (i == 0 ? strlen(marks[0]) : 2);
+		}
+	return s;
+}
+
+const char *
+rc_refusal_say(const char *s, const char *user, const char *alt, char *buf, size_t n)
+{
+	const struct hint *h;
+	const char *cat = "@slow", *e;
+	char cmd[64];
+	int wl;
+
+	if (user == NULL)
+		user = "default";
+	e = split_who(s != NULL ? s : "", &wl);
+	switch (rc_refusal(s)) {
+	case RC_REFUSED_PASSWORD:
+		if (strstr(s, "refused the password") != NULL ||
+		    strstr(s, "wants a password (") != NULL) {
+			snprintf(buf, n, "%s", s);      /* said already */
+			return buf;
+		}
+		/* NOAUTH: none was sent, or the node has one now. */
+		snprintf(buf, n, "%.*s%s%s (%s): %s", wl, s, wl > 0 ? " " : "",
+		    code_is(e, "NOAUTH") ? "wants a password" : "refused the password", e,
+		    rc_kind_hint(RC_K_AUTH));
+		return buf;
+	case RC_REFUSED_NOPERM:
+		break;
+	default:
+		return NULL;
+	}
+	if (noperm_command(e, cmd, sizeof cmd) == NULL) {
+		snprintf(buf, n, "%.*s%suser '%s' may not use the keys or channels it "
+		    "asked for (%s): allow them with ACL SETUSER %s ~PATTERN (or &PATTERN)"
+		    "%s%s", wl, s, wl > 0 ? ": " : "", user, e, user,
+		    alt != NULL ? ", or " : "", alt != NULL ? alt : "");
+		return buf;
+	}
+	for (h = categories; h->code != NULL; h++)
+		if (strcmp(h->code, cmd) == 0)
+			cat = h->hint;
+	snprintf(buf, n, "%.*s%suser '%s' may not run '%s' (NOPERM): allow it with ACL "
+	    "SETUSER %s +%s (it is in the ACL category %s)%s%s", wl, s, wl > 0 ? ": " : "",
+	    user, cmd, user, cmd, cat, alt != NULL ? ", or " : "", alt != NULL ? alt : "");
+	return buf;
 }

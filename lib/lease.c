@@ -125,7 +125,7 @@ find_other(redisContext *c, const char *mine, const char *where, long long *id,
 			snprintf(out, n, "%s: CLIENT LIST: %s", where, r->str);
 		else
 			snprintf(out, n, "%s: CLIENT LIST: %s", where, r ? "unexpected reply" :
-			    c->errstr);
+			    rc_errstr(c));
 		if (r != NULL)
 			freeReplyObject(r);
 		return -1;
@@ -180,7 +180,7 @@ register_on(struct rc_lease *l, int i, char *why, size_t n)
 		return 0;
 	}
 	snprintf(why, n, "%.100s: CLIENT SETNAME: %.200s", who, r && r->type == REDIS_REPLY_ERROR ?
-	    r->str : l->ctx[i]->errstr);
+	    r->str : rc_errstr(l->ctx[i]));
 	if (r != NULL)
 		freeReplyObject(r);
 	redisFree(l->ctx[i]);

@@ -272,7 +272,7 @@ ask_keys(struct run *r, redisReply **rep)
 	if (k == 0)
 		return 0;
 	if (mig_read_replies(r->from, k, rep) < 0) {
-		snprintf(r->why, sizeof r->why, "%s", r->from->errstr);
+		snprintf(r->why, sizeof r->why, "%s", rc_errstr(r->from));
 		mig_free_replies(rep, k);
 		return -1;
 	}
@@ -294,7 +294,7 @@ send_migrate(struct run *r, struct margv *a, redisReply **out)
 	if (e->abort)
 		rc = -3;
 	else if ((*out = redisCommandArgv(r->from, a->argc, a->argv, a->len)) == NULL) {
-		snprintf(r->why, sizeof r->why, "%s", r->from->errstr);
+		snprintf(r->why, sizeof r->why, "%s", rc_errstr(r->from));
 		rc = -1;
 	} else if ((*out)->type == REDIS_REPLY_ERROR &&
 	    strncmp((*out)->str, "IOERR", 5) == 0 &&

@@ -137,7 +137,7 @@ mig_target_down(redisContext *to, const struct rc_node *dst, const struct rc_opt
 	if ((c = rc_connect(&dst->addr, o, err, sizeof err)) != NULL) {
 		redisFree(c);
 		snprintf(err, sizeof err, "%.200s:%d: %.80s", dst->addr.host,
-		    dst->addr.port, to != NULL ? to->errstr : "no connection");
+		    dst->addr.port, to != NULL ? rc_errstr(to) : "no connection");
 	}
 	snprintf(why, whylen, "the target %.280s (it does not answer)", err);
 	return -1;
@@ -271,7 +271,7 @@ tell_others(struct run *r)
 		int n = t[j].k;
 
 		if (mig_setslot_recv(r, &t[j], rep) < 0)
-			rc_node_drop(t[j].x, t[j].cs[0]->errstr);
+			rc_node_drop(t[j].x, rc_errstr(t[j].cs[0]));
 		mig_free_replies(rep, n);
 	}
 	free(rep);
@@ -376,11 +376,11 @@ guard_failed(struct run *r, int state, const char *err)
 	int i;
 
 	if (r->from->err) {
-		node_why(r, "", r->src, r->from->errstr);
+		node_why(r, "", r->src, rc_errstr(r->from));
 		return lost_source(r);
 	}
 	if (r->to->err) {
-		node_why(r, "the target ", r->dst, r->to->errstr);
+		node_why(r, "the target ", r->dst, rc_errstr(r->to));
 		return lost_target(r);
 	}
 	for (i = 0; i < r->n; i++)
@@ -537,7 +537,7 @@ open_pair(struct run *r)
 	int i, k;
 
 	if (mig_setslot_all(r, r->dst, r->to, S_ACTIVE, "IMPORTING", r->src->id) < 0) {
-		node_why(r, "the target ", r->dst, r->to->errstr);
+		node_why(r, "the target ", r->dst, rc_errstr(r->to));
 		return lost_target(r);
 	}
 	for (i = 0, k = 0; i < r->n; i++) {
@@ -555,7 +555,7 @@ open_pair(struct run *r)
 	}
 	mig_free_replies(r->rep, k);
 	if (mig_setslot_all(r, r->src, r->from, S_ACTIVE, "MIGRATING", r->dst->id) < 0) {
-		node_why(r, "", r->src, r->from->errstr);
+		node_why(r, "", r->src, rc_errstr(r->from));
 		return lost_source(r);
 	}
 	for (i = 0, k = 0; i < r->n; i++) {
@@ -582,7 +582,7 @@ close_on_target(struct run *r)
 	int i, k;
 
 	if (mig_setslot_all(r, r->dst, r->to, S_KEYSDONE, "NODE", r->dst->id) < 0) {
-		node_why(r, "the target ", r->dst, r->to->errstr);
+		node_why(r, "the target ", r->dst, rc_errstr(r->to));
 		return lost_target(r);
 	}
 	for (i = 0, k = 0; i < r->n; i++) {
@@ -615,7 +615,7 @@ source_settled(struct run *r)
 	int nv, i, again = 0;
 
 	if (r->from->err) {
-		rc_node_drop(r->src, r->from->errstr);
+		rc_node_drop(r->src, rc_errstr(r->from));
 		if ((r->from = rc_node_ctx(r->cl, r->src)) == NULL) {
 			node_why(r, "", r->src, r->src->err);
 			return lost_source(r);
@@ -623,7 +623,7 @@ source_settled(struct run *r)
 		source_timeout(r);
 	}
 	if ((nv = rc_ctx_view(r->from, &v)) < 0) {
-		node_why(r, "", r->src, r->from->err ? r->from->errstr :
+		node_why(r, "", r->src, r->from->err ? rc_errstr(r->from) :
 		    "CLUSTER NODES: no answer it can be judged by");
 		return lost_source(r);
 	}
@@ -710,7 +710,7 @@ move_and_close(struct run *r)
 		    RC_GUARD_CLOSE) < 0)
 			return -1;
 		if (mig_durable(r) == -2) {
-			node_why(r, "the target ", r->dst, r->to->errstr);
+			node_why(r, "the target ", r->dst, rc_errstr(r->to));
 			return lost_target(r);
 		}
 		if (close_on_target(r) < 0 || (again = close_on_source(r)) < 0)

@@ -120,7 +120,7 @@ read_on(struct rc_cluster *cl, struct rc_node *rep, int slot, int argc,
 			return NULL;
 		}
 		again = !fresh && closed(rep->ctx, errno);
-		rc_node_drop(rep, rep->ctx->errstr[0] ? rep->ctx->errstr : "connection lost");
+		rc_node_drop(rep, rc_errstr(rep->ctx));
 	} while (again);
 	rc_cluster_trace(cl, RC_EV_CONN, slot, rep, rep->err);
 	rep->retry_at = rc_now_us() + REPLICA_REST_US;

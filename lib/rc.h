@@ -261,6 +261,14 @@ redisReply *rc_cmd_argv(redisContext *c, int argc, const char **argv,
 #define RC_CMDV_MAX 64
 redisReply *rc_cmdv(redisContext *c, const char *arg, ...) __attribute__((sentinel));
 redisReply *rc_vcmdv(redisContext *c, const char *arg, va_list ap);
+/* How rc_errstr begins a protocol error (rc_text_kind: RC_K_PROTO). */
+#define RC_PROTO_ERR "a reply no Redis node sends"
+/* Why the connection failed, for a message: its errstr, but a timeout as
+ * "no reply within 5 s (timeout)" (not the errno text "Resource temporarily
+ * unavailable"); "connection lost" when hiredis said nothing; "no
+ * connection" for NULL; garbage on the wire as RC_PROTO_ERR " (hiredis's
+ * words)".  Valid while c is. */
+const char *rc_errstr(const redisContext *c);
 /* Sets the connection's read and write timeout; 0: wait for ever. */
 void rc_set_timeout(redisContext *c, long ms);
 /* 1 for a +OK status reply. */
@@ -284,6 +292,8 @@ enum {
 	RC_K_IOERR,         /* the connection failed (NULL reply, IOERR, CONNERR):
 			     * the command may or may not have run */
 	RC_K_AUTH,          /* NOAUTH, WRONGPASS, NOPERM, a refused AUTH: no retry helps */
+	RC_K_PROTO,         /* the node sent what no Redis node sends (an HTTP server, an
+			     * absurd length): no retry helps */
 	RC_K_ERR            /* any other error */
 };
 /* The kind of a reply (NULL: RC_K_IOERR), or of an error text such as a
@@ -298,6 +308,19 @@ const char *rc_kind_hint(int kind);
  * MIGRATE ("ERR Target instance replied with error: ..."); NULL when
  * nothing can be added. */
 const char *rc_error_hint(const char *text);
+/* A refusal is not an outage: a password the node refused (NOAUTH,
+ * WRONGPASS, our connect's "authentication failed"), or an ACL that does
+ * not allow a command, key or channel (NOPERM).  Which one text is. */
+enum { RC_REFUSED_NONE, RC_REFUSED_PASSWORD, RC_REFUSED_NOPERM };
+int rc_refusal(const char *text);
+/* The refusal said plainly into buf, which it returns: "refused the
+ * password (WRONGPASS ...): the password comes from ...", or "user 'ro' may
+ * not run 'evalsha' (NOPERM): allow it with ACL SETUSER ro +evalsha (it is
+ * in the ACL category @scripting)" and, when alt is not NULL, ", or " alt (a
+ * way round that needs no such right).  user NULL: "default".  NULL when
+ * text is not a refusal. */
+const char *rc_refusal_say(const char *text, const char *user, const char *alt,
+    char *buf, size_t n);
 
 /* ---- topo.c: the cluster's shape --------------------------------------------- */
 

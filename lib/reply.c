@@ -353,12 +353,12 @@ rc_cmd_deep(redisContext *c, int argc, const char **argv, const size_t *argvlen,
 		return NULL;
 	}
 	if (redisAppendCommandArgv(c, argc, argv, argvlen) != REDIS_OK) {
-		snprintf(err, errlen, "%s", c->errstr);
+		snprintf(err, errlen, "%s", rc_errstr(c));
 		return NULL;
 	}
 	while (!done)
 		if (redisBufferWrite(c, &done) != REDIS_OK) {
-			snprintf(err, errlen, "%s", c->errstr);
+			snprintf(err, errlen, "%s", rc_errstr(c));
 			return NULL;
 		}
 	/* The connection's timeout bounds each read (SO_RCVTIMEO). */

@@ -355,7 +355,9 @@ queue_on(struct round *rd, struct rc_node *n)
 		if (ctx == NULL && rc_text_kind(n->err) == RC_K_AUTH) {
 			/* A password this node refuses: no retry makes it
 			 * take it, so the command fails now, with the hint. */
-			c->reply = rc_reply_error("%s (%s)", n->err, rc_kind_hint(RC_K_AUTH));
+			char said[600];
+			c->reply = rc_reply_error("%s", rc_refusal_say(n->err,
+			    cl->opts.user, NULL, said, sizeof said));
 			rc_cluster_trace(cl, RC_EV_CONN, c->slot, n, n->err);
 			continue;
 		}
@@ -470,7 +472,7 @@ collect_from(struct round *rd, struct rc_node *n)
 			continue;
 		}
 		if (n->ctx != NULL)
-			rc_node_drop(n, n->ctx->errstr[0] ? n->ctx->errstr : "connection lost");
+			rc_node_drop(n, rc_errstr(n->ctx));
 		/* It may have run: never sent twice. */
 		c->reply = rc_reply_error("IOERR %s (the command may or may not have run)",
 		    n->err[0] ? n->err : rc_node_addr(n, a, sizeof a));

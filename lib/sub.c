@@ -36,7 +36,7 @@ start(struct rc_sub *s, struct rc_cluster *cl, struct rc_node *n, int argc,
 	redisAppendCommandArgv(s->ctx, argc, argv, argvlen);
 	while (!done)
 		if (redisBufferWrite(s->ctx, &done) != REDIS_OK) {
-			fail(s, s->ctx->errstr);
+			fail(s, rc_errstr(s->ctx));
 			rc_sub_close(s);
 			return -1;
 		}
@@ -102,7 +102,7 @@ wait_readable(struct rc_sub *s, int timeout_ms, int wake_fd)
 		return -1;
 	}
 	if (k > 0 && pf[0].revents != 0 && redisBufferRead(s->ctx) != REDIS_OK) {
-		fail(s, s->ctx->errstr[0] ? s->ctx->errstr : "connection lost");
+		fail(s, rc_errstr(s->ctx));
 		return -1;
 	}
 	return 0;
@@ -116,7 +116,7 @@ rc_sub_next(struct rc_sub *s, int timeout_ms, int wake_fd, int (*stop)(void *ud)
 		void *rv = NULL;
 
 		if (redisGetReplyFromReader(s->ctx, &rv) != REDIS_OK) {
-			fail(s, s->ctx->errstr[0] ? s->ctx->errstr : "connection lost");
+			fail(s, rc_errstr(s->ctx));
 			return -1;
 		}
 		if (rv != NULL) {

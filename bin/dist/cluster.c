@@ -40,14 +40,26 @@ connect_cluster(struct dist *d)
 	}
 }
 
-/* A node is down for this round: why names it ("host:port: reason"). */
+/* A node is down for this round: why names it ("host:port: reason").  A
+ * node that refused (the password, or a command the ACL does not allow) is
+ * not down: it says what it refused and what to do, and the exit status is
+ * 3.  Keys are counted with COUNTKEYSINSLOT, which a read-only user may
+ * lack; a SCAN (-m) needs only @read. */
 static void
 marked_down(struct dist *d, const char *why)
 {
-	const char *hint = auth_hint(why);
+	char said[1024], alt[200];
 
 	d->bad = 1;
-	note(d, "%s (marked down%s%s)", why, *hint ? "; " : "", hint);
+	snprintf(alt, sizeof alt, "count with SCAN, which @read allows: rc-dist %s -m '*'",
+	    d->view != NULL ? d->view : "keys");
+	if (rc_refusal_say(why, d->o.user, strstr(why, "countkeysinslot") != NULL ?
+	    alt : NULL, said, sizeof said) != NULL) {
+		d->refused = 1;
+		note(d, "%s", said);
+		return;
+	}
+	note(d, "%s (marked down)", why);
 }
 
 /* The node failed to answer r; says so once a round.  The router's CONNERR
@@ -63,7 +75,12 @@ node_failed(struct dist *d, struct rc_node *n, const redisReply *r)
 		marked_down(d, strchr(why, ' ') + 1);
 		return;
 	}
-	snprintf(named, sizeof named, "%s: %s", rc_node_addr(n, a, sizeof a), why);
+	rc_node_addr(n, a, sizeof a);
+	if (strncmp(why, a, strlen(a)) == 0 && why[strlen(a)] == ' ') {
+		marked_down(d, why);    /* it names the node already */
+		return;
+	}
+	snprintf(named, sizeof named, "%s: %s", a, why);
 	marked_down(d, named);
 }
 
@@ -107,7 +124,8 @@ addr_of(const struct rc_node *n, char *buf, size_t len)
 	return rc_node_addr(n, buf, len);
 }
 
-/* "fail,pfail" style health of a node; "down" when it did not answer us. */
+/* "fail,pfail" style health of a node; "down" when it did not answer us,
+ * "noauth" when it refused the password. */
 const char *
 health(const struct rc_node *n, int answered, char *buf, size_t len)
 {
@@ -117,7 +135,7 @@ health(const struct rc_node *n, int answered, char *buf, size_t len)
 #define FLAG(cond, word) \
 	if (cond) k += (size_t)snprintf(buf + k, k < len ? len - k : 0, "%s%s", \
 	    k ? "," : "", word)
-	FLAG(!answered, "down");
+	FLAG(!answered, rc_refusal(n->err) == RC_REFUSED_PASSWORD ? "noauth" : "down");
 	FLAG(n->flags & RC_NF_FAIL, "fail");
 	FLAG(n->flags & RC_NF_PFAIL, "pfail");
 	FLAG(n->flags & RC_NF_HANDSHAKE, "handshake");

@@ -98,6 +98,8 @@ ask_counts(struct dist *d, struct live *l, const struct ask *q, int nq)
 			continue;
 		}
 		got[i] = -1;
+		if (r != NULL && r->type == REDIS_REPLY_ERROR)
+			l->mc[q[i].m].refused = rc_refusal(r->str);
 		if (!l->failed[q[i].m])
 			node_failed(d, l->mc[q[i].m].n, r);
 		l->failed[q[i].m] = 1;
@@ -199,6 +201,7 @@ live_open(struct dist *d, struct live *l, int *ans)
 	for (i = 0; i < l->n; i++) {
 		free(open_note(d, v[i], op, l->nop));
 		l->mc[i].keys = ans[i] ? 0 : -1;
+		l->mc[i].refused = ans[i] ? RC_REFUSED_NONE : rc_refusal(v[i]->err);
 	}
 	for (i = 0; i < l->nop; i++) {
 		l->isopen[op[i].slot] = 1;

@@ -21,6 +21,7 @@ struct mcount {
 	struct rc_node *n;          /* NULL: the unassigned slots */
 	long long keys;             /* -1: unknown (the node did not answer) */
 	int nslots;
+	int refused;                /* RC_REFUSED_*: why keys is -1, when refused */
 };
 
 struct dist {
@@ -39,6 +40,9 @@ struct dist {
 	int round;
 	long long ts;               /* the row prefix when watching as TSV */
 	int bad;                    /* some node down or failing: exit 1 */
+	int refused;                /* a node refused the password or a command:
+				     * exit 3 */
+	const char *view;           /* the view's name ("keys") */
 	int estimated;              /* keys -n: some count is an estimate */
 	long long found;            /* keys -n: the keys SCAN found */
 	double share;               /* keys -n: the share of the keys it went over */

@@ -28,10 +28,15 @@ slot_stats(struct dist *d)
 	struct rc_node **v;
 	struct rc_pipe *p;
 	struct slotstat *ss = NULL;
-	int n, i, s;
+	int n, i, s, m;
 	size_t j, k;
 
 	v = sorted_nodes(d, 1, &n);
+	/* A master that did not answer this round is not waited for again. */
+	for (i = m = 0; i < n; i++)
+		if (!v[i]->down)
+			v[m++] = v[i];
+	n = m;
 	p = rc_pipe_new(&d->cl);
 	for (i = 0; i < n; i++)
 		rc_pipe_node_cmdv(p, v[i], "CLUSTER", "SLOT-STATS", "SLOTSRANGE", "0", "16383",
@@ -107,7 +112,7 @@ hot_top(struct dist *d)
 		else if (d->slotkeys[s] < 0)
 			unknown++;
 	if (unknown > 0)
-		note(d, "%d slots of masters that did not answer are left out", unknown);
+		note(d, "%d slots of masters that did not answer (or refused) are left out", unknown);
 	sort_keys = d->slotkeys;
 	qsort(order, (size_t)k, sizeof *order, hot_cmp);
 	if (!d->stdin_src && d->match == NULL && !d->limit_set)

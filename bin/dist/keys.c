@@ -44,7 +44,9 @@ keys_row(struct dist *d, const struct mcount *m, long long total, double mean,
 		dev = 100.0 * ((double)m->keys - mean) / mean;
 	if (has_dev && (dev > *worst || -dev > *worst))
 		*worst = dev < 0 ? -dev : dev;
-	if (m->n != NULL)
+	if (m->n != NULL && m->refused == RC_REFUSED_NOPERM)
+		snprintf(fl, sizeof fl, "noperm");
+	else if (m->n != NULL)
 		health(m->n, m->keys >= 0, fl, sizeof fl);
 	else
 		snprintf(fl, sizeof fl, "unassigned");

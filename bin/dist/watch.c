@@ -63,8 +63,9 @@ dist_run(struct dist *d, const char *name, int argc, char **argv, view_fn *view)
 		size_t l = strlen(argline);
 		snprintf(argline + l, sizeof argline - l, " %s", argv[i]);
 	}
+	d->view = name;
 	for (d->round = 0; ; d->round++) {
-		d->bad = 0;
+		d->bad = d->refused = 0;
 		if (d->watch > 0)
 			frame_start(d, argline);
 		view(d);
@@ -74,7 +75,7 @@ dist_run(struct dist *d, const char *name, int argc, char **argv, view_fn *view)
 			break;
 		rc_sleep_ms((int)(d->watch * 1000));
 	}
-	rc = d->bad ? RC_EX_NO : RC_EX_OK;
+	rc = d->refused ? RC_EX_CLUSTER : d->bad ? RC_EX_NO : RC_EX_OK;
 	if (d->opened)
 		rc_cluster_close(&d->cl);
 	free(d->slotkeys);

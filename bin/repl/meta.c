@@ -197,7 +197,7 @@ meta_each(struct repl *r, struct rc_args *a, int masters_only)
 		char ad[300];
 		rc_node_addr(list[i], ad, sizeof ad);
 		if (!queued[i]) {
-			complain(r, RC_EX_CLUSTER, "%s is down: %s", ad, list[i]->err);
+			node_unusable(r, list[i], "", "");
 			continue;
 		}
 		rc_putf("%s%s\n", ad, r->mode == RC_REPLY_TTY ? ":" : "");

@@ -73,6 +73,7 @@ struct repl {
 };
 
 /* run.c */
+void node_unusable(struct repl *r, struct rc_node *n, const char *pre, const char *tail);
 void complain(struct repl *r, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void note(const char *s, size_t len);

@@ -46,6 +46,20 @@ complain(struct repl *r, int code, const char *fmt, ...)
 	worst(r, code);
 }
 
+/* A node that could not be used: down, or it refused the password (which
+ * no retry changes: said as what it is).  pre and tail go around it. */
+void
+node_unusable(struct repl *r, struct rc_node *n, const char *pre, const char *tail)
+{
+	char a[300], said[700];
+
+	if (rc_refusal_say(n->err, r->o.user, NULL, said, sizeof said) != NULL)
+		complain(r, RC_EX_CLUSTER, "%s%s", said, tail);
+	else
+		complain(r, RC_EX_CLUSTER, "%s%s is down: %s%s", pre,
+		    rc_node_addr(n, a, sizeof a), n->err, tail);
+}
+
 /* Informational lines (routes, splits, timing) go to stderr: stdout holds
  * only replies, so it can feed other tools. */
 void
@@ -67,6 +81,7 @@ error_code(const redisReply *rep)
 	switch (rc_reply_kind(rep)) {
 	case RC_K_TRANSIENT:
 	case RC_K_IOERR:
+	case RC_K_PROTO:
 	case RC_K_AUTH:
 		return RC_EX_CLUSTER;
 	}
@@ -366,11 +381,9 @@ static redisContext *
 pinned_ctx(struct repl *r, struct rc_node *n)
 {
 	redisContext *c = rc_node_ctx(&r->cl, n);
-	char a[300];
 
 	if (c == NULL)
-		complain(r, RC_EX_CLUSTER, "node %s is down: %s (:node off goes back to routing)",
-		    rc_node_addr(n, a, sizeof a), n->err);
+		node_unusable(r, n, "node ", " (:node off goes back to routing)");
 	return c;
 }
 

@@ -35,8 +35,10 @@ scripts_init(void)
 static const char *
 open_hopeless(const char *err, int startup)
 {
-	if (rc_text_kind(err) == RC_K_AUTH)
-		return rc_kind_hint(RC_K_AUTH);
+	int kind = rc_text_kind(err);
+
+	if (kind == RC_K_AUTH || kind == RC_K_PROTO)
+		return rc_kind_hint(kind);
 	if (strstr(err, "not a cluster node") != NULL)
 		return "";
 	if (startup && (strstr(err, "Connection refused") != NULL ||
@@ -68,6 +70,9 @@ open_handle(struct ctx *c, struct rc_cluster *cl, int startup, char *why, size_t
 	return 0;
 }
 
+/* The ACL user, for a message that names it (die_reply). */
+static const char *acl_user;
+
 void
 cluster_open(struct ctx *c)
 {
@@ -75,6 +80,7 @@ cluster_open(struct ctx *c)
 
 	if (c->open)
 		return;
+	acl_user = c->o.user;
 	if (open_handle(c, &c->cl, 1, why, sizeof why) < 0)
 		rc_die(RC_EX_CLUSTER, "%s", why);
 	c->open = 1;
@@ -155,8 +161,7 @@ static int
 timed_out(const redisReply *r)
 {
 	return r != NULL && r->type == REDIS_REPLY_ERROR &&
-	    (strstr(r->str, "temporarily unavailable") != NULL ||
-	    strstr(r->str, "imed out") != NULL);
+	    (strstr(r->str, "(timeout)") != NULL || strstr(r->str, "imed out") != NULL);
 }
 
 /* The one retry path of every rc-seats command: 1 after a pause (growing
@@ -343,11 +348,23 @@ _Noreturn void
 die_reply(const redisReply *r, const char *what)
 {
 	if (timed_out(r))
-		rc_die(RC_EX_CLUSTER, "%s: %s (no answer within --timeout; the server may "
-		    "still be busy with it: not sent again; a longer --timeout MS waits more)",
-		    what, r->str);
-	if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		rc_die(RC_EX_CLUSTER, "%s: %s (the server may still be busy with it: not "
+		    "sent again; a longer --timeout waits more)", what, r->str);
+	if (r != NULL && r->type == REDIS_REPLY_ERROR) {
+		char said[1024];
+		/* Every command runs a script, the reads too: availability and
+		 * seat-map first release expired holds (the sweep), so that a
+		 * hold past its time never shows as held; show and audit read
+		 * an event in one atomic look. */
+		if (rc_refusal(r->str) == RC_REFUSED_NOPERM &&
+		    rc_refusal_say(r->str, acl_user, NULL, said, sizeof said) != NULL)
+			rc_die(RC_EX_CLUSTER, "%s: %s%s", what, said,
+			    strstr(r->str, "'eval") != NULL ? "; rc-seats runs its reads "
+			    "as Lua scripts too (availability and seat-map release expired "
+			    "holds first, show and audit read the event atomically), so "
+			    "every command needs @scripting" : "");
 		rc_die(RC_EX_CLUSTER, "%s: %s", what, r->str);
+	}
 	rc_die(RC_EX_CLUSTER, "%s: unexpected reply from the cluster", what);
 }
 

@@ -56,7 +56,7 @@ REDISCLI_AUTH=pw rcli $((BASE + 2)) config set requirepass other >/dev/null
 key=$(for i in $(seq 1 200); do echo "k$i"; done | RC_AUTH=pw rc-slot -n | awk -F'\t' -v p=":$((BASE + 2))" 'index($3, p) { print $1; exit }')
 [[ -n $key ]] || bail_file "no key of the third master"
 exit_is 3 "GET through the node that refuses" env RC_AUTH=pw rc-repl GET "$key"
-like "$OUT" "authentication failed" "says why"
+like "$OUT" "127\.0\.0\.1:$((BASE + 2)) refused the password \(WRONGPASS" "says why: that node refused the password"
 like "$OUT" "RC_AUTH" "with the hint"
 unlike "$OUT" "retry" "not retried"
 
