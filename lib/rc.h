@@ -484,6 +484,12 @@ struct rc_slotstats {
 void rc_slot_stats(struct rc_cluster *cl, struct rc_node **m, int n,
     struct rc_slotstats *st);
 void rc_slot_stats_free(struct rc_slotstats *st);
+/* Why the masters asked gave no cpu and network figures, in sentences for
+ * the user (what to do included): the servers without the command, the
+ * masters with the statistics off, a failure.  "" when every master gave
+ * them. */
+const char *rc_slot_stats_gaps(struct rc_cluster *cl, const struct rc_slotstats *st,
+    char *buf, size_t n);
 /* Parses one master's reply into slot[] (pure): how many slots it named,
  * with *cpu 1 when they carry cpu and network figures; -1 when malformed. */
 int rc_slot_stats_parse(const redisReply *r, struct rc_slotstat *slot, int *cpu);

@@ -112,6 +112,29 @@ rc_slot_stats(struct rc_cluster *cl, struct rc_node **m, int n, struct rc_slotst
 	free(asked);
 }
 
+const char *
+rc_slot_stats_gaps(struct rc_cluster *cl, const struct rc_slotstats *st, char *buf,
+    size_t n)
+{
+	char a[300], sv[64];
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (st->without > 0)
+		len += (size_t)snprintf(buf, n, "%d of %d masters (%s, %s) have no CLUSTER "
+		    "SLOT-STATS (Valkey 8.0 and Redis 8.2 have it)", st->without, st->asked,
+		    rc_node_addr(st->first_without, a, sizeof a),
+		    rc_server_fmt(rc_node_server(cl, st->first_without), sv, sizeof sv));
+	if (st->off > 0 && len < n)
+		len += (size_t)snprintf(buf + len, n - len, "%sper-slot cpu and network "
+		    "statistics are off on %d of %d masters (%s): '%s' on every master "
+		    "turns them on, counted from then", len ? "; " : "", st->off, st->asked,
+		    rc_node_addr(st->first_off, a, sizeof a), RC_SLOT_STATS_ON);
+	if (st->failed > 0 && len < n)
+		snprintf(buf + len, n - len, "%s%s", len ? "; " : "", st->err);
+	return buf;
+}
+
 void
 rc_slot_stats_free(struct rc_slotstats *st)
 {
