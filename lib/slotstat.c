@@ -55,12 +55,18 @@ rc_slot_stats_parse(const redisReply *r, struct rc_slotstat *slot, int *cpu)
 	return named;
 }
 
+/* A master that could not be asked (n->err names it and says why), or
+ * whose reply was refused or malformed (why). */
 static void
 failed(struct rc_slotstats *st, struct rc_node *n, const char *why)
 {
 	char a[300];
 
-	if (st->failed++ == 0)
+	if (st->failed++ > 0)
+		return;
+	if (why == NULL)
+		snprintf(st->err, sizeof st->err, "%s", n->err);
+	else
 		snprintf(st->err, sizeof st->err, "%s: CLUSTER SLOT-STATS: %.200s",
 		    rc_node_addr(n, a, sizeof a), why);
 }
@@ -89,7 +95,7 @@ rc_slot_stats(struct rc_cluster *cl, struct rc_node **m, int n, struct rc_slotst
 				st->first_without = m[i];
 			break;
 		default:
-			failed(st, m[i], m[i]->err);
+			failed(st, m[i], NULL);
 		}
 	}
 	if (k > 0)

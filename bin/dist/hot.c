@@ -58,7 +58,7 @@ stats_notes(struct dist *d, struct rc_slotstats *st)
 {
 	char why[1200];
 
-	if (d->by != BY_KEYS || st->with > 0 || st->failed > 0)
+	if (d->by != BY_KEYS || st->with > 0)
 		rc_slot_stats_gaps(&d->cl, st, why, sizeof why);
 	else
 		why[0] = '\0';
