@@ -6,8 +6,8 @@
  * (Valkey 8.0 and Redis 8.2 both have SLOT-STATS), and a build may leave one
  * out.  The node itself says what it has, once: COMMAND INFO for commands,
  * COMMAND DOCS for an argument of one (SETSLOT's TIMEOUT).  The answers are
- * kept in the node (n->server) until its connection is made again, since a
- * node restarted in place may run another server.
+ * kept in the node (n->server) while its connection stays open: a node
+ * connected again may have been restarted as another server.
  */
 #include <stdio.h>
 #include <string.h>
@@ -127,11 +127,21 @@ rc_node_server_seen(struct rc_node *n, const char *info)
 		n->server = s;
 }
 
+/* The cache holds for the open connection: without one, connecting (which
+ * empties it) comes first.  0, or -1 when the node cannot be reached. */
+static int
+connected(struct rc_cluster *cl, struct rc_node *n)
+{
+	return n->ctx != NULL || rc_node_ctx(cl, n) != NULL ? 0 : -1;
+}
+
 const struct rc_server *
 rc_node_server(struct rc_cluster *cl, struct rc_node *n)
 {
 	redisReply *r;
 
+	if (connected(cl, n) < 0)
+		return NULL;
 	if (n->server.known)
 		return &n->server;
 	if ((r = rc_node_cmdv(cl, n, "INFO", "server", NULL)) == NULL)
@@ -175,6 +185,8 @@ rc_node_has(struct rc_cluster *cl, struct rc_node *n, int feat)
 {
 	if (feat < 0 || feat >= RC_FEAT_N)
 		return 0;
+	if (connected(cl, n) < 0)
+		return -1;
 	if (!(n->server.asked & (1u << feat)) && detect(cl, n) < 0)
 		return -1;
 	return (n->server.have >> feat) & 1;

@@ -307,7 +307,7 @@ struct rc_open_slot {
 };
 
 /* What a node's server is and can do (feature.c): found once per node, on
- * the first question, and kept until the node's connection is made again. */
+ * the first question, and kept while the node's connection stays open. */
 struct rc_server {
 	int known;                  /* name and version read */
 	char name[16];              /* "redis", "valkey" */
@@ -448,8 +448,8 @@ const char *rc_server_fmt(const struct rc_server *s, char *buf, size_t n);
  * where the command is unknown), docs its COMMAND DOCS CLUSTER|SETSLOT (the
  * TIMEOUT token).  Pure. */
 unsigned rc_features_parse(const redisReply *info, const redisReply *docs);
-/* The node's server (INFO server once, then cached); NULL when it cannot be
- * asked (n->err says why). */
+/* The node's server (INFO server once, then cached while its connection
+ * stays open); NULL when it cannot be asked (n->err says why). */
 const struct rc_server *rc_node_server(struct rc_cluster *cl, struct rc_node *n);
 /* Fills the cache from an INFO text the caller already read from n. */
 void rc_node_server_seen(struct rc_node *n, const char *info);

@@ -79,27 +79,32 @@ grown(long long before, long long after)
 	return before >= 0 && after >= before ? after - before : -1;
 }
 
-/* CLUSTER SLOT-STATS before the sample, and the growth since, per slot;
- * NULL (and why on stderr) when no master gives cpu and network figures. */
-static struct rc_slotstat *
-stats_window(struct rc_cluster *cl, struct rc_slotstats *before)
+/* CLUSTER SLOT-STATS of the masters that own slots: at the start of the
+ * sample's window, and again at its end. */
+static void
+stats_read(struct rc_cluster *cl, struct rc_slotstats *st)
 {
 	struct rc_node **m = rc_calloc((size_t)cl->nnodes + 1, sizeof *m);
-	struct rc_slotstats after;
-	struct rc_slotstat *d;
-	char why[1200];
 	int i, n = 0;
 
 	for (i = 0; i < cl->nnodes; i++)
 		if (rc_node_is_master(cl->nodes[i]) && cl->nodes[i]->nslots > 0)
 			m[n++] = cl->nodes[i];
-	if (before->slot == NULL) {
-		rc_slot_stats(cl, m, n, before);
-		free(m);
-		return NULL;
-	}
-	rc_slot_stats(cl, m, n, &after);
+	rc_slot_stats(cl, m, n, st);
 	free(m);
+}
+
+/* Each slot's cpu and network since before (read again now), its source
+ * named on stderr; NULL, and why on stderr, when no master gives them. */
+static struct rc_slotstat *
+stats_growth(struct rc_cluster *cl, const struct rc_slotstats *before)
+{
+	struct rc_slotstats after;
+	struct rc_slotstat *d;
+	char why[1200];
+	int i;
+
+	stats_read(cl, &after);
 	rc_slot_stats_gaps(cl, &after, why, sizeof why);
 	if (after.with - after.off <= 0) {
 		rc_warn("cpu and network per slot: none (%s); operations from the MONITOR "
@@ -111,10 +116,9 @@ stats_window(struct rc_cluster *cl, struct rc_slotstats *before)
 	    "sample%s%s", why[0] ? "; " : "", why);
 	d = after.slot;
 	for (i = 0; i < RC_NSLOTS; i++) {
-		d[i].keys = after.slot[i].keys;
-		d[i].cpu = grown(before->slot[i].cpu, after.slot[i].cpu);
-		d[i].in = grown(before->slot[i].in, after.slot[i].in);
-		d[i].out = grown(before->slot[i].out, after.slot[i].out);
+		d[i].cpu = grown(before->slot[i].cpu, d[i].cpu);
+		d[i].in = grown(before->slot[i].in, d[i].in);
+		d[i].out = grown(before->slot[i].out, d[i].out);
 	}
 	return d;
 }
@@ -202,10 +206,9 @@ cmd_slots(void *ctx, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	hk_open(h, &cl);
-	memset(&before, 0, sizeof before);
-	stats_window(&cl, &before);
+	stats_read(&cl, &before);
 	hk_sample(h, &cl, &s);
-	st = stats_window(&cl, &before);
+	st = stats_growth(&cl, &before);
 	n = rc_topk_merge(s.sk, s.n, NULL, NULL, &it);
 	for (i = 0; i < RC_NSLOTS; i++) {
 		rows[i].slot = i;

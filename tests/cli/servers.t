@@ -45,6 +45,29 @@ exit_is 0 "info exits 0" rc-dist -T info
 is "$(awk -F'\t' '{ print NF "|" $12 }' <<<"$OUT")" "12|$want" "info's last column: the one server"
 unlike "$OUT" "mixes" "  and nothing said of a mix"
 
+# --- lib's answers, and its cache -------------------------------------------------
+# feature-probe asks every node for its server and features 3 times on the same
+# connections, then once more after reconnecting: the node itself is asked
+# (COMMAND INFO) once, and once again after the reconnection.
+probe=${RC_PROBES:-$ROOT/tests/cli}/feature-probe
+calls() {
+	local c
+	c=$(rcli "$1" INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_command|info:calls=\([0-9]*\),.*/\1/p')
+	echo "${c:-0}"
+}
+c0=$(calls $BASE)
+ok "feature-probe: 3 rounds, then reconnected" "$probe" 127.0.0.1:$BASE 3
+feat=$OUT
+c1=$(calls $BASE)
+is "$((c1 - c0))" 2 "a node is asked once, and again after reconnecting (COMMAND INFO calls)"
+is "$(grep -c $'\t'"$want"$'\t' <<<"$feat")" 24 "every node, every round: $want"
+if server_is valkey; then
+	feats="CLUSTER SLOT-STATS=1 CLUSTER SETSLOT TIMEOUT=1 HOTKEYS=0"
+else
+	feats="CLUSTER SLOT-STATS=0 CLUSTER SETSLOT TIMEOUT=0 HOTKEYS=0"
+fi
+is "$(grep -v '^reconnected$' <<<"$feat" | cut -f3 | sort -u)" "$feats" "$RC_SERVER: $feats"
+
 # --- hot on the server as it comes -----------------------------------------------
 # A big slot (many keys of one hash tag, never read) and a hot one (one key,
 # read over and over).
