@@ -3,7 +3,9 @@
 # rc-hotkey top, the master that carries it with rc-hotkey slots, and a
 # the mitigations measured before and after: the key split into sub-keys
 # that land in different slots, its reads sent to replicas, its value kept
-# in the client for a while; and redis-cli --hotkeys beside rc-hotkey top.
+# in the client for a while; redis-cli --hotkeys beside rc-hotkey top; and a
+# hot slot beside a big one, with CLUSTER SLOT-STATS's cpu and network per
+# slot where the server keeps them (Valkey 8).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lab_require rc-hotkey rc-slot redis-cli
@@ -26,12 +28,27 @@ policy() {
 	done
 }
 old_policy=$(redis-cli -h "${RC_CLUSTER%:*}" -p "${RC_CLUSTER##*:}" CONFIG GET maxmemory-policy | tail -n1)
+# The server says whether it has CLUSTER SLOT-STATS (COMMAND INFO is empty
+# for a command it does not know): asked, never guessed from a version.
+slot_stats=$(redis-cli -h "${RC_CLUSTER%:*}" -p "${RC_CLUSTER##*:}" COMMAND INFO 'cluster|slot-stats' | tr -d '[:space:]')
+# slot_stats_on yes|no: cluster-slot-stats-enabled on every master.
+slot_stats_on() {
+	local m
+	[ -n "$slot_stats" ] || return 0
+	for m in $masters; do
+		redis-cli -h "${m%:*}" -p "${m##*:}" CONFIG SET cluster-slot-stats-enabled "$1" >/dev/null
+	done
+}
+old_stats=no
+[ -z "$slot_stats" ] || old_stats=$(redis-cli -h "${RC_CLUSTER%:*}" -p "${RC_CLUSTER##*:}" CONFIG GET cluster-slot-stats-enabled | tail -n1)
 # The lab's keys: gen's (prefix lab34:key:) and the hot ones it names.
 hotkeys="stock:counter stock:price $(echo stock:counter:{0..7})"
 cleanup() {
 	stop_gen
 	policy "$old_policy"
+	slot_stats_on "$old_stats"
 	lab_unlink_matching 'lab34:key:*'
+	lab_unlink_matching '{catalog}:item:*'
 	for k in $hotkeys; do
 		redis-cli -c -h "${RC_CLUSTER%:*}" -p "${RC_CLUSTER##*:}" DEL "$k" >/dev/null
 	done
@@ -161,6 +178,46 @@ observe "Both name stock:counter first. --hotkeys saw one node ($c_owner, the ke
 	"over the sample and gives each key's share of all of them."
 pause
 
-say "Put the cluster back as the lab found it: the maxmemory-policy is set back (above), and the lab's keys, gen's lab34:key:* and the stock:* keys, are deleted."
+title "A hot slot is not a big slot"
+say "A slot can be heavy in two ways: many keys (memory, a long migration) or" \
+	"much traffic (cpu, network). 20000 keys under one hash tag, {catalog}, that" \
+	"nobody reads, beside stock:counter's traffic:"
+cat_owner=$(rc-slot -n '{catalog}' | cut -f3)
+seq 1 20000 | awk '{ print "SET {catalog}:item:" $1 " x" }' |
+	redis-cli -h "${cat_owner%:*}" -p "${cat_owner##*:}" --pipe >/dev/null
+big=$(rc-slot '{catalog}' | cut -f2)
+hot=$(rc-slot stock:counter | cut -f2)
+if [ -n "$slot_stats" ]; then
+	say "This server has CLUSTER SLOT-STATS: keys per slot always, cpu time and" \
+		"network bytes per slot once cluster-slot-stats-enabled is yes (off by" \
+		"default; set back at the end). On, on every master:"
+	run "for m in $(tr '\n' ' ' <<<"$masters"); do redis-cli -h \${m%:*} -p \${m##*:} CONFIG SET cluster-slot-stats-enabled yes >/dev/null; done"
+	start_gen --keys 100000 --hot stock:counter --hot-share 50
+	run "rc-dist hot -n 3 | tee '$tmp/bykeys'"
+	run "rc-dist hot --by cpu -n 3 | tee '$tmp/bycpu'"
+	run "rc-hotkey slots -k 2 -d 2"
+	stop_gen
+	# cpu FILE SLOT: the slot's cpu_usec in rc-dist hot rows.
+	cpu() { awk -F'\t' -v s="$2" '$1 == s { print $4 }' "$1"; }
+	run "echo 'big slot $big: 20000 keys, $(cpu "$tmp/bykeys" "$big") cpu_usec; hot slot $hot: $(cpu "$tmp/bycpu" "$hot") cpu_usec'"
+	observe "By keys, {catalog}'s slot $big leads and costs the server next to no" \
+		"cpu; by cpu, stock:counter's slot $hot leads with one key. SLOT-STATS" \
+		"counts every command the slot ran, since the statistics were turned on;" \
+		"rc-hotkey slots shows the same cpu and network over its sample."
+else
+	say "This server has no CLUSTER SLOT-STATS (Valkey 8.0 and Redis 8.2 have it):" \
+		"keys per slot from rc-dist hot, traffic per slot from rc-hotkey slots'" \
+		"MONITOR sample."
+	start_gen --keys 100000 --hot stock:counter --hot-share 50
+	run "rc-dist hot -n 3"
+	run "rc-hotkey slots -k 2 -d 2 | tee '$tmp/slots'"
+	stop_gen
+	ops=$(awk -F'\t' -v s="$hot" '$1 == "slot" && $2 == s { print $4 }' "$tmp/slots")
+	run "echo 'big slot $big: 20000 keys, no operations in the sample; hot slot $hot: ${ops:-?} operations'"
+	observe "By keys, {catalog}'s slot $big leads; by operations, stock:counter's" \
+		"slot $hot. On a server with SLOT-STATS, rc-dist hot --by cpu ranks slots" \
+		"by the cpu time they cost without sampling anything."
+fi
+say "Put the cluster back as the lab found it: the maxmemory-policy is set back (above), the SLOT-STATS setting is set back, and the lab's keys, gen's lab34:key:*, {catalog}'s and the stock:* keys, are deleted."
 trap - EXIT
 cleanup

@@ -90,6 +90,9 @@ rc_node_ctx(struct rc_cluster *cl, struct rc_node *n)
 		n->down = 1;
 		return NULL;
 	}
+	/* A node connected again may have been restarted as another server:
+	 * what feature.c found out about it is asked again. */
+	memset(&n->server, 0, sizeof n->server);
 	n->ctx = rc_connect(&n->addr, &cl->opts, n->err, sizeof n->err);
 	n->down = n->ctx == NULL;
 	if (n->ctx != NULL && node_state(n) < 0)

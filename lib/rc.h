@@ -346,6 +346,16 @@ struct rc_open_slot {
 	char peer[41];
 };
 
+/* What a node's server is and can do (feature.c): found once per node, on
+ * the first question, and kept while the node's connection stays open. */
+struct rc_server {
+	int known;                  /* name and version read */
+	char name[16];              /* "redis", "valkey" */
+	char version[32];           /* "7.0.15", "8.0.1" */
+	unsigned asked;             /* RC_FEAT_* bits looked for (1 << feature) */
+	unsigned have;              /* the ones found */
+};
+
 struct rc_node {
 	char id[41];
 	struct rc_addr addr;
@@ -367,6 +377,7 @@ struct rc_node {
 	int readonly;               /* every connection says READONLY (rc_node_readonly) */
 	uint64_t retry_at;          /* a down replica is worth a connect again from then
 				     * (rc_now_us; pick.c) */
+	struct rc_server server;    /* feature.c's cache; reset on connecting */
 };
 
 /* Parses CLUSTER NODES text.  Returns the number of nodes (>= 0) with a newly
@@ -458,6 +469,74 @@ int rc_node_is_master(const struct rc_node *n);
 int rc_cluster_nmasters(const struct rc_cluster *cl);
 /* "host:port" of a node (static buffer per call site is the caller's). */
 const char *rc_node_addr(const struct rc_node *n, char *buf, size_t len);
+
+/* ---- feature.c: which server a node runs, what it can do ------------------- */
+
+/* What a tool may ask of a node, never by comparing version numbers. */
+enum {
+	RC_FEAT_SLOT_STATS,         /* CLUSTER SLOT-STATS (Valkey 8.0, Redis 8.2) */
+	RC_FEAT_SETSLOT_TIMEOUT,    /* CLUSTER SETSLOT ... TIMEOUT ms (Valkey 8.0) */
+	RC_FEAT_HOTKEYS,            /* HOTKEYS START/GET (Redis 8.6) */
+	RC_FEAT_N
+};
+/* "CLUSTER SLOT-STATS", ...; NULL for a number out of range. */
+const char *rc_feature_name(int feat);
+/* The server's name and version from an INFO text (its server section):
+ * server_name and NAME_version where the server says them (Valkey), else
+ * "redis" and redis_version.  0, or -1 when the text has no version.  Pure. */
+int rc_server_parse(const char *info, struct rc_server *s);
+/* "valkey 8.0.1" into buf, which it returns; "-" when not known. */
+const char *rc_server_fmt(const struct rc_server *s, char *buf, size_t n);
+/* The features a node's replies show (bits 1 << RC_FEAT_*): info is its
+ * answer to COMMAND INFO CLUSTER|SLOT-STATS HOTKEYS (an entry for each, nil
+ * where the command is unknown), docs its COMMAND DOCS CLUSTER|SETSLOT (the
+ * TIMEOUT token).  Pure. */
+unsigned rc_features_parse(const redisReply *info, const redisReply *docs);
+/* The node's server (INFO server once, then cached while its connection
+ * stays open); NULL when it cannot be asked (n->err says why). */
+const struct rc_server *rc_node_server(struct rc_cluster *cl, struct rc_node *n);
+/* Fills the cache from an INFO text the caller already read from n. */
+void rc_node_server_seen(struct rc_node *n, const char *info);
+/* 1 when the node has the feature, 0 when not, -1 when it could not be
+ * asked (n->err says why).  The first question asks for every feature at
+ * once (COMMAND INFO and COMMAND DOCS); later ones are answered from the
+ * cache.  A node that refuses COMMAND is taken to have none. */
+int rc_node_has(struct rc_cluster *cl, struct rc_node *n, int feat);
+
+/* ---- slotstat.c: CLUSTER SLOT-STATS of the masters ------------------------ */
+
+/* How a node turns on per-slot cpu and network statistics. */
+#define RC_SLOT_STATS_ON "CONFIG SET cluster-slot-stats-enabled yes"
+struct rc_slotstat {
+	long long keys, cpu, in, out;   /* key-count, cpu-usec, network-bytes-in
+					 * and -out; -1: unknown */
+};
+struct rc_slotstats {
+	struct rc_slotstat *slot;       /* [RC_NSLOTS] */
+	int asked;                      /* masters asked */
+	int with;                       /* of them with SLOT-STATS that answered */
+	int without;                    /* without the command (an older server) */
+	int off;                        /* answered, cpu and network statistics off */
+	int failed;                     /* could not be asked, or refused (err) */
+	struct rc_node *first_without;  /* one of each, for messages */
+	struct rc_node *first_off;
+	char err[300];                  /* the first failure */
+};
+/* CLUSTER SLOT-STATS SLOTSRANGE 0 16383 of every master of m[0..n) that has
+ * it (rc_node_has), all at once; each answers for the slots it owns.  A
+ * slot no one answered for stays unknown.  Free with rc_slot_stats_free. */
+void rc_slot_stats(struct rc_cluster *cl, struct rc_node **m, int n,
+    struct rc_slotstats *st);
+void rc_slot_stats_free(struct rc_slotstats *st);
+/* Why the masters asked gave no cpu and network figures, in sentences for
+ * the user (what to do included): the servers without the command, the
+ * masters with the statistics off, a failure.  "" when every master gave
+ * them. */
+const char *rc_slot_stats_gaps(struct rc_cluster *cl, const struct rc_slotstats *st,
+    char *buf, size_t n);
+/* Parses one master's reply into slot[] (pure): how many slots it named,
+ * with *cpu 1 when they carry cpu and network figures; -1 when malformed. */
+int rc_slot_stats_parse(const redisReply *r, struct rc_slotstat *slot, int *cpu);
 
 /* ---- route.c: sending commands where they belong ----------------------------- */
 

@@ -14,7 +14,10 @@
 #define TOP_DEFAULT 10
 #define EVEN_PCT 10.0           /* "within 10% of even" */
 
-enum { OPT_COUNT = RC_OPT_TOOL };
+enum { OPT_COUNT = RC_OPT_TOOL, OPT_BY };
+
+/* What hot ranks slots by (--by). */
+enum { BY_KEYS, BY_CPU, BY_NET, BY_NET_IN, BY_NET_OUT };
 
 /* Keys per master, however they were counted. */
 struct mcount {
@@ -36,6 +39,7 @@ struct dist {
 	long top;                   /* -n of hot: top N, sample size */
 	double watch;               /* -w seconds, 0: once */
 	long count;                 /* --count rounds of -w, 0: forever */
+	int by;                     /* hot --by: BY_* */
 	int stdin_src;              /* keys - / hot - */
 	int round;
 	long long ts;               /* the row prefix when watching as TSV */

@@ -1,7 +1,7 @@
 /*
- * hot.c - rc-dist's hot view: the slots with the most keys (and, where the
- * server keeps them, their cpu and network), or sample keys of one slot or
- * one node.
+ * hot.c - rc-dist's hot view: the slots with the most keys, cpu time or
+ * network bytes (CLUSTER SLOT-STATS, where the server keeps them), or sample
+ * keys of one slot or one node.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,81 +16,59 @@ is_number(const char *s)
 	return *s != '\0' && strspn(s, "0123456789") == strlen(s);
 }
 
-struct slotstat {
-	long long cpu, in, out;     /* -1: unknown */
-};
-
-/* CLUSTER SLOT-STATS (Valkey 8, Redis 8.2): cpu and network per slot, where
- * the server has it.  Returns NULL when no master knows the command. */
-static struct slotstat *
-slot_stats(struct dist *d)
+/* The figure hot ranks by for slot s (-1: unknown). */
+static long long
+rank_value(const struct dist *d, const struct rc_slotstat *ss, int s)
 {
-	struct rc_node **v;
-	struct rc_pipe *p;
-	struct slotstat *ss = NULL;
-	int n, i, s, m;
-	size_t j, k;
+	const struct rc_slotstat *x = ss != NULL ? &ss[s] : NULL;
 
-	v = sorted_nodes(d, 1, &n);
-	/* A master that did not answer this round is not waited for again. */
-	for (i = m = 0; i < n; i++)
-		if (!v[i]->down)
-			v[m++] = v[i];
-	n = m;
-	p = rc_pipe_new(&d->cl);
-	for (i = 0; i < n; i++)
-		rc_pipe_node_cmdv(p, v[i], "CLUSTER", "SLOT-STATS", "SLOTSRANGE", "0", "16383",
-		    NULL);
-	rc_pipe_exec(p);
-	for (i = 0; i < n; i++) {
-		redisReply *r = rc_pipe_reply(p, (size_t)i);
-		if (r == NULL || r->type != REDIS_REPLY_ARRAY)
-			continue;
-		if (ss == NULL) {
-			ss = rc_malloc(RC_NSLOTS * sizeof *ss);
-			for (s = 0; s < RC_NSLOTS; s++)
-				ss[s].cpu = ss[s].in = ss[s].out = -1;
-		}
-		/* [[slot, [name, value, ...]], ...] */
-		for (j = 0; j < r->elements; j++) {
-			redisReply *e = r->element[j], *f;
-			if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
-			    e->element[0]->type != REDIS_REPLY_INTEGER)
-				continue;
-			s = (int)e->element[0]->integer;
-			f = e->element[1];
-			if (s < 0 || s >= RC_NSLOTS || f->type != REDIS_REPLY_ARRAY)
-				continue;
-			for (k = 0; k + 1 < f->elements; k += 2) {
-				redisReply *name = f->element[k], *val = f->element[k + 1];
-				if (name->type != REDIS_REPLY_STRING ||
-				    val->type != REDIS_REPLY_INTEGER)
-					continue;
-				if (strcmp(name->str, "cpu-usec") == 0)
-					ss[s].cpu = val->integer;
-				else if (strcmp(name->str, "network-bytes-in") == 0)
-					ss[s].in = val->integer;
-				else if (strcmp(name->str, "network-bytes-out") == 0)
-					ss[s].out = val->integer;
-			}
-		}
+	switch (d->by) {
+	case BY_CPU:
+		return x ? x->cpu : -1;
+	case BY_NET:
+		return x && x->in >= 0 && x->out >= 0 ? x->in + x->out : -1;
+	case BY_NET_IN:
+		return x ? x->in : -1;
+	case BY_NET_OUT:
+		return x ? x->out : -1;
 	}
-	rc_pipe_free(p);
-	free(v);
-	return ss;
+	return d->slotkeys[s];
 }
 
-/* qsort has no context argument: the counts being sorted by. */
-static const long long *sort_keys;
+/* qsort has no context argument: the figures being sorted by. */
+static const long long *sort_by;
 
 static int
 hot_cmp(const void *a, const void *b)
 {
 	int x = *(const int *)a, y = *(const int *)b;
 
-	if (sort_keys[x] != sort_keys[y])
-		return sort_keys[x] > sort_keys[y] ? -1 : 1;
+	if (sort_by[x] != sort_by[y])
+		return sort_by[x] > sort_by[y] ? -1 : 1;
 	return x - y;
+}
+
+/* What SLOT-STATS could not tell, on stderr: said when it matters (ranking
+ * by cpu or network, a master with the statistics off, a cluster of which
+ * some masters have the command), not for a cluster whose servers have no
+ * SLOT-STATS at all.  Ranking by a figure no master gives is an answer of
+ * no (exit 1). */
+static void
+stats_notes(struct dist *d, struct rc_slotstats *st)
+{
+	char why[1200];
+
+	if (d->by != BY_KEYS || st->with > 0)
+		rc_slot_stats_gaps(&d->cl, st, why, sizeof why);
+	else
+		why[0] = '\0';
+	if (why[0] != '\0')
+		note(d, "cpu and network per slot: %s", why);
+	if (d->by != BY_KEYS && st->with - st->off <= 0) {
+		note(d, "no master gives per-slot cpu and network figures: nothing to "
+		    "rank by %s", d->by == BY_CPU ? "cpu" : "network");
+		d->bad = 1;
+	}
 }
 
 static void
@@ -99,30 +77,40 @@ hot_top(struct dist *d)
 	static const char *const cols[] = { "SLOT", "KEYS", "NODE", "CPU_USEC",
 		"NET_IN", "NET_OUT" };
 	struct mcount *mc;
-	struct slotstat *ss = NULL;
+	struct rc_slotstats st;
+	struct rc_slotstat *ss = NULL;
+	long long *val = rc_malloc(RC_NSLOTS * sizeof *val);
 	int *order = rc_malloc(RC_NSLOTS * sizeof *order);
 	int n, s, k = 0, i, unknown = 0;
 	long top = d->top;
 	char a[300];
 
 	mc = count_keys(d, &n);
-	for (s = 0; s < RC_NSLOTS; s++)
-		if (d->slotkeys[s] > 0)
-			order[k++] = s;
-		else if (d->slotkeys[s] < 0)
+	memset(&st, 0, sizeof st);
+	if (!d->stdin_src && d->match == NULL) {
+		int nm;
+		struct rc_node **m = sorted_nodes(d, 1, &nm);
+		rc_slot_stats(&d->cl, m, nm, &st);
+		ss = st.slot;
+		stats_notes(d, &st);
+		free(m);
+	}
+	for (s = 0; s < RC_NSLOTS; s++) {
+		if (d->slotkeys[s] < 0)
 			unknown++;
+		if ((val[s] = rank_value(d, ss, s)) > 0)
+			order[k++] = s;
+	}
 	if (unknown > 0)
-		note(d, "%d slots of masters that did not answer (or refused) are left out", unknown);
-	sort_keys = d->slotkeys;
+		note(d, "%d slots of masters that did not answer are left out", unknown);
+	sort_by = val;
 	qsort(order, (size_t)k, sizeof *order, hot_cmp);
-	if (!d->stdin_src && d->match == NULL && !d->limit_set)
-		ss = slot_stats(d);
 	header(d, "slot\tkeys\taddr\tcpu_usec\tnet_in\tnet_out", cols, 6);
 	for (i = 0; i < k && (top <= 0 || i < top); i++) {
 		s = order[i];
 		row_begin(d);
 		cellf(d, 1, "%d", s);
-		cellf(d, 0, "%lld", d->slotkeys[s]);
+		llcell(d, d->slotkeys[s]);
 		cell(d, 0, addr_of(d->cl.owner[s], a, sizeof a));
 		llcell(d, ss ? ss[s].cpu : -1);
 		llcell(d, ss ? ss[s].in : -1);
@@ -130,7 +118,8 @@ hot_top(struct dist *d)
 		row_end(d);
 	}
 	table_done(d);
-	free(ss);
+	rc_slot_stats_free(&st);
+	free(val);
 	free(order);
 	free(mc);
 }
@@ -262,6 +251,9 @@ run_hot(void *ctx, int argc, char **argv)
 	d->limit = 0;
 	d->limit_set = 0;
 	dist_operands(d, "hot", argc, argv, 1);
+	if (d->by != BY_KEYS && (d->stdin_src || d->match != NULL || d->nargs > 0))
+		rc_die(RC_EX_USAGE, "hot: --by cpu or network ranks the live cluster's slots: "
+		    "not with -, -m or a slot or node");
 	if (d->match != NULL && d->nargs > 0 && is_number(d->args[0]))
 		rc_die(RC_EX_USAGE, "hot: -m cannot go with a slot (CLUSTER "
 		    "GETKEYSINSLOT takes no pattern): give the slot's node instead of "

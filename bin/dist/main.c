@@ -22,6 +22,9 @@ static const struct rc_optdef options[] = {
 	{ 'w', "watch", "SECS", NULL,
 	  "redraw every SECS seconds (TSV: rows prefixed with a unix time)" },
 	{ OPT_COUNT, "count", "N", NULL, "with -w: stop after N rounds" },
+	{ OPT_BY, "by", "WHAT", "keys cpu net net-in net-out",
+	  "hot: rank slots by keys (default), cpu time or network bytes "
+	  "(CLUSTER SLOT-STATS)" },
 	{ 0, NULL, NULL, NULL, NULL }
 };
 
@@ -35,11 +38,25 @@ static const struct rc_command commands[] = {
 	{ "keys", 0, 1, "match", "[-m pat] [-n limit] [-]",
 	  "keys per master: exact live counts, a SCAN MATCH of pat (at most limit "
 	  "keys), or rc-slot rows from stdin", "@stdin", run_keys },
-	{ "hot", 0, 2, "match", "[-n top] [-m pat] [-] [slot | node]",
-	  "the slots with the most keys; with a slot or a node, sample keys from it",
+	{ "hot", 0, 2, "match by", "[-n top] [--by keys|cpu|net] [-m pat] [-] [slot | node]",
+	  "the slots with the most keys, cpu or network; with a slot or a node, sample "
+	  "keys from it",
 	  "@stdin @node", run_hot },
 	{ NULL, 0, 0, NULL, NULL, NULL, NULL, NULL }
 };
+
+/* --by's words, in BY_* order. */
+static int
+by_name(const char *arg)
+{
+	static const char *const names[] = { "keys", "cpu", "net", "net-in", "net-out" };
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcmp(arg, names[i]) == 0)
+			return (int)i;
+	rc_die(RC_EX_USAGE, "--by: '%s' is not keys, cpu, net, net-in or net-out", arg);
+}
 
 static int
 set_option(void *ctx, int id, const char *arg)
@@ -61,6 +78,9 @@ set_option(void *ctx, int id, const char *arg)
 		if (end == arg || *end != '\0' || !(d->watch >= 0.1) || d->watch > 86400)
 			rc_die(RC_EX_USAGE, "-w: '%s' is not a number of seconds (0.1 or "
 			    "more)", arg);
+		break;
+	case OPT_BY:
+		d->by = by_name(arg);
 		break;
 	case OPT_COUNT:
 		if (rc_parse_long(arg, 1, 1L << 30, &d->count) < 0)

@@ -142,6 +142,7 @@ read_stat(struct dist *d, struct nstat *s, const redisReply *ri, const redisRepl
 	}
 	s->ok = 1;
 	s->info = rc_strdup(ri->str);
+	rc_node_server_seen(s->n, s->info);
 	s->mem = info_ll(s->info, "used_memory", -1);
 	s->ops = info_ll(s->info, "instantaneous_ops_per_sec", -1);
 	s->master_off = info_ll(s->info, "master_repl_offset", -1);
@@ -250,6 +251,80 @@ role_of(const struct rc_node *n)
 	    n->flags & RC_NF_REPLICA ? "replica" : "-";
 }
 
+/* The servers the nodes that answered run ("redis 7.0.15"), distinct, in
+ * the order first seen, with how many nodes run each. */
+#define MAX_KINDS 8
+struct kinds {
+	char name[MAX_KINDS][64];
+	int count[MAX_KINDS];
+	int n;
+};
+
+static void
+server_kinds(const struct nstat *st, int n, struct kinds *k)
+{
+	int i, j;
+
+	k->n = 0;
+	for (i = 0; i < n; i++) {
+		char si[64];
+		if (!st[i].ok || !st[i].n->server.known)
+			continue;
+		rc_server_fmt(&st[i].n->server, si, sizeof si);
+		for (j = 0; j < k->n && strcmp(k->name[j], si) != 0; j++)
+			;
+		if (j == k->n) {
+			if (k->n == MAX_KINDS)
+				continue;
+			memcpy(k->name[k->n], si, sizeof si);
+			k->count[k->n++] = 0;
+		}
+		k->count[j]++;
+	}
+}
+
+/* info's servers column: "redis 7.0.15", or mixed "redis 7.0.15,valkey
+ * 8.0.1"; "-" when no node told (free it). */
+static char *
+servers_cell(const struct kinds *k)
+{
+	struct rc_buf b = { NULL, 0, 0 };
+	int i;
+
+	for (i = 0; i < k->n; i++) {
+		if (i > 0)
+			rc_buf_addc(&b, ',');
+		rc_buf_adds(&b, k->name[i]);
+	}
+	if (b.s == NULL)
+		rc_buf_adds(&b, "-");
+	return b.s;
+}
+
+/* A cluster of more than one server or version is said on stderr, each with
+ * how many nodes run it: during a migration that is expected, any other
+ * time it is worth knowing.  It is not a fault: the exit status stays. */
+static void
+mixed_note(struct dist *d, const struct nstat *st, int n)
+{
+	struct rc_buf b = { NULL, 0, 0 };
+	struct kinds k;
+	char one[100];
+	int i;
+
+	server_kinds(st, n, &k);
+	if (k.n < 2)
+		return;
+	for (i = 0; i < k.n; i++) {
+		snprintf(one, sizeof one, "%s%s on %d node%s", i ? ", " : "", k.name[i],
+		    k.count[i], k.count[i] == 1 ? "" : "s");
+		rc_buf_adds(&b, one);
+	}
+	note(d, "the cluster mixes servers: %s (each tool uses only what every node "
+	    "it asks can do)", b.s);
+	rc_buf_free(&b);
+}
+
 /* The nodes in handshake and those without an address: counted in not_ok,
  * named in the summary (the TSV row keeps its columns). */
 struct gossiped {
@@ -258,18 +333,18 @@ struct gossiped {
 
 static void
 summary_out(struct dist *d, const char *state, const struct nstat *ref,
-    const int *c, const struct gossiped *g, long long keys)
+    const int *c, const struct gossiped *g, long long keys, const char *servers)
 {
 	if (d->o.pretty) {
 		int good = strcmp(state, "ok") == 0;
 		rc_putf("cluster: %s%s%s, slots %lld assigned, %lld ok, %lld pfail, "
 		    "%lld fail; %lld known nodes (%d masters, %d replicas, "
 		    "%d in handshake, %d without address, %d not ok); size %lld; "
-		    "%lld keys\n", rc_color(&d->o, good ? RC_C_GREEN : RC_C_RED),
+		    "%lld keys; %s\n", rc_color(&d->o, good ? RC_C_GREEN : RC_C_RED),
 		    state, rc_color(&d->o, RC_C_RESET), ref ? ref->assigned : -1,
 		    ref ? ref->slots_ok : -1, ref ? ref->slots_pfail : -1,
 		    ref ? ref->slots_fail : -1, ref ? ref->known : -1, c[0], c[1],
-		    g->handshake, g->noaddr, c[2], ref ? ref->size : -1, keys);
+		    g->handshake, g->noaddr, c[2], ref ? ref->size : -1, keys, servers);
 		return;
 	}
 	row_begin(d);
@@ -284,6 +359,7 @@ summary_out(struct dist *d, const char *state, const struct nstat *ref,
 	cellf(d, 0, "%d", c[1]);
 	cellf(d, 0, "%d", c[2]);
 	cellf(d, 0, "%lld", keys);
+	cell(d, 0, servers);
 	row_end(d);
 }
 
@@ -295,6 +371,8 @@ nodes_summary(struct dist *d, struct nstat *st, int n)
 	long long keys = 0;
 	const struct nstat *ref = NULL;
 	const char *state;
+	struct kinds kinds;
+	char *servers;
 
 	for (i = 0; i < n; i++) {
 		char fl[128];
@@ -315,7 +393,10 @@ nodes_summary(struct dist *d, struct nstat *st, int n)
 	state = ref == NULL ? "down" : agree ? "ok" : "fail";
 	if (strcmp(state, "ok") != 0 || c[2] > 0)
 		d->bad = 1;
-	summary_out(d, state, ref, c, &g, keys);
+	server_kinds(st, n, &kinds);
+	servers = servers_cell(&kinds);
+	summary_out(d, state, ref, c, &g, keys, servers);
+	free(servers);
 }
 
 static void
@@ -331,9 +412,11 @@ view_info(struct dist *d)
 	if (!d->o.pretty && d->o.header && d->round == 0)
 		rc_puts(d->watch > 0 ? "#ts\tstate\tslots_assigned\tslots_ok\t"
 		    "slots_pfail\tslots_fail\tknown_nodes\tsize\tmasters\treplicas\t"
-		    "not_ok\tkeys\n" : "#state\tslots_assigned\tslots_ok\tslots_pfail\t"
-		    "slots_fail\tknown_nodes\tsize\tmasters\treplicas\tnot_ok\tkeys\n");
+		    "not_ok\tkeys\tservers\n" : "#state\tslots_assigned\tslots_ok\t"
+		    "slots_pfail\tslots_fail\tknown_nodes\tsize\tmasters\treplicas\t"
+		    "not_ok\tkeys\tservers\n");
 	nodes_summary(d, st, nst);
+	mixed_note(d, st, nst);
 	free_nstat(st, nst);
 	free(v);
 }
@@ -395,6 +478,8 @@ node_row(struct dist *d, struct nstat *st, int nst, struct nstat *s)
 		    rc_color(&d->o, RC_C_RESET));
 	else
 		cell(d, 0, fl);
+	cell(d, 0, s->ok && n->server.known ? n->server.name : "-");
+	cell(d, 0, s->ok && n->server.known ? n->server.version : "-");
 	row_end(d);
 }
 
@@ -402,7 +487,8 @@ static void
 view_nodes(struct dist *d)
 {
 	static const char *const cols[] = { "NODE", "ID", "ROLE", "MASTER",
-		"SLOTS", "KEYS", "MEMORY", "OPS/S", "LAG", "LAG_S", "STATE", "FLAGS" };
+		"SLOTS", "KEYS", "MEMORY", "OPS/S", "LAG", "LAG_S", "STATE", "FLAGS",
+		"SERVER", "VERSION" };
 	struct rc_node **v, **order;
 	struct nstat *st;
 	int n, nst, i, j, k = 0;
@@ -427,7 +513,7 @@ view_nodes(struct dist *d)
 	}
 	st = gather_nodes(d, order, n, &nst);
 	header(d, "addr\tid\trole\tmaster\tslots\tkeys\tmemory\tops\tlag\tlag_s\t"
-	    "state\tflags", cols, 12);
+	    "state\tflags\tserver\tversion", cols, 14);
 	for (i = 0; i < nst; i++)
 		node_row(d, st, nst, &st[i]);
 	table_done(d);
@@ -441,6 +527,7 @@ view_nodes(struct dist *d)
 			    (st[i].ok && strcmp(st[i].state, "ok") != 0))
 				d->bad = 1;
 	}
+	mixed_note(d, st, nst);
 	free_nstat(st, nst);
 	free(order);
 	free(v);

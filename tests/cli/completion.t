@@ -60,7 +60,7 @@ is "$(complete_words rc-dist --watch = 1 '' | tr '\n' ' ')" "hot info keys nodes
 is "$(complete_words rc-dist -w 1 hot '' | tr '\n' ' ')" "- 127.0.0.1:7001 " "rc-dist -w 1 hot <TAB>: stdin or a node (hot NODE ranks its slots)"
 is "$(complete_words rc-dist -w '' | tr '\n' ' ')" " " "rc-dist -w <TAB>: a number, not a view"
 is "$(complete_words rc-dist - | LC_ALL=C sort | tr '\n' ' ')" \
-	"--askpass --cluster --count --header --help --limit --match --pretty --timeout --tsv --version --watch -H -T -V -c -h -m -n -p -w " \
+	"--askpass --by --cluster --count --header --help --limit --match --pretty --timeout --tsv --version --watch -H -T -V -c -h -m -n -p -w " \
 	"rc-dist -<TAB>: the options"
 is "$(complete_words rc-dist keys - | grep -cx -e - -e -m -e --count)" 3 "rc-dist keys -<TAB>: stdin and the options"
 is "$(complete_words rc-reshard '' | tr '\n' ' ')" \

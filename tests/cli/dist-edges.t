@@ -43,7 +43,7 @@ like "$SHOWN" "127\.0\.0\.1:$DEAD	[0-9a-f]{40}	-	-	0	-	-	-	-	-	-	handshake" \
 like "$SHOWN" "127\.0\.0\.1:$DEAD \([0-9a-f]{12}\) is in handshake" "and it is named on stderr"
 is "$SHOWN_RC" 1 "nodes exits 1"
 ok "info counts it" retry 30 shown 'in handshake' -T info
-like "$SHOWN" $'^ok\t16384\t16384\t0\t0\t[0-9]+\t3\t3\t0\t1\t0\n' \
+like "$SHOWN" $'^ok\t16384\t16384\t0\t0\t[0-9]+\t3\t3\t0\t1\t0\t'"$RC_SERVER"$' [0-9.]+\n' \
 	"info: one node not ok"
 is "$SHOWN_RC" 1 "info exits 1"
 ok "info on a terminal names it" retry 30 shown '1 in handshake, 0 without address, 1 not ok' -p info
@@ -69,7 +69,7 @@ ok "and started again with a new id" cluster_cmd start $NEW
 noaddr() { rcli "$BASE" CLUSTER NODES | grep -q "^$old .*noaddr"; }
 ok "the seed keeps the old id without an address" retry 60 noaddr
 exit_is 1 "nodes exits 1" rc-dist -T nodes
-like "$OUT" $'(^|\n)-\t'"$old"$'\tmaster\t-\t0\t-\t-\t-\t-\t-\t-\t(fail,|pfail,)?noaddr\n' \
+like "$OUT" $'(^|\n)-\t'"$old"$'\tmaster\t-\t0\t-\t-\t-\t-\t-\t-\t(fail,|pfail,)?noaddr\t-\t-\n' \
 	"its row: no address, not asked (no 'down'), flagged noaddr"
 like "$OUT" "node ${old:0:12} has no address" "it is named on stderr"
 exit_is 1 "info exits 1" rc-dist -p info

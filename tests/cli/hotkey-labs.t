@@ -45,6 +45,26 @@ like "$hk" $'^hot key found with counter: [0-9]+\tkeyname: "?stock:counter"?$' \
 pol=
 for p in $(cluster_ports); do pol+=$(rcli "$p" CONFIG GET maxmemory-policy | tail -n1)" "; done
 unlike "$pol" "lfu" "34: every node's maxmemory-policy set back ($pol)"
+big=$(rc-slot '{catalog}' | cut -f2)
+hot=$(rc-slot stock:counter | cut -f2)
+if server_is valkey; then
+	line=$(grep "^big slot $big: 20000 keys, " <<<"$lab")
+	diag "$line"
+	read -r bc hc < <(sed -n "s/^big slot $big: 20000 keys, \([0-9]*\) cpu_usec; hot slot $hot: \([0-9]*\) cpu_usec$/\1 \2/p" <<<"$line")
+	ok "34: SLOT-STATS: the hot slot cost more cpu than the big one ($bc < $hc)" \
+		test "${bc:-x}" -lt "${hc:-0}"
+	like "$lab" "cpu and network per slot: CLUSTER SLOT-STATS, read before and after the sample" \
+		"34:   slots names SLOT-STATS as the source"
+	st=
+	for p in $(cluster_ports); do st+=$(rcli "$p" CONFIG GET cluster-slot-stats-enabled | tail -n1)" "; done
+	unlike "$st" "yes" "34: cluster-slot-stats-enabled set back ($st)"
+else
+	line=$(grep "^big slot $big: 20000 keys, " <<<"$lab")
+	diag "$line"
+	like "$line" "^big slot $big: 20000 keys, no operations in the sample; hot slot $hot: [1-9][0-9]* operations$" \
+		"34: no SLOT-STATS: the big slot by keys, the hot one by the sample's operations"
+	like "$lab" "cpu and network per slot: none \\(3 of 3 masters" "34:   slots says why it has no cpu figures"
+fi
 monitors=0
 for p in $(cluster_ports); do
 	monitors=$((monitors + $(rcli "$p" CLIENT LIST | grep -c 'cmd=monitor')))
