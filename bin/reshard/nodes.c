@@ -157,6 +157,27 @@ joined_replica(struct ctx *c, struct rc_cluster *cl, const char *who, const char
 	return RC_EX_OK;
 }
 
+/* The nodes flagged failing were passed over (a paused or cut-off node
+ * does not answer): each is named, and they are counted for the exit
+ * status, since add-node promises that every node knows the new one. */
+static int
+not_told(struct rc_cluster *cl, const char *who)
+{
+	int i, n = 0;
+
+	if (rc_cluster_refresh(cl) < 0)
+		return 0;
+	for (i = 0; i < cl->nnodes; i++)
+		if ((cl->nodes[i]->flags & RC_NF_FAIL) &&
+		    !(cl->nodes[i]->flags & RC_NF_NOADDR)) {
+			rc_warn("add-node: %s is flagged failing and was not asked: it "
+			    "learns of %s from gossip once it answers again ('rc-reshard "
+			    "settled' waits for that)", addr_of(cl->nodes[i]), who);
+			n++;
+		}
+	return n;
+}
+
 int
 cmd_add_node(void *ctx, int argc, char **argv)
 {
@@ -204,9 +225,10 @@ cmd_add_node(void *ctx, int argc, char **argv)
 		rc_puts("#addr\tid\trole\tmaster\n");
 	rc_putf("%s\t%s\t%s\t%s\n", who, id, master ? "replica" : "master",
 	    master ? master->id : "-");
+	rc = not_told(&cl, who) > 0 ? RC_EX_NO : RC_EX_OK;
 	redisFree(x);
 	rc_cluster_close(&cl);
-	return RC_EX_OK;
+	return rc;
 }
 
 /* ---- del-node ---------------------------------------------------------------------- */
@@ -321,10 +343,13 @@ forget_everywhere(struct rc_cluster *cl, struct rc_node *gone)
 		if (n == gone)
 			continue;
 		if (n->flags & (RC_NF_FAIL | RC_NF_NOADDR)) {
-			rc_warn("%s is down and cannot forget node %.12s: when it is "
-			    "back, it may announce it again (a noaddr ghost); run "
-			    "'rc-reshard -y del-node %s' again then", addr_of(n), gone->id,
-			    gone->id);
+			rc_warn("%s is down and cannot forget node %.12s: the other "
+			    "nodes have forgotten it (for 60 s), and this one may "
+			    "announce it again once it is back (a noaddr ghost); when "
+			    "it answers, if it still lists the node, run 'redis-cli -h %s "
+			    "-p %d CLUSTER FORGET %s' (rc-reshard -y del-node cannot: the "
+			    "seed no longer knows the node)", addr_of(n), gone->id,
+			    n->addr.host, n->addr.port, gone->id);
 			continue;
 		}
 		if (rc_node_forget(cl, n, gone->id, err, sizeof err) < 0)
