@@ -47,8 +47,15 @@ exit_is 2 "an unknown port exits 2" cluster_cmd partition 16699
 like "$OUT" "not a node of the lab" "and says so"
 exit_is 2 "every node named: nothing to cut" cluster_cmd partition "${ALL[@]}"
 if command -v setpriv >/dev/null 2>&1; then
+	# A copy nobody can reach: the tree may sit under a directory only root
+	# may enter (a clone in a mktemp -d).  The root check comes first, before
+	# the lab is read.
+	pub=$(mktemp -d "${TMPDIR:-/tmp}/rc-pub.XXXXXX")
+	at_exit "rm -rf '$pub'"
+	chmod 755 "$pub"
+	install -m 755 "$LAB" "$pub/cluster"
 	exit_is 2 "without root: exit 2" setpriv --reuid=65534 --regid=65534 --clear-groups \
-		env RC_LAB_PORT=$BASE RC_LAB_DIR="$LAB_DIR" "$LAB" partition $BASE
+		env RC_LAB_PORT=$BASE RC_LAB_DIR="$LAB_DIR" "$pub/cluster" partition $BASE
 	like "$OUT" "needs root" "and says so"
 else
 	skip "setpriv is not installed" 2
