@@ -137,26 +137,12 @@ lab_restore() {
 		($1 in was) && was[$1] != $2 && (was[$1] in up) { print $1 "\t" $2 "\t" was[$1] }' \
 		"$lab_state/now" "$lab_state/slots.before" "$lab_state/slots.now" >"$lab_state/plan"
 	moved=$(wc -l <"$lab_state/plan")
-	# The nodes the lab added stay where they are while their slots go back:
-	# a master left without slots would otherwise turn itself and its
-	# replicas into replicas of another master (replica migration), which on
-	# Valkey 8 closes the connection of a move still under way.
-	awk -F'\t' 'NR == FNR { was[$2] = 1; next } !($2 in was) { print $1 }' \
-		"$lab_state/before" "$lab_state/now" >"$lab_state/added"
-	while read -r addr; do
-		redis-cli -h "${addr%:*}" -p "${addr##*:}" CONFIG SET \
-			cluster-allow-replica-migration no >/dev/null 2>&1 || true
-	done <"$lab_state/added"
 	# One apply per source and target: apply refuses to move slots both
 	# ways between two masters at once (MIGRATE both ways would block both).
 	cut -f2,3 "$lab_state/plan" | sort -u | while IFS=$'\t' read -r from to; do
 		awk -F'\t' -v f="$from" -v t="$to" '$2 == f && $3 == t' "$lab_state/plan" |
 			rc-reshard apply >>"${LAB_DEBUG:-/dev/null}"
 	done
-	while read -r addr; do
-		redis-cli -h "${addr%:*}" -p "${addr##*:}" CONFIG SET \
-			cluster-allow-replica-migration yes >/dev/null 2>&1 || true
-	done <"$lab_state/added"
 	# Nodes the lab added: replicas before masters.
 	for role in replica master; do
 		awk -F'\t' -v r="$role" 'NR == FNR { was[$2] = 1; next }

@@ -93,6 +93,68 @@ check_open(struct rc_cluster *cl, const struct rc_move *mv, int n)
 	free(op);
 }
 
+/* On Valkey 8 a SETSLOT on a master with an online replica waits until the
+ * replica has taken it, and a master left without slots re-homes itself and
+ * its replicas under the new owner (cluster-allow-replica-migration): the
+ * demotion cuts the wait short and closes our connection mid-drain (seen
+ * with a hundred slots still to go).  The drained master and its replicas
+ * stay where they are for the drain (del-node's rehome_replicas places the
+ * replicas; a move that empties a master leaves it a master without slots,
+ * its replicas with it), and the setting is put back at the end, on every
+ * path but SIGKILL (setting.c). */
+static int stay[64];
+int nstay;
+
+void
+stay_put(struct ctx *c, struct rc_cluster *cl, const struct rc_node *gone)
+{
+	int i;
+
+	for (i = 0; i < cl->nnodes && nstay < (int)(sizeof stay / sizeof stay[0]); i++) {
+		struct rc_node *n = cl->nodes[i];
+		redisContext *x;
+
+		if ((n != gone && n->master != gone) ||
+		    (n->flags & (RC_NF_FAIL | RC_NF_NOADDR)) ||
+		    (x = rc_node_ctx(cl, n)) == NULL)
+			continue;
+		if ((stay[nstay] = rc_setting_set(x, &n->addr, &c->o,
+		    "cluster-allow-replica-migration", "no", "interrupted: "
+		    "cluster-allow-replica-migration is put back")) >= 0)
+			nstay++;
+	}
+}
+
+void
+stay_restore(void)
+{
+	while (nstay > 0)
+		rc_setting_restore(stay[--nstay]);
+}
+
+/* The sources this run leaves without a slot stay put, with their replicas
+ * (unless a caller, del-node, keeps them so already).  1 when set here. */
+static int
+stay_emptied(struct ctx *c, struct rc_cluster *cl, const struct rc_move *mv, int n)
+{
+	int i, j, k, set = 0;
+
+	if (nstay > 0)
+		return 0;
+	for (i = 0; i < cl->nnodes; i++) {
+		struct rc_node *m = cl->nodes[i];
+		if (!rc_node_is_master(m) || m->nslots == 0)
+			continue;
+		for (j = k = 0; j < n; j++)
+			k += strcmp(mv[j].from, m->id) == 0;
+		if (k >= m->nslots) {
+			stay_put(c, cl, m);
+			set = 1;
+		}
+	}
+	return set;
+}
+
 /* One line for what did not move: how many, the first slots, why. */
 static void
 summarize_failed(struct ctx *c, int n, const char *err)
@@ -115,7 +177,7 @@ int
 run_moves(struct ctx *c, struct rc_cluster *cl, const struct rc_move *mv, int n)
 {
 	char err[512] = "";
-	int rc;
+	int rc, staying;
 
 	if (c->dry_run) {
 		print_plan(mv, n);
@@ -132,6 +194,7 @@ run_moves(struct ctx *c, struct rc_cluster *cl, const struct rc_move *mv, int n)
 	/* fix finishes half-done moves; every other caller moves slots that
 	 * must still be their source's. */
 	c->m.finish = c->fix_rows;
+	staying = stay_emptied(c, cl, mv, n);
 	rc_progress_start(&c->prog, "moving", (uint64_t)n);
 	rc = rc_migrate(&c->o, mv, n, &c->m, err, sizeof err);
 	rc_progress_end(&c->prog);
@@ -145,6 +208,8 @@ run_moves(struct ctx *c, struct rc_cluster *cl, const struct rc_move *mv, int n)
 		    c->wait_s, err);
 		rc = RC_EX_NO;
 	}
+	if (staying)
+		stay_restore();
 	return rc;
 }
 

@@ -233,43 +233,6 @@ cmd_add_node(void *ctx, int argc, char **argv)
 
 /* ---- del-node ---------------------------------------------------------------------- */
 
-/* On Valkey 8 a SETSLOT on a master with an online replica waits until the
- * replica has taken it, and a master left without slots re-homes itself and
- * its replicas under the new owner (cluster-allow-replica-migration): the
- * demotion cuts the wait short and closes our connection mid-drain.  The
- * drained master and its replicas stay where they are for the drain
- * (rehome_replicas places the replicas), and the setting is put back at the
- * end, on every path but SIGKILL (setting.c). */
-static int stay[64];
-static int nstay;
-
-static void
-stay_put(struct ctx *c, struct rc_cluster *cl, const struct rc_node *gone)
-{
-	int i;
-
-	for (i = 0; i < cl->nnodes && nstay < (int)(sizeof stay / sizeof stay[0]); i++) {
-		struct rc_node *n = cl->nodes[i];
-		redisContext *x;
-
-		if ((n != gone && n->master != gone) ||
-		    (n->flags & (RC_NF_FAIL | RC_NF_NOADDR)) ||
-		    (x = rc_node_ctx(cl, n)) == NULL)
-			continue;
-		if ((stay[nstay] = rc_setting_set(x, &n->addr, &c->o,
-		    "cluster-allow-replica-migration", "no", "del-node interrupted: "
-		    "cluster-allow-replica-migration is put back")) >= 0)
-			nstay++;
-	}
-}
-
-static void
-stay_restore(void)
-{
-	while (nstay > 0)
-		rc_setting_restore(stay[--nstay]);
-}
-
 /* 1. Its slots spread over the other masters.  With --dry-run only the plan
  * is printed (1 returned: nothing else is to happen).  Returns the node as
  * the cluster sees it afterwards through *gone. */

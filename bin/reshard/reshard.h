@@ -78,5 +78,8 @@ int cmd_move(void *ctx, int argc, char **argv);
 int cmd_rebalance(void *ctx, int argc, char **argv);
 void print_plan(const struct rc_move *mv, int n);
 int run_moves(struct ctx *c, struct rc_cluster *cl, const struct rc_move *mv, int n);
+extern int nstay;
+void stay_put(struct ctx *c, struct rc_cluster *cl, const struct rc_node *gone);
+void stay_restore(void);
 
 #endif
