@@ -49,6 +49,24 @@ check_open(struct checking *k, struct rc_node *n, const struct rc_node *me)
 		    me->open[j].peer);
 }
 
+/* Nodes n lists that the seed does not know: most often a node removed
+ * (del-node) while n was down, which n may announce again; named, with the
+ * CLUSTER FORGET that removes it from n. */
+static void
+check_ghosts(struct checking *k, struct rc_node *n, const struct rc_node *v, int nv)
+{
+	int j;
+
+	for (j = 0; j < nv; j++)
+		if (!(v[j].flags & (RC_NF_MYSELF | RC_NF_HANDSHAKE)) &&
+		    rc_cluster_by_id(&k->cl, v[j].id) == NULL)
+			problem(k, 1, "ghost", addr_of(n), "lists node %.40s%s, which %s does "
+			    "not know (removed while this node was down?): run 'redis-cli -h "
+			    "%s -p %d CLUSTER FORGET %.40s' on it", v[j].id,
+			    (v[j].flags & RC_NF_NOADDR) ? " (noaddr)" : "",
+			    addr_of(k->cl.seed), n->addr.host, n->addr.port, v[j].id);
+}
+
 static void
 check_node(struct checking *k, struct rc_node *n)
 {
@@ -71,6 +89,7 @@ check_node(struct checking *k, struct rc_node *n)
 		problem(k, 1, "disagree", addr_of(n), "its view of slots and roles "
 		    "differs from %s's", addr_of(k->cl.nodes[0]));
 	free(sig);
+	check_ghosts(k, n, v, nv);
 	for (j = 0; j < nv; j++)
 		if (v[j].flags & RC_NF_MYSELF)
 			check_open(k, n, &v[j]);

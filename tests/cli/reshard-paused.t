@@ -61,6 +61,9 @@ if server_is valkey; then
 	ok "the replica forgets it by itself (Valkey 8)" retry 30 forgot
 else
 	ok "it still knows the removed node" knows $REP "$NID"
+	exit_is 1 "check: not clean while it does" rc-reshard check
+	like "$OUT" "ghost"$'\t'"127.0.0.1:$REP"$'\t'"lists node $NID" "and names the node and its ghost"
+	like "$OUT" "CLUSTER FORGET $NID" "with the command that removes it"
 	# The advice, run as given.
 	is "$(eval "$advice" | tr -d '\r')" OK "the advice works"
 	ok "the replica has forgotten it" bash -c "! redis-cli -p $REP cluster nodes | grep -q '^$NID '"
