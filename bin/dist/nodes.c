@@ -119,7 +119,15 @@ add_unlisted(struct dist *d, struct nstat *st, int *nst, const redisReply *r)
 		s->n->nranges = s->n->nopen = s->n->nslots = 0;
 		s->own = s->n;
 		s->gossip = 1;
-		gossip_only(d, s->n);
+		if (!gossip_only(d, s->n)) {
+			char a[300];
+			/* With an address and out of handshake: a ghost. */
+			d->bad = 1;
+			note(d, "%s (%.12s) is listed by a node but not by the seed: a "
+			    "node removed while that node was down? ('rc-reshard check' "
+			    "names the node that lists it)", addr_of(s->n, a, sizeof a),
+			    s->n->id);
+		}
 	}
 	rc_nodes_free(g, ng);
 	return st;

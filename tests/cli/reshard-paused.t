@@ -64,6 +64,8 @@ else
 	exit_is 1 "check: not clean while it does" rc-reshard check
 	like "$OUT" "ghost"$'\t'"127.0.0.1:$REP"$'\t'"lists node $NID" "and names the node and its ghost"
 	like "$OUT" "CLUSTER FORGET $NID" "with the command that removes it"
+	exit_is 1 "rc-dist nodes: not all ok either" rc-dist nodes
+	like "$OUT" "\(${NID:0:12}\) is listed by a node but not by the seed" "and names the ghost"
 	# The advice, run as given.
 	is "$(eval "$advice" | tr -d '\r')" OK "the advice works"
 	ok "the replica has forgotten it" bash -c "! redis-cli -p $REP cluster nodes | grep -q '^$NID '"
