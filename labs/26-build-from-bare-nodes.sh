@@ -38,10 +38,15 @@ until_true() {
 		sleep 0.1
 	done
 }
+# all_know N: every node knows N nodes, in handshake with none, and its
+# links to the others are up (a link comes up a moment after a node is known).
 all_know() {
 	local p
 	for p in $nodes; do
 		redis-cli -h "$host" -p "$p" CLUSTER INFO | grep -q "^cluster_known_nodes:$1" || return 1
+		redis-cli -h "$host" -p "$p" CLUSTER NODES |
+			awk '$3 ~ /handshake/ || ($3 !~ /myself/ && $8 != "connected") { bad = 1 }
+				END { exit bad }' || return 1
 	done
 }
 all_ok() {
