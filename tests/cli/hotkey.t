@@ -33,12 +33,6 @@ bg_gen() {
 	# The header comes at once; the first row after a second of traffic.
 	retry 30 grep -q '^[0-9]' "$T/gen.out"
 }
-stop_gen() {
-	[[ -n $GEN ]] || return 0
-	kill -INT "$GEN" 2>/dev/null
-	wait "$GEN" 2>/dev/null
-	GEN=
-}
 at_exit stop_gen
 top_rows() { rc-hotkey top -T "$@" 2>"$T/top.err"; }
 

@@ -408,6 +408,16 @@ _tap_cli() {
 	fi
 }
 
+# stop_gen: stops a background job whose pid a test keeps in GEN (an
+# rc-hotkey gen: SIGINT, so that it prints its summary) and waits for it.
+GEN=
+stop_gen() {
+	[[ -n $GEN ]] || return 0
+	kill -INT "$GEN" 2>/dev/null
+	wait "$GEN" 2>/dev/null
+	GEN=
+}
+
 # at_exit CMD: run the shell command CMD at exit (last registered, first run).
 at_exit() { _tap_at_exit+=("$1"); }
 

@@ -127,12 +127,6 @@ fi
 
 # --- rc-hotkey slots ------------------------------------------------------------
 GEN=
-stop_gen() {
-	[[ -n $GEN ]] || return 0
-	kill -INT "$GEN" 2>/dev/null
-	wait "$GEN" 2>/dev/null
-	GEN=
-}
 at_exit stop_gen
 rc-hotkey gen -d 120 --hot hot:key --hot-share 60 --keys 10000 >"$T/gen.out" 2>"$T/gen.err" &
 GEN=$!
