@@ -36,7 +36,7 @@ UNITS   = $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNITSRC))
 LUASRC  = $(sort $(wildcard lib/lua/*.lua))
 
 .PHONY: all deps check test unit units probes cli labs-check lint man-lint shellcheck asan \
-	fuzz bench demo install uninstall clean
+	fuzz bench unguarded demo install uninstall clean
 
 COMPLETION = completion/rc-tools.bash completion/_rc-tools
 all: $(TOOLS) $(COMPLETION)
@@ -186,8 +186,13 @@ build/fuzz-lua.c: $(LUASRC) tools/embed.sh
 	@mkdir -p build
 	sh tools/embed.sh $(LUASRC) > $@
 
+# The bench prices rc-reshard's change lease and re-checks against the same
+# tool built without them (RC_BENCH_UNGUARDED: never installed, bench only).
+unguarded:
+	$(MAKE) B=build/unguarded CFLAGS="$(CFLAGS) -DRC_BENCH_UNGUARDED" build/unguarded/bin/rc-reshard
+
 # The benches also need node and npm (the npm package rc-slot is compared with).
-bench: deps all probes
+bench: deps all probes unguarded
 	@command -v node >/dev/null && command -v npm >/dev/null || sh tools/deps.sh nodejs npm
 	sh tests/bench/run.sh
 

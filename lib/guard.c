@@ -49,19 +49,20 @@ open_of(const struct rc_node *me, int slot)
 	return NULL;
 }
 
-/* The node's own view over the caller's connection c.  On a failure the
- * connection is left as it is (the engine notices a broken one at its next
- * command); -1 with err. */
+/* The node's own view, its CLUSTER NODES already sent over c (NULL: no
+ * connection).  On a failure the connection is left as it is (the engine
+ * notices a broken one at its next command); -1 with err. */
 static int
-view_of(redisContext *c, const struct rc_node *n, struct rc_node **out, char *err,
-    size_t errlen)
+view_of(redisContext *c, int sent, const struct rc_node *n, struct rc_node **out,
+    char *err, size_t errlen)
 {
-	redisReply *r;
+	redisReply *r = NULL;
 	char a[300], e[200];
 	int k;
 
 	*out = NULL;
-	r = c != NULL ? redisCommand(c, "CLUSTER NODES") : NULL;
+	if (c != NULL && (!sent || redisGetReply(c, (void **)&r) != REDIS_OK))
+		r = NULL;
 	if (r == NULL || r->type != REDIS_REPLY_STRING) {
 		snprintf(err, errlen, "%s: CLUSTER NODES: %.200s", rc_node_addr(n, a, sizeof a),
 		    r == NULL ? (c != NULL ? rc_errstr(c) : "no connection") :
@@ -76,17 +77,40 @@ view_of(redisContext *c, const struct rc_node *n, struct rc_node **out, char *er
 	return k;
 }
 
+/* Both views, asked of the two nodes at once (a check is one round trip,
+ * not two: it sits between every chunk's steps). */
 static int
 read_views(redisContext *from, redisContext *to, const struct rc_node *src,
     const struct rc_node *dst, struct views *w, char *err, size_t errlen)
 {
+	int sf = from != NULL && redisAppendCommand(from, "CLUSTER NODES") == REDIS_OK;
+	int st = to != NULL && redisAppendCommand(to, "CLUSTER NODES") == REDIS_OK;
+	int bad = 0;
+
 	memset(w, 0, sizeof *w);
 	w->src = src;
 	w->dst = dst;
-	if ((w->nvs = view_of(from, src, &w->vs, err, errlen)) < 0)
-		return -1;
-	if ((w->nvt = view_of(to, dst, &w->vt, err, errlen)) < 0) {
-		rc_nodes_free(w->vs, w->nvs);
+	/* Flush the second before waiting on the first. */
+	if (st) {
+		int done = 0;
+
+		while (!done)
+			if (redisBufferWrite(to, &done) != REDIS_OK) {
+				st = 0;
+				break;
+			}
+	}
+	if ((w->nvs = view_of(from, sf, src, &w->vs, err, errlen)) < 0)
+		bad = 1;
+	/* The target's reply is read whatever happened, so its connection
+	 * never holds an answer nobody asked for. */
+	if ((w->nvt = view_of(to, st, dst, &w->vt, bad ? NULL : err, bad ? 0 : errlen)) < 0)
+		bad = 1;
+	if (bad) {
+		if (w->nvs >= 0)
+			rc_nodes_free(w->vs, w->nvs);
+		if (w->nvt >= 0)
+			rc_nodes_free(w->vt, w->nvt);
 		return -1;
 	}
 	w->ms = rc_view_myself(w->vs, w->nvs);

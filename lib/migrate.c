@@ -401,6 +401,12 @@ guard_job(struct run *r, int state, int when)
 	char err[400];
 	int i, k = 0, rc = 0;
 
+#ifdef RC_BENCH_UNGUARDED
+	/* make bench's build without the lease and the guard, to price them. */
+	free(g);
+	(void)state, (void)when, (void)err, (void)i, (void)k, (void)rc;
+	return 0;
+#endif
 	for (i = 0; i < r->n; i++)
 		if (r->sl[i].state == state && !r->sl[i].claimed) {
 			g[k].resume = r->sl[i].resume;

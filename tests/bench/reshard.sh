@@ -168,11 +168,55 @@ durable() {
 	secs "$t0" "$t1"
 }
 
+# priced B: what the change lease and the engine's re-checks (lib/guard.c)
+# cost a move.  The same rc-reshard built without them (RC_BENCH_UNGUARDED,
+# build/unguarded) and the real one move SLOTS slots (default 1000, ~61k of
+# the 1M keys) from a master to an added one and back, taking turns in both
+# directions, ROUNDS (default 10) times each; prints the two sums of seconds.
+priced() {
+	local b=$1 slots=${RC_BENCH_PRICE_SLOTS:-1000} rounds=${RC_BENCH_PRICE_ROUNDS:-10}
+	local g=0 u=0 i t0 t1 first second
+	local real=$ROOT/bin/rc-reshard bare=$ROOT/build/unguarded/bin/rc-reshard
+	[[ -x $bare ]] || { echo "reshard bench: $bare missing (make bench builds it)" >&2; exit 1; }
+	build "$b"
+	RC_CLUSTER=127.0.0.1:$b rc-reshard add-node 127.0.0.1:$((b + 3)) >/dev/null
+	for ((i = 0; i < rounds * 2; i++)); do
+		if ((i % 2)); then first=$bare second=$real; else first=$real second=$bare; fi
+		t0=$(now)
+		RC_CLUSTER=127.0.0.1:$b "$first" -y move --from 127.0.0.1:$b \
+			--to 127.0.0.1:$((b + 3)) --slots "$slots" >/dev/null
+		t1=$(now)
+		if [[ $first == "$real" ]]; then g=$((g + t1 - t0)); else u=$((u + t1 - t0)); fi
+		t0=$(now)
+		RC_CLUSTER=127.0.0.1:$b "$second" -y move --from 127.0.0.1:$((b + 3)) \
+			--to 127.0.0.1:$b --slots "$slots" >/dev/null
+		t1=$(now)
+		if [[ $second == "$real" ]]; then g=$((g + t1 - t0)); else u=$((u + t1 - t0)); fi
+	done
+	verify_keys "$b" 0 1 2 3
+	lab "$b" clean >/dev/null
+	echo "$(secs 0 "$g") $(secs 0 "$u")"
+}
+
+# verify_keys B I...: every key of the load is on the nodes B+I.
+verify_keys() {
+	local b=$1 n=0 i
+	shift
+	for i; do n=$((n + $("$CLI" -p $((b + i)) dbsize))); done
+	[[ $n == "$KEYS" ]] || { echo "reshard bench: $n keys on cluster $b, want $KEYS" >&2; exit 1; }
+}
+
 # rrow NAME OURS ANCHOR: a row whose ratio is anchor / ours.
 rrow() { row "$1" "$2" "$3" "$(ratio "$3" "$2")"; }
 
 build 20400
 relabel_load 20400
+if [[ ${RC_BENCH_ONLY:-} == price ]]; then
+	lab 20400 clean >/dev/null
+	read -r pg pu <<<"$(priced 20460)"
+	row move-lease-and-guard-vs-without "$pg" "$pu" "$(ratio "$pg" "$pu")"
+	exit 0
+fi
 if [[ ${RC_BENCH_ONLY:-} == durable ]]; then
 	lab 20400 clean >/dev/null
 	rrow rebalance-durable-vs-no-durable "$(durable 20430 --durable)" "$(durable 20440 --no-durable)"
@@ -196,9 +240,13 @@ d1=$(durable 20430 --durable)
 d0=$(durable 20440 --no-durable)
 dc=$(durable 20450 cli)
 
+read -r pg pu <<<"$(priced 20460)"
+
 rrow "scale-3-to-4-vs-$CLI" "$o" "$a1"
 rrow "scale-3-to-4-vs-$CLI-pipeline-1000" "$o" "$a2"
 rrow "rebalance-vs-$CLI" "$or" "$a1r"
 rrow "rebalance-vs-$CLI-pipeline-1000" "$or" "$a2r"
 rrow rebalance-durable-vs-no-durable "$d1" "$d0"
 rrow "rebalance-replicas-vs-$CLI" "$d1" "$dc"
+# ours / without: the lease and the re-checks may cost at most 3% (<= 1.03).
+row move-lease-and-guard-vs-without "$pg" "$pu" "$(ratio "$pg" "$pu")"
