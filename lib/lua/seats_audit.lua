@@ -11,6 +11,8 @@
 --   holds     every hold entry is a held reservation, with its expiry
 --   stats     available, held, sold equal what the seats say
 --   waitlist  every waiting user has a seat count, and only they do
+--   bounds    meta's nexthold is no later than the first hold's expiry, and
+--             meta's waiting is the waitlist's length (where meta has them)
 -- Every record, finished ones too, is checked by seats_audit_chunk in
 -- bounded steps outside this script.  Returns OK total available held sold
 -- active records done, then one line per violation (at most 1000).
@@ -115,6 +117,17 @@ end
 if redis.call('HLEN', K_WLINFO) ~= #wl then
 	bad('waitlist: ' .. redis.call('HLEN', K_WLINFO) .. ' seat counts for ' .. #wl ..
 		' waiting users')
+end
+
+-- The bounds calls trust to skip work (seats_lib's rstate).
+local rs = rstate()
+local first = redis.call('ZRANGE', K_HOLDS, 0, 0, 'WITHSCORES')
+if first[2] and rs.nexthold and rs.nexthold > tonumber(first[2]) then
+	bad('meta: nexthold ' .. tostring(rs.nexthold) .. ' is after the first hold expiry ' ..
+		first[2])
+end
+if rs.waiting and rs.waiting ~= #wl then
+	bad('meta: waiting ' .. rs.waiting .. ' but ' .. #wl .. ' users wait')
 end
 
 local res = { 'OK', tostring(total), tostring(total - nheld - nsold), tostring(nheld),

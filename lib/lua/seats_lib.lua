@@ -8,6 +8,9 @@
 --                     retention (secs) aged (finish time, ms, of the newest
 --                     record aged out: every finished record up to it is gone)
 --                     prunefrom (ms: no record in done finished before it)
+--                     nexthold (ms: no hold in holds expires before it;
+--                     'none': holds is empty) waiting (how many users are in
+--                     the waitlist); either absent: not known, ask the key
 --   2 seats   hash   seat -> "H:<res>" (held) or "S:<res>" (sold); absent = free
 --   3 stats   hash   available held sold (+ touch, a write for WAIT)
 --   4 holds   zset   res -> expiry (ms since the epoch)
@@ -50,6 +53,33 @@ local function seat_ok(s, rows, per)
 	return r <= rows and tonumber(num) <= per
 end
 
+-- The event's state that lets a call skip work, read once a call (one
+-- HMGET): ret, the retention in seconds; aged (see meta); from, a lower bound
+-- of the finish times in done (nil: not known), so a call whose cut-off is
+-- below it knows without asking that nothing is due.  A record that finishes
+-- later never finishes earlier than from (TIME moves on), so the bound only
+-- ever makes a record go late, never early; sweep asks whatever the bound
+-- says.  nexthold, a lower bound of the expiry times in holds (math.huge:
+-- none; nil: not known): hold() lowers it for a hold that expires sooner,
+-- a hold that goes leaves it lower than it need be, and a call past it asks
+-- holds and sets it anew.  waiting, the waitlist's length (nil: not known),
+-- set from the key by every change of the waitlist.
+-- A script that reads meta anyway asks for the fields too and hands them over
+-- with rstate_from(reply, index of 'retention').
+local RS_FIELDS = { 'retention', 'aged', 'prunefrom', 'nexthold', 'waiting' }
+local RS = nil
+local function rstate_from(m, i)
+	local nh = m[i + 3]
+	RS = { ret = tonumber(m[i] or DEFAULT_RETENTION), aged = tonumber(m[i + 1] or '0'),
+		from = tonumber(m[i + 2] or nil),
+		nexthold = nh == 'none' and math.huge or tonumber(nh or nil),
+		waiting = tonumber(m[i + 4] or nil) }
+	return RS
+end
+local function rstate()
+	return RS or rstate_from(redis.call('HMGET', K_META, unpack(RS_FIELDS)), 1)
+end
+
 local function save(id, rec)
 	redis.call('HSET', K_RES, id, cjson.encode(rec))
 end
@@ -67,6 +97,11 @@ end
 -- A hold on seats (already checked free) for a reservation id.
 local function hold(id, seats, user, name, email, secs, now)
 	local x = now + secs * 1000
+	local rs = rstate()
+	if rs.nexthold and x < rs.nexthold then
+		rs.nexthold = x
+		redis.call('HSET', K_META, 'nexthold', x)
+	end
 	mark_seats(seats, 'H:' .. id)
 	redis.call('HINCRBY', K_STATS, 'held', #seats)
 	redis.call('HINCRBY', K_STATS, 'available', -#seats)
@@ -102,24 +137,6 @@ local function release(id, rec, newstatus, now)
 	save(id, rec)
 	redis.call('ZADD', K_DONE, rec.f, id)
 	return freed
-end
-
--- The event's retention state, read once a call (one HMGET): ret, the
--- retention in seconds; aged (see meta); from, a lower bound of the finish
--- times in done (nil: not known), so a call whose cut-off is below it knows
--- without asking that nothing is due.  A record that finishes later never
--- finishes earlier than from (TIME moves on), so the bound only ever makes a
--- record go late, never early; sweep asks whatever the bound says.
--- A script that reads meta anyway asks for the three fields too and hands
--- them over with rstate_from(reply, index of 'retention').
-local RS = nil
-local function rstate_from(m, i)
-	RS = { ret = tonumber(m[i] or DEFAULT_RETENTION), aged = tonumber(m[i + 1] or '0'),
-		from = tonumber(m[i + 2] or nil) }
-	return RS
-end
-local function rstate()
-	return RS or rstate_from(redis.call('HMGET', K_META, 'retention', 'aged', 'prunefrom'), 1)
 end
 
 local function retention()
@@ -183,11 +200,23 @@ end
 -- offered, they get a hold on the next of those seats (reservation id
 -- EVENT.wSEQ, the event's hold time) and leave the waitlist.  Appends user,
 -- res, seats to out for each offer; returns how many offers were made.
+local function note_waiting()
+	local n = redis.call('ZCARD', K_WL)
+	rstate().waiting = n
+	redis.call('HSET', K_META, 'waiting', n)
+end
+
 local function serve_waitlist(freed, now, out)
 	local next_seat, offers = 1, 0
+	if #freed == 0 or rstate().waiting == 0 then
+		return 0
+	end
 	while true do
 		local head = redis.call('ZRANGE', K_WL, 0, 0)
 		if #head == 0 then
+			if rstate().waiting == nil then
+				note_waiting()
+			end
 			break
 		end
 		local user = head[1]
@@ -210,6 +239,9 @@ local function serve_waitlist(freed, now, out)
 		out[#out + 1] = table.concat(got, ',')
 		offers = offers + 1
 	end
+	if offers > 0 then
+		note_waiting()
+	end
 	return offers
 end
 
@@ -220,8 +252,14 @@ local function expire(id, rec, now)
 end
 
 -- Lazy expiry: holds whose time is up go back on sale (or to the waitlist),
--- at most limit of them.  Returns how many were released, and the offers.
-local function expire_holds(now, limit)
+-- at most limit of them; nothing is asked while the time is before the
+-- event's nexthold, unless always.  Returns how many were released, and the
+-- offers.
+local function expire_holds(now, limit, always)
+	local rs = rstate()
+	if not always and rs.nexthold and rs.nexthold > now then
+		return 0, 0
+	end
 	local ids = redis.call('ZRANGEBYSCORE', K_HOLDS, '-inf', now, 'LIMIT', 0, limit)
 	local offers = 0
 	for _, id in ipairs(ids) do
@@ -232,6 +270,9 @@ local function expire_holds(now, limit)
 			redis.call('ZREM', K_HOLDS, id)
 		end
 	end
+	local first = redis.call('ZRANGE', K_HOLDS, 0, 0, 'WITHSCORES')
+	rs.nexthold = tonumber(first[2]) or math.huge
+	redis.call('HSET', K_META, 'nexthold', first[2] or 'none')
 	return #ids, offers
 end
 

@@ -2,8 +2,7 @@
 -- All or nothing.  The reservation id is chosen by the client, so running the
 -- same call twice (a retry after a lost reply) finds its own hold ('SAME'),
 -- or, once its record has aged out, 'AGED' (never a second hold).
-local meta = redis.call('HMGET', K_META, 'rows', 'seats', 'hold', 'retention', 'aged',
-	'prunefrom')
+local meta = redis.call('HMGET', K_META, 'rows', 'seats', 'hold', unpack(RS_FIELDS))
 if not meta[1] then
 	return { 'NOEVENT' }
 end

@@ -7,7 +7,7 @@ if redis.call('EXISTS', K_META) == 0 then
 	return { 'NOEVENT' }
 end
 local now = now_ms()
-local n, offers = expire_holds(now, tonumber(ARGV[1]))
+local n, offers = expire_holds(now, tonumber(ARGV[1]), true)
 local pruned = prune(now, tonumber(ARGV[2]), true)
 local st = redis.call('HMGET', K_STATS, 'available', 'held', 'sold')
 return { 'OK', tostring(n), st[1] or '0', st[2] or '0', st[3] or '0',

@@ -23,12 +23,14 @@ elseif op == 'join' then
 	local seq = redis.call('HINCRBY', K_META, 'seq', 1)
 	redis.call('ZADD', K_WL, seq, user)
 	redis.call('HSET', K_WLINFO, user, want)
+	note_waiting()
 	return { 'OK', tostring(redis.call('ZRANK', K_WL, user) + 1) }
 elseif op == 'leave' then
 	if redis.call('ZREM', K_WL, user) == 0 then
 		return { 'NOTFOUND' }
 	end
 	redis.call('HDEL', K_WLINFO, user)
+	note_waiting()
 	return { 'OK' }
 end
 return { 'BADOP' }
