@@ -190,6 +190,30 @@ exit_is 1 "confirm of the expired hold" rc-seats confirm "$(<"$T/xc.hold")"
 like "$OUT" "expired" "says it expired"
 served xc "confirm"
 
+# --- an event made before meta's bounds (nexthold, waiting) ---------------------------------
+# A call must not trust a bound the event does not have: it asks the keys,
+# and learns the bounds; audit catches a bound that would hide an expiry.
+rc-seats create-event --name Old --rows 1 --seats 4 --price 1 --id old >/dev/null
+rcli_c "$LAB_BASE" HDEL '{event:old}:meta' nexthold waiting >/dev/null
+rc-seats reserve --event old --user h --seats A1 --hold 1 >/dev/null
+rc-seats waitlist join --event old --user w1 >/dev/null
+sleep 2.2
+exit_is 1 "old event: a reserve after the expiry" rc-seats reserve --event old --user late --seats A1
+like "$OUT" "conflict: seat A1 " "old event: the expired hold went to the waitlist first"
+is "$(rc-seats waitlist list old)" "" "old event: w1 was served"
+is "$(rcli_c "$LAB_BASE" HMGET '{event:old}:meta' waiting | tr -d '\r')" 0 \
+	"old event: it knows its waitlist's length now"
+ok "old event: audit" rc-seats audit old
+h=$(rcli_c "$LAB_BASE" HGET '{event:old}:meta' nexthold)
+rcli_c "$LAB_BASE" HSET '{event:old}:meta' nexthold 99999999999999 >/dev/null
+exit_is 1 "audit: a nexthold after the first hold's expiry is a violation" rc-seats audit old
+like "$OUT" "nexthold" "and names it"
+rcli_c "$LAB_BASE" HSET '{event:old}:meta' nexthold "$h" waiting 5 >/dev/null
+exit_is 1 "audit: a waiting count that is not the waitlist's length is a violation" \
+	rc-seats audit old
+like "$OUT" "waiting 5 but 0" "and names it"
+rcli_c "$LAB_BASE" HSET '{event:old}:meta' waiting 0 >/dev/null
+
 # --- NOSCRIPT: a node that lost its scripts ---------------------------------------------
 for p in $(masters); do rcli "$p" SCRIPT FLUSH >/dev/null; done
 ok "reserve after SCRIPT FLUSH (EVALSHA falls back to EVAL)" rc-seats reserve --event conf --user h --seats G1
