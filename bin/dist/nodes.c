@@ -119,14 +119,17 @@ add_unlisted(struct dist *d, struct nstat *st, int *nst, const redisReply *r)
 		s->n->nranges = s->n->nopen = s->n->nslots = 0;
 		s->own = s->n;
 		s->gossip = 1;
-		if (!gossip_only(d, s->n)) {
+		if (!(s->n->flags & RC_NF_HANDSHAKE) || !gossip_only(d, s->n)) {
 			char a[300];
-			/* With an address and out of handshake: a ghost. */
+			int noaddr = (s->n->flags & RC_NF_NOADDR) || s->n->addr.host[0] == '\0';
+
+			/* Out of handshake: a ghost, whether the node that lists
+			 * it still has its address or no longer does. */
 			d->bad = 1;
 			note(d, "%s (%.12s) is listed by a node but not by the seed: a "
 			    "node removed while that node was down? ('rc-reshard check' "
-			    "names the node that lists it)", addr_of(s->n, a, sizeof a),
-			    s->n->id);
+			    "names the node that lists it)", noaddr ?
+			    "a node with no address" : addr_of(s->n, a, sizeof a), s->n->id);
 		}
 	}
 	rc_nodes_free(g, ng);
