@@ -98,11 +98,19 @@ see "the next command gets its own reply" $'> ECHO after-sub\n[^\n]*\n"after-sub
 # keyspace, its CLUSTER INFO that node's epoch).
 type_keys ':route off' Enter ":node 127.0.0.1:$BASE" Enter
 reports=0
+# prompts: how many prompts the pane has shown; more_prompts N: more than N.
+prompts() { tm capture-pane -p -J -t repl -S -3000 | grep -cE "^127\.0\.0\.1:$BASE( \[[^]]*\])?>"; }
+more_prompts() { (($(prompts) > $1)); }
 # repl_report CMD N: the lines rc-repl shows for CMD, up to a marker (end-N)
 # echoed after it.
 repl_report() {
+	local n
+	n=$(prompts)
 	type_keys -l "$1"
 	type_keys Enter
+	# The marker is typed once the reply is shown (a new prompt follows it):
+	# typed while the command runs, the terminal would echo it into the reply.
+	retry 10 more_prompts "$n" || return 1
 	type_keys -l "ECHO end-$2"
 	type_keys Enter
 	retry 10 shows "\"end-$2\"" || return 1
