@@ -36,7 +36,7 @@ UNITS   = $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNITSRC))
 LUASRC  = $(sort $(wildcard lib/lua/*.lua))
 
 .PHONY: all deps check test unit units probes cli labs-check lint man-lint shellcheck asan \
-	fuzz bench unguarded demo install uninstall clean
+	asan-build asan-unit asan-cli fuzz bench unguarded demo install uninstall clean
 
 COMPLETION = completion/rc-tools.bash completion/_rc-tools
 all: $(TOOLS) $(COMPLETION)
@@ -102,7 +102,7 @@ $(B)/tests/cli/%: tests/cli/%.c $(B)/lib/librc.a
 # What a fresh Debian/Ubuntu machine needs.  Installs it when we are root,
 # else stops with the command to run.
 DEB_PKGS = libhiredis-dev libedit-dev redis-server redis-tools mandoc bc \
-	shellcheck clang libclang-rt-dev tmux perl gcc make zsh nftables
+	shellcheck clang libclang-rt-dev tmux perl gcc make zsh nftables iproute2 util-linux
 # Valkey 8.0 comes from Debian's backports suite (added to apt's sources when
 # missing); the suite runs on Redis 7.0 and on Valkey 8.0 (RC_SERVER).
 DEB_BACKPORTS = valkey-server valkey-tools
@@ -113,14 +113,19 @@ deps:
 # ---- tests ---------------------------------------------------------------
 # Every CLI test runs on both servers: on Redis 7.0 with the normal build, and
 # on Valkey 8.0 with the sanitizer build, so each server and each build sees
-# every test once and the whole stays within CI's time (CHECK_SERVERS swaps
-# them: `make check CHECK_SERVERS="valkey redis"`).
+# every test once (CHECK_SERVERS swaps them: `make check CHECK_SERVERS="valkey
+# redis"`).  The two passes run side by side, each in a network namespace of
+# its own (tools/both.sh; one after the other without root): the tests wait on
+# clusters far more than they compute, and so the whole stays within CI's time.
 CHECK_SERVERS ?= redis valkey
 check: deps
 	$(MAKE) WERROR=1 all units probes
 	$(MAKE) unit lint
-	$(MAKE) cli RC_SERVER=$(word 1,$(CHECK_SERVERS))
-	$(MAKE) asan RC_SERVER=$(word 2,$(CHECK_SERVERS))
+	$(MAKE) asan-build asan-unit
+	sh tools/both.sh "cli-$(word 1,$(CHECK_SERVERS))" \
+		"$(MAKE) --no-print-directory cli RC_SERVER=$(word 1,$(CHECK_SERVERS))" \
+		"asan-cli-$(word 2,$(CHECK_SERVERS))" \
+		"$(MAKE) --no-print-directory asan-cli RC_SERVER=$(word 2,$(CHECK_SERVERS))"
 	$(MAKE) fuzz FUZZ_SECONDS=10
 	@echo "make check: all passed (CLI on $(word 1,$(CHECK_SERVERS)), sanitizers on $(word 2,$(CHECK_SERVERS)))"
 
@@ -138,9 +143,15 @@ unit: units
 PROVE_JOBS ?= 2
 RC_SERVER ?= redis
 export RC_SERVER
+# The files that take longest go first: prove -j starts them in the order
+# given, and one that started last would keep the run going on its own.
+SLOW_TESTS = tests/cli/dist-labs.t tests/cli/reshard-kill.t tests/cli/failover-labs.t \
+	tests/cli/reshard.t tests/cli/partition.t tests/cli/failover-labs2.t \
+	tests/cli/cluster-auth.t tests/cli/hotkey.t tests/cli/hotkey-labs.t
+CLI_TESTS = $(SLOW_TESTS) $(filter-out $(SLOW_TESTS),$(sort $(wildcard tests/cli/*.t)))
 cli: all $(PROBES)
 	@echo "cli: the CLI tests on $(RC_SERVER)"
-	RC_BIN=$(CURDIR)/$(B)/bin RC_PROBES=$(CURDIR)/$(B)/tests/cli prove -j$(PROVE_JOBS) tests/cli/*.t
+	RC_BIN=$(CURDIR)/$(B)/bin RC_PROBES=$(CURDIR)/$(B)/tests/cli prove -j$(PROVE_JOBS) $(CLI_TESTS)
 
 lint: man-lint shellcheck
 
@@ -149,7 +160,7 @@ man-lint:
 
 SHELL_SCRIPTS = labs/cluster $(wildcard labs/*.sh) tests/cli/lib.sh tests/cli/keys.sh \
 	$(wildcard tests/cli/*.t) $(wildcard tests/bench/*.sh) .ci/run \
-	tools/deps.sh tools/embed.sh tools/completion.sh \
+	tools/deps.sh tools/embed.sh tools/completion.sh tools/both.sh \
 	completion/generic.bash $(wildcard completion/parts/*.bash)
 shellcheck:
 	shellcheck -S warning -x $(SHELL_SCRIPTS)
@@ -157,15 +168,18 @@ shellcheck:
 # The whole unit and CLI suite again under AddressSanitizer and UBSan.
 ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
-asan:
+asan: asan-build asan-unit asan-cli
+asan-build:
 	$(MAKE) B=build/asan WERROR=1 CFLAGS="$(ASAN_FLAGS) -O1" \
 		LDFLAGS="$(ASAN_FLAGS)" all units probes
+asan-unit: asan-build
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 		prove -e '' $(patsubst $(B)/%,build/asan/%,$(UNITS))
+asan-cli: asan-build
 	@echo "asan: the CLI tests on $(RC_SERVER), sanitized"
 	ASAN_OPTIONS=detect_leaks=0 RC_BIN=$(CURDIR)/build/asan/bin \
 		RC_PROBES=$(CURDIR)/build/asan/tests/cli \
-		prove -j$(PROVE_JOBS) tests/cli/*.t
+		prove -j$(PROVE_JOBS) $(CLI_TESTS)
 
 # libFuzzer targets, each run for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 20
