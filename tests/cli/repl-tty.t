@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # rc-repl on a real terminal (tmux): the prompt, replies in redis-cli's
 # terminal format, tab completion, hints from COMMAND DOCS, the route toggle,
-# bad input that does not end the session, SUBSCRIBE until Ctrl-C, the
-# history file, and secrets kept out of it.
+# bad input that does not end the session, SUBSCRIBE until Ctrl-C, Ctrl-C
+# cancelling a blocking command, the history file, and secrets kept out of it.
 # Ports 16020-16039 only.
 # shellcheck disable=SC2317 # helpers are called through retry
 # shellcheck source=tests/cli/lib.sh
@@ -89,6 +89,31 @@ type_keys C-c
 see "Ctrl-C goes back to the prompt" $'"hello-tty"\n\\^C\n127\\.0\\.0\\.1:'"$BASE"' \[route\]>'
 type_keys 'ECHO after-sub' Enter
 see "the next command gets its own reply" $'> ECHO after-sub\n[^\n]*\n"after-sub"\n'
+
+# Ctrl-C during a blocking command cancels it: its connection is closed (so
+# the node stops it and nothing pushed later goes to it), the prompt comes
+# back, and the next command gets its own reply; the session's state (a
+# client name, the pinned node) stays.
+blport=$(rc-repl -c "127.0.0.1:$BASE" -e ':slot tty:blk' | cut -f3 | sed 's/.*://')
+# blocked PORT N: node PORT has N blocked clients.
+blocked() { [[ $(rcli "$1" INFO clients | tr -d '\r' | sed -n 's/^blocked_clients://p') == "$2" ]]; }
+type_keys 'BLPOP tty:blk 0' Enter
+ok "BLPOP 0 blocks on the key's master" retry 10 blocked "$blport" 1
+type_keys C-c
+see "Ctrl-C cancels it, and the prompt comes back" $'> BLPOP tty:blk 0\n\\^C\n(-> [^\n]*\n)*\\(interrupted\\)\n127\\.0\\.0\\.1:'"$BASE"' \[route\]>'
+ok "the node no longer blocks it" retry 10 blocked "$blport" 0
+rcli_c "$BASE" RPUSH tty:blk pushed-after >/dev/null
+type_keys 'GET tty:1' Enter
+see "the next command gets its own reply" $'\\(interrupted\\)\n[^\n]*> GET tty:1\n(-> [^\n]*\n)*"hello"\n'
+is "$(rcli_c "$BASE" LRANGE tty:blk 0 -1)" "pushed-after" "the cancelled BLPOP took nothing pushed after it"
+type_keys 'CLIENT SETNAME tty-sess' Enter ":node 127.0.0.1:$blport" Enter 'WAIT 1 0' Enter
+ok "WAIT 1 0 on a pinned node without replicas blocks" retry 10 blocked "$blport" 1
+type_keys C-c
+see "Ctrl-C cancels it too" $'> WAIT 1 0\n\\^C\n(-> [^\n]*\n)*\\(interrupted\\)\n127\\.0\\.0\\.1:'"$blport"' \[pinned route\]>'
+type_keys 'CLIENT GETNAME' Enter
+see "pinned still, on a new connection with the session's name" $'> CLIENT GETNAME\n(-> [^\n]*\n)*"tty-sess"\n'
+ok "the node no longer blocks it" retry 10 blocked "$blport" 0
+type_keys ':node off' Enter
 
 # Text reports (INFO, CLUSTER INFO, CLUSTER NODES, CLIENT LIST) show as their
 # lines, as redis-cli shows them on a terminal, not as one quoted string.
