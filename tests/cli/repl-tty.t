@@ -123,19 +123,32 @@ type_keys ':node off' Enter
 # keyspace, its CLUSTER INFO that node's epoch).
 type_keys ':route off' Enter ":node 127.0.0.1:$BASE" Enter
 reports=0
-# repl_report CMD N: the lines rc-repl shows for CMD, up to a marker (end-N)
-# echoed after it.
+# repl_report CMD N: the lines rc-repl shows for CMD.  A marker (begin-N)
+# is echoed first and its reply awaited, then CMD runs and is awaited until
+# the prompt is back after it: nothing is typed while a command runs (the
+# terminal would echo it into the middle of the output).
+# after_begin N: the screen from the line after the marker's reply on, no
+# blanks at the ends of lines (-J keeps them), no blank lines at the end.
+after_begin() {
+	tm capture-pane -p -J -t repl -S -3000 |
+		awk -v b="\"begin-$1\"" '{ sub(/ +$/, "") } $0 == b { buf = ""; p = 1; next }
+			p { buf = buf $0 "\n" }
+			END { printf "%s", buf }' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+}
+# report_over CMD N: CMD was typed after the marker, and the prompt is back.
+report_over() {
+	local t
+	t=$(after_begin "$2")
+	[[ $t == *"> $1"$'\n'* && $(tail -n 1 <<<"$t") == *'[pinned]>' ]]
+}
 repl_report() {
+	type_keys -l "ECHO begin-$2"
+	type_keys Enter
+	retry 10 shows "\"begin-$2\"" || return 1
 	type_keys -l "$1"
 	type_keys Enter
-	type_keys -l "ECHO end-$2"
-	type_keys Enter
-	retry 10 shows "\"end-$2\"" || return 1
-	tm capture-pane -p -J -t repl -S -3000 |
-		awk -v c="> $1" -v e="> ECHO end-$2" '
-			index($0, c) { buf = ""; p = 1; next }
-			index($0, e) { printf "%s", buf; exit }
-			p { buf = buf $0 "\n" }'
+	retry 10 report_over "$1" "$2" || return 1
+	after_begin "$2" | awk -v c="> $1" 'index($0, c) { p = 1; next } p { print }' | sed '$d'
 }
 cli_done() { [[ $(tm capture-pane -p -t cli) == *end-of-cli* ]]; }
 # cli_report CMD: the lines redis-cli shows for CMD on a terminal.
@@ -208,7 +221,10 @@ type_keys 'SET tty:author x' Enter
 type_keys 'ECHO after-secrets' Enter
 see "the session goes on after them" '"after-secrets"'
 type_keys ':quit' Enter
-ok "history is written" retry 5 grep -q 'after-secrets' "$HIST"
+# The last line, :quit, is in the file: rc-repl wrote it whole (each line
+# rewrites the file) and writes no more.
+ok "history is written" retry 5 grep -qF ':quit' "$HIST"
+ok "to the end" grep -q 'after-secrets' "$HIST"
 ok "commands are in it" grep -q 'tty:1' "$HIST"
 ok "a word that only contains one (author) does not keep a line out" grep -q 'tty:author' "$HIST"
 ok "no secret is in it" bash -c "! grep -qiE 's3cr3t|$hash|requirepass|masterauth|primaryauth|setuser|AUTH |AUTH2|x41' '$HIST'"
