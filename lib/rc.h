@@ -584,6 +584,21 @@ size_t rc_pipe_len(const struct rc_pipe *p);
  * that are errors. */
 size_t rc_pipe_exec(struct rc_pipe *p);
 redisReply *rc_pipe_reply(struct rc_pipe *p, size_t i);
+/* The commands of p may block the node they run on (BLPOP, XREAD BLOCK,
+ * WAIT) for ms (0, or more than RC_BLOCK_FOREVER_MS: for ever; < 0: they do
+ * not block, nothing changes): a reply is awaited that long plus the
+ * handle's timeout, on whichever node the command lands (one a MOVED or an
+ * ASK names too), and the connections keep the handle's timeout for
+ * everything else.  stop (NULL: none) is asked every 100 ms of such a wait
+ * and whenever a signal interrupts it (a SIGINT handler without SA_RESTART
+ * that sets a flag stop reads): when it says 1, a reply already there is
+ * taken; otherwise the node's connection is closed, so that no late reply
+ * can be read as another command's (the next command connects again, with
+ * the handle's state: password, name, protocol, READONLY), and the reply is
+ * an error starting RC_INTERRUPTED. */
+#define RC_BLOCK_FOREVER_MS (30L * 86400 * 1000)
+#define RC_INTERRUPTED "IOERR interrupted:"
+void rc_pipe_block(struct rc_pipe *p, long ms, int (*stop)(void *ud), void *ud);
 /* Empties the pipeline for reuse (frees replies). */
 void rc_pipe_reset(struct rc_pipe *p);
 void rc_pipe_free(struct rc_pipe *p);

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include "rc.h"
@@ -37,6 +38,11 @@ struct rc_pipe {
 	size_t n, cap;
 	struct moved *mv;
 	size_t nmv;
+	long block;             /* rc_pipe_block: ms the commands may block
+				 * (0: for ever); -1: they do not */
+	int (*stop)(void *ud);  /* rc_pipe_block: asked while a reply is awaited */
+	void *stop_ud;
+	int stopped;            /* stop said 1 */
 };
 
 struct rc_pipe *
@@ -45,7 +51,17 @@ rc_pipe_new(struct rc_cluster *cl)
 	struct rc_pipe *p = rc_calloc(1, sizeof *p);
 
 	p->cl = cl;
+	p->block = -1;
 	return p;
+}
+
+void
+rc_pipe_block(struct rc_pipe *p, long ms, int (*stop)(void *ud), void *ud)
+{
+	/* Beyond a month is for ever (and no sum below overflows). */
+	p->block = ms < 0 ? -1 : ms > RC_BLOCK_FOREVER_MS ? 0 : ms;
+	p->stop = stop;
+	p->stop_ud = ud;
 }
 
 static struct pcmd *
@@ -152,6 +168,7 @@ rc_pipe_reset(struct rc_pipe *p)
 	}
 	p->n = 0;
 	p->nmv = 0;
+	p->stopped = 0;
 }
 
 void
@@ -448,31 +465,97 @@ take_reply(struct round *rd, struct pcmd *c, struct rc_node *n, redisReply *r)
 	c->reply = r;
 }
 
+/*
+ * A blocking command's reply (rc_pipe_block) is awaited here, not in a read
+ * under the socket's timeout: as long as the command may block plus the
+ * handle's timeout, on whichever node it went to (one a MOVED or ASK named
+ * too), asking stop between short waits and whenever a signal comes.  1
+ * when there is something to read; 0 when the wait ended, n dropped: timed
+ * out, or stopped (p->stopped), unless the reply was there by then.
+ */
+static int
+await_reply(struct rc_pipe *p, struct rc_node *n)
+{
+	struct rc_cluster *cl = p->cl;
+	redisContext *c = n->ctx;
+	uint64_t end = 0;
+	char why[64];
+
+	if (p->block > 0)
+		end = rc_now_us() + (uint64_t)(p->block + cl->opts.timeout_ms) * 1000;
+	for (;;) {
+		struct pollfd pf = { c->fd, POLLIN, 0 };
+		long slice;
+		uint64_t now;
+
+		if (c->reader->pos < c->reader->len)
+			return 1;       /* some of it came with an earlier read */
+		if (p->stopped || (p->stop != NULL && p->stop(p->stop_ud))) {
+			p->stopped = 1;
+			if (poll(&pf, 1, 0) > 0)
+				return 1;
+			/* Closed, the node ends the command (a BLPOP pops
+			 * nothing more); the next command connects again,
+			 * with the handle's state.  Not down: nothing failed. */
+			rc_node_drop(n, "interrupted");
+			n->down = 0;
+			return 0;
+		}
+		now = rc_now_us();
+		if (end != 0 && now >= end) {
+			snprintf(why, sizeof why, "no reply within %.3g s (timeout)",
+			    (double)(p->block + cl->opts.timeout_ms) / 1000);
+			rc_node_drop(n, why);
+			return 0;
+		}
+		/* Short waits when stop is to be asked; else a minute at most. */
+		slice = p->stop != NULL ? 100 : 60000;
+		if (end != 0 && (end - now) / 1000 < (uint64_t)slice)
+			slice = (long)((end - now) / 1000) + 1;
+		if (poll(&pf, 1, (int)slice) > 0)
+			return 1;
+	}
+}
+
+/* n's next reply into *rv: REDIS_OK, or REDIS_ERR (the caller drops n). */
+static int
+next_reply(struct rc_pipe *p, struct rc_node *n, void **rv)
+{
+	*rv = NULL;
+	if (n->ctx == NULL || (p->block >= 0 && !await_reply(p, n)))
+		return REDIS_ERR;
+	return redisGetReply(n->ctx, rv);
+}
+
 /* Collects n's replies in the order sent. */
 static void
 collect_from(struct round *rd, struct rc_node *n)
 {
-	struct rc_cluster *cl = rd->p->cl;
+	struct rc_pipe *p = rd->p;
+	struct rc_cluster *cl = p->cl;
 	size_t i;
 
 	for (i = rd->lo; i < rd->hi; i++) {
-		struct pcmd *c = &rd->p->c[i];
+		struct pcmd *c = &p->c[i];
 		void *rv = NULL;
 		char a[300];
 
 		if (c->reply != NULL || c->target != n || !c->sent)
 			continue;
-		if (n->ctx != NULL && c->ask != NULL) {
-			if (redisGetReply(n->ctx, &rv) == REDIS_OK && rv != NULL)
-				freeReplyObject(rv);
-			rv = NULL;
-		}
-		if (n->ctx != NULL && redisGetReply(n->ctx, &rv) == REDIS_OK && rv != NULL) {
+		if (c->ask != NULL && next_reply(p, n, &rv) == REDIS_OK && rv != NULL)
+			freeReplyObject(rv);    /* ASKING's OK */
+		if (next_reply(p, n, &rv) == REDIS_OK && rv != NULL) {
 			take_reply(rd, c, n, rv);
 			continue;
 		}
 		if (n->ctx != NULL)
 			rc_node_drop(n, rc_errstr(n->ctx));
+		if (p->stopped && !n->down) {
+			c->reply = rc_reply_error(RC_INTERRUPTED " the connection to %s was "
+			    "closed (the command may or may not have run)",
+			    rc_node_addr(n, a, sizeof a));
+			continue;
+		}
 		/* It may have run: never sent twice. */
 		c->reply = rc_reply_error("IOERR %s (the command may or may not have run)",
 		    n->err[0] ? n->err : rc_node_addr(n, a, sizeof a));

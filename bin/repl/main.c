@@ -108,6 +108,7 @@ main(int argc, char **argv)
 	rc_init(argv[0]);
 	memset(&r, 0, sizeof r);
 	r.qwrite = -1;
+	r.block = -1;
 	rc_opts_init(&r.o);
 	return rc_main(&tool, &r.o, &r, argc, argv);
 }

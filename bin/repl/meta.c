@@ -191,7 +191,7 @@ meta_each(struct repl *r, struct rc_args *a, int masters_only)
 		queued[i] = 1;
 		rc_pipe_node_argv(p, list[i], sub.argc, (const char **)sub.argv, sub.argvlen);
 	}
-	rc_pipe_exec(p);
+	exec_waiting(r, p, block_ms(&sub));
 	r->report = text_report(&sub);
 	for (i = 0, k = 0; i < n; i++) {
 		char ad[300];

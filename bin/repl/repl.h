@@ -10,12 +10,14 @@
  *	state.c		what every connection of the session says on connecting
  *	meta.c		the :meta-commands
  *	stream.c	SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, MONITOR
+ *	intr.c		Ctrl-C while a command waits on the prompt
  *	edit.c		the prompt: libedit, history, Tab completion, hints
  */
 #ifndef REPL_H
 #define REPL_H
 
 #include <histedit.h>
+#include <signal.h>
 
 #include "rc.h"
 
@@ -46,6 +48,8 @@ struct repl {
 	struct rc_reader *rd;           /* batch: the input, to see the next line come */
 	int more_cmds;                  /* -e: another command follows this one */
 	int status;                     /* the worst exit code so far */
+	long block;                     /* how long the current command may block
+					 * (ms, 0: for ever), -1: it does not */
 	char **ev;                      /* the -e command lines */
 	int nev;
 	struct rc_args args;
@@ -91,6 +95,9 @@ void batch(struct repl *r);
 void run_args(struct repl *r, int argc, char **argv);
 int more_input(struct rc_reader *rd);
 int is_read(const struct rc_args *a);
+/* How long a blocking command may wait by its own timeout argument (ms, 0:
+ * for ever); -1 for a command that does not block. */
+long block_ms(const struct rc_args *a);
 
 /* split.c */
 enum { SP_NONE, SP_MGET, SP_MSET, SP_SUM };
@@ -121,6 +128,18 @@ int meta(struct repl *r, struct rc_args *a);
 
 /* stream.c */
 void stream_messages(struct repl *r, struct rc_args *a);
+
+/* intr.c */
+/* From intr_catch to intr_release Ctrl-C on the prompt sets a flag
+ * (intr_seen) instead of ending the session; release puts SIGINT back and
+ * ends the line the terminal echoed ^C on.  Nothing happens in batch. */
+void intr_catch(struct repl *r, struct sigaction *old);
+int intr_seen(void);
+void intr_release(struct repl *r, const struct sigaction *old);
+/* Runs p, whose commands may block for wait ms (0: for ever; -1: they do
+ * not block): their replies are awaited that long, on whatever node they
+ * land, and on the prompt Ctrl-C cancels them (lib's rc_pipe_block). */
+void exec_waiting(struct repl *r, struct rc_pipe *p, long wait);
 
 /* edit.c */
 void interactive(struct repl *r);

@@ -126,6 +126,11 @@ show(struct repl *r, const redisReply *rep, long line)
 {
 	int mode = r->mode;
 
+	/* Ctrl-C cancelled it (intr.c): said as that, not as an error. */
+	if (r->interactive && rc_reply_is_err(rep, RC_INTERRUPTED)) {
+		rc_puts("(interrupted)\n");
+		return;
+	}
 	if (r->report && (rep->type == REDIS_REPLY_STRING
 #ifdef REDIS_REPLY_VERB
 	    || rep->type == REDIS_REPLY_VERB
@@ -284,8 +289,9 @@ arg_ms(const struct rc_args *a, int i, int secs)
 
 /* How long a blocking command may wait, by its own timeout argument, in
  * milliseconds (0: for ever); -1 for a command that does not block (or
- * whose timeout is not a number: the server refuses it at once). */
-static long
+ * whose timeout is not a number: the server refuses it at once).  Its reply
+ * is awaited that long plus --timeout (exec_waiting). */
+long
 block_ms(const struct rc_args *a)
 {
 	static const char *const last_secs[] = {
@@ -397,7 +403,7 @@ on_node(struct repl *r, struct rc_node *n, struct rc_args *a, const char *label)
 
 	trace_begin(r, label);
 	rc_pipe_node_argv(p, n, a->argc, (const char **)a->argv, a->argvlen);
-	rc_pipe_exec(p);
+	exec_waiting(r, p, r->block);
 	trace_end(r);
 	ok = rc_pipe_reply(p, 0)->type != REDIS_REPLY_ERROR;
 	show(r, rc_pipe_reply(p, 0), r->line);
@@ -485,28 +491,6 @@ transaction(struct repl *r, struct rc_args *a, int slot)
 /* ---- blocking commands, protocol switches ---------------------------------- */
 
 /*
- * A blocking command waits as long as it asks, not --timeout: the read
- * timeout of the connection it goes to becomes its own timeout plus
- * --timeout (0, for ever, when it waits for ever).  Returns that node, whose
- * timeout the caller puts back, or NULL.
- */
-static struct rc_node *
-lift_timeout(struct repl *r, int slot, long wait)
-{
-	struct rc_node *n = r->pin;
-
-	if (n == NULL) {
-		if (r->cl.stale)
-			rc_cluster_refresh(&r->cl);
-		n = slot >= 0 ? rc_cluster_owner(&r->cl, slot) : rc_cluster_any_master(&r->cl);
-	}
-	if (n == NULL || rc_node_ctx(&r->cl, n) == NULL)
-		return NULL;
-	rc_set_timeout(n->ctx, wait == 0 ? 0 : wait + r->o.timeout_ms);
-	return n;
-}
-
-/*
  * HELLO N went through on one connection: every connection of the session
  * speaks N, those open now (nodes, a pinned node, replicas told READONLY)
  * and those opened later.
@@ -547,6 +531,7 @@ more_input(struct rc_reader *rd)
 static int
 send_one(struct repl *r, struct rc_args *a, int slot, int kind)
 {
+	struct rc_pipe *p;
 	redisReply *rep;
 	int ok;
 
@@ -564,11 +549,14 @@ send_one(struct repl *r, struct rc_args *a, int slot, int kind)
 		return ok;
 	trace_begin(r, NULL);
 	r->sent = NULL;
-	rep = rc_cluster_argv(&r->cl, slot, a->argc, (const char **)a->argv, a->argvlen);
+	p = rc_pipe_new(&r->cl);
+	rc_pipe_argv(p, slot, a->argc, (const char **)a->argv, a->argvlen);
+	exec_waiting(r, p, r->block);
 	trace_end(r);
+	rep = rc_pipe_reply(p, 0);
 	ok = rep->type != REDIS_REPLY_ERROR;
 	show(r, rep, r->line);
-	freeReplyObject(rep);
+	rc_pipe_free(p);
 	if (ok && is_write(a, slot))
 		wrote_on_sent(r);
 	return ok;
@@ -583,7 +571,6 @@ command(struct repl *r, struct rc_args *a)
 	int simple = !r->route && !r->route_once && !r->timing && !r->interactive &&
 	    r->pin == NULL && !(r->readonly && is_read(a)) && !(r->split && kind != SP_NONE);
 	long wait = block_ms(a);
-	struct rc_node *held = NULL;
 	uint64_t t0;
 
 #ifndef REDIS_REPLY_MAP
@@ -610,11 +597,10 @@ command(struct repl *r, struct rc_args *a)
 		show_timing(r, t0);
 		return;
 	}
-	if (wait >= 0 && !r->in_multi)
-		held = lift_timeout(r, slot, wait);
+	/* Inside MULTI a command is queued, not run: it does not block. */
+	r->block = r->in_multi ? -1 : wait;
 	ok = send_one(r, a, slot, kind);
-	if (held != NULL && held->ctx != NULL)
-		rc_set_timeout(held->ctx, r->o.timeout_ms);
+	r->block = -1;
 	show_timing(r, t0);
 	if (ok && is_cmd(a, 0, "HELLO") && a->argc > 1)
 		switch_proto(r, a->argv[1]);

@@ -7,18 +7,8 @@
  * command.
  */
 #include <signal.h>
-#include <string.h>
 
 #include "repl.h"
-
-static volatile sig_atomic_t interrupted;
-
-static void
-on_sigint(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
 
 /* Ends a wait for messages: Ctrl-C, or the next command is there (another
  * -e, or a line or the end of the input in batch mode).  On the prompt only
@@ -28,7 +18,7 @@ next_waiting(void *ud)
 {
 	struct repl *r = ud;
 
-	return interrupted || r->more_cmds || (r->rd != NULL && more_input(r->rd));
+	return intr_seen() || r->more_cmds || (r->rd != NULL && more_input(r->rd));
 }
 
 /* Opens the subscription, its route on stderr; 0, or -1 when it failed (said). */
@@ -74,17 +64,11 @@ print_messages(struct repl *r, struct rc_sub *s, redisReply *x)
 void
 stream_messages(struct repl *r, struct rc_args *a)
 {
-	struct sigaction sa, old;
+	struct sigaction old;
 	struct rc_sub s;
 	redisReply *x;
 
-	interrupted = 0;
-	if (r->interactive) {
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_sigint;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, &old);   /* no SA_RESTART: poll returns */
-	}
+	intr_catch(r, &old);
 	if (subscribe(r, a, &s, &x) == 0) {
 		if (x->type == REDIS_REPLY_ERROR) {
 			show(r, x, r->line);
@@ -93,9 +77,5 @@ stream_messages(struct repl *r, struct rc_args *a)
 			print_messages(r, &s, x);
 		rc_sub_close(&s);
 	}
-	if (r->interactive) {
-		sigaction(SIGINT, &old, NULL);
-		if (interrupted)
-			rc_putc('\n');
-	}
+	intr_release(r, &old);
 }

@@ -125,17 +125,11 @@ run_wait(struct repl *r, struct rc_args *a, long wait_ms)
 		say_no_write(r, any[0]);
 	}
 	p = rc_pipe_new(&r->cl);
-	for (i = 0; i < n; i++) {
-		if (rc_node_ctx(&r->cl, to[i]) != NULL)
-			rc_set_timeout(to[i]->ctx, wait_ms == 0 ? 0 : wait_ms + r->o.timeout_ms);
-		rc_pipe_node_argv(p, to[i], a->argc, (const char **)a->argv, a->argvlen);
-	}
-	trace_begin(r, r->nwrote > 0 ? "last write" : NULL);
-	rc_pipe_exec(p);
-	trace_end(r);
 	for (i = 0; i < n; i++)
-		if (to[i]->ctx != NULL)
-			rc_set_timeout(to[i]->ctx, r->o.timeout_ms);
+		rc_pipe_node_argv(p, to[i], a->argc, (const char **)a->argv, a->argvlen);
+	trace_begin(r, r->nwrote > 0 ? "last write" : NULL);
+	exec_waiting(r, p, wait_ms);
+	trace_end(r);
 	ok = show_least(r, p, n);
 	rc_pipe_free(p);
 	return ok;

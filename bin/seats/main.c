@@ -70,6 +70,8 @@ static const struct rc_command commands[] = {
 	  cmd_waitlist_list },
 	{ "waitlist leave", 0, 0, "event user", "--event E --user U", "leave the waitlist", NULL,
 	  cmd_waitlist_leave },
+	{ "waitlist offer", 0, 0, "event user", "--event E --user U",
+	  "the user's offers from the waitlist, still held", NULL, cmd_waitlist_offer },
 	{ "load", 0, 0,
 	  "event users seats duration requests durable wait-ms threads random confirm "
 	  "cancel log",

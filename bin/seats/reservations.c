@@ -219,6 +219,13 @@ cmd_cancel(void *ctx, int argc, char **argv)
 	return rc;
 }
 
+/* Seconds until expiry x (ms) from now (ms), rounded up; 0 once past. */
+static long long
+secs_left(long long x, long long now)
+{
+	return x > now ? (x - now + 999) / 1000 : 0;
+}
+
 int
 cmd_show(void *ctx, int argc, char **argv)
 {
@@ -249,8 +256,8 @@ cmd_show(void *ctx, int argc, char **argv)
 	/* A hold past its time is expired even before a script releases it. */
 	kv("status", strcmp(elem(r, 4), "held") == 0 && x <= now ? "expired" : elem(r, 4));
 	kv("seats", elem(r, 5));
-	snprintf(buf, sizeof buf, "%lld", strcmp(elem(r, 4), "held") == 0 && x > now ?
-	    (x - now + 999) / 1000 : 0);
+	snprintf(buf, sizeof buf, "%lld", strcmp(elem(r, 4), "held") == 0 ?
+	    secs_left(x, now) : 0);
 	kv("expires_in", buf);
 	answer_free(&an);
 	return RC_EX_OK;
@@ -292,6 +299,53 @@ cmd_waitlist_list(void *ctx, int argc, char **argv)
 	}
 	answer_free(&an);
 	return RC_EX_OK;
+}
+
+/*
+ * The offers the waitlist made a user that are still theirs to confirm,
+ * found by user: every hold that has expired by now is released first (the
+ * offers due are made, as availability does), then the user's held offers,
+ * soonest to expire first.  None is exit 1, saying where the user stands.
+ */
+int
+cmd_waitlist_offer(void *ctx, int argc, char **argv)
+{
+	struct ctx *c = ctx;
+	struct seatopts *a = &c->a;
+	struct evkeys k;
+	struct answer an;
+	long released, offers, pruned;
+	long long now;
+	redisReply *r;
+	size_t i;
+
+	(void)argc, (void)argv;
+	need_event(c);
+	text_arg(a->user, "--user", 1);
+	event_keys(&k, a->event);
+	sweep_event(c, &k, &an, &released, &offers, &pruned);
+	answer_free(&an);
+	r = waitlist_call(c, a->event, "offer", a->user, "0", &an);
+	if (r->elements < 4)
+		die_reply(r, "waitlist offer");
+	now = atoll(elem(r, 1));
+	header(c, "reservation\tseats\texpires_in");
+	for (i = 4; i + 2 < r->elements; i += 3)
+		rc_putf("%s\t%s\t%lld\n", elem(r, i), elem(r, i + 1),
+		    secs_left(atoll(elem(r, i + 2)), now));
+	if (r->elements > 4) {
+		answer_free(&an);
+		return RC_EX_OK;
+	}
+	if (elem(r, 2)[0] != '\0')
+		rc_warn("%s has no offer on event %s yet: waiting at position %s for %s seat%s",
+		    a->user, k.id, elem(r, 2), elem(r, 3), strcmp(elem(r, 3), "1") ? "s" : "");
+	else
+		rc_warn("%s holds no offer on event %s and is not on its waitlist (an offer "
+		    "confirmed, cancelled or expired is one no more: rc-seats show RES says "
+		    "what became of it)", a->user, k.id);
+	answer_free(&an);
+	return RC_EX_NO;
 }
 
 /* join and leave. */

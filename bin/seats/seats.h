@@ -134,6 +134,7 @@ int cmd_show(void *ctx, int argc, char **argv);
 int cmd_waitlist_join(void *ctx, int argc, char **argv);
 int cmd_waitlist_list(void *ctx, int argc, char **argv);
 int cmd_waitlist_leave(void *ctx, int argc, char **argv);
+int cmd_waitlist_offer(void *ctx, int argc, char **argv);
 int cmd_sweep(void *ctx, int argc, char **argv);
 
 /* load.c */

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # rc-repl on a real terminal (tmux): the prompt, replies in redis-cli's
 # terminal format, tab completion, hints from COMMAND DOCS, the route toggle,
-# bad input that does not end the session, SUBSCRIBE until Ctrl-C, the
-# history file, and secrets kept out of it.
+# bad input that does not end the session, SUBSCRIBE until Ctrl-C, Ctrl-C
+# cancelling a blocking command, the history file, and secrets kept out of it.
 # Ports 16020-16039 only.
 # shellcheck disable=SC2317 # helpers are called through retry
 # shellcheck source=tests/cli/lib.sh
@@ -90,6 +90,31 @@ see "Ctrl-C goes back to the prompt" $'"hello-tty"\n\\^C\n127\\.0\\.0\\.1:'"$BAS
 type_keys 'ECHO after-sub' Enter
 see "the next command gets its own reply" $'> ECHO after-sub\n[^\n]*\n"after-sub"\n'
 
+# Ctrl-C during a blocking command cancels it: its connection is closed (so
+# the node stops it and nothing pushed later goes to it), the prompt comes
+# back, and the next command gets its own reply; the session's state (a
+# client name, the pinned node) stays.
+blport=$(rc-repl -c "127.0.0.1:$BASE" -e ':slot tty:blk' | cut -f3 | sed 's/.*://')
+# blocked PORT N: node PORT has N blocked clients.
+blocked() { [[ $(rcli "$1" INFO clients | tr -d '\r' | sed -n 's/^blocked_clients://p') == "$2" ]]; }
+type_keys 'BLPOP tty:blk 0' Enter
+ok "BLPOP 0 blocks on the key's master" retry 10 blocked "$blport" 1
+type_keys C-c
+see "Ctrl-C cancels it, and the prompt comes back" $'> BLPOP tty:blk 0\n\\^C\n(-> [^\n]*\n)*\\(interrupted\\)\n127\\.0\\.0\\.1:'"$BASE"' \[route\]>'
+ok "the node no longer blocks it" retry 10 blocked "$blport" 0
+rcli_c "$BASE" RPUSH tty:blk pushed-after >/dev/null
+type_keys 'GET tty:1' Enter
+see "the next command gets its own reply" $'\\(interrupted\\)\n[^\n]*> GET tty:1\n(-> [^\n]*\n)*"hello"\n'
+is "$(rcli_c "$BASE" LRANGE tty:blk 0 -1)" "pushed-after" "the cancelled BLPOP took nothing pushed after it"
+type_keys 'CLIENT SETNAME tty-sess' Enter ":node 127.0.0.1:$blport" Enter 'WAIT 1 0' Enter
+ok "WAIT 1 0 on a pinned node without replicas blocks" retry 10 blocked "$blport" 1
+type_keys C-c
+see "Ctrl-C cancels it too" $'> WAIT 1 0\n\\^C\n(-> [^\n]*\n)*\\(interrupted\\)\n127\\.0\\.0\\.1:'"$blport"' \[pinned route\]>'
+type_keys 'CLIENT GETNAME' Enter
+see "pinned still, on a new connection with the session's name" $'> CLIENT GETNAME\n(-> [^\n]*\n)*"tty-sess"\n'
+ok "the node no longer blocks it" retry 10 blocked "$blport" 0
+type_keys ':node off' Enter
+
 # Text reports (INFO, CLUSTER INFO, CLUSTER NODES, CLIENT LIST) show as their
 # lines, as redis-cli shows them on a terminal, not as one quoted string.
 # Values change from one moment to the next, so the two are compared by the
@@ -98,27 +123,32 @@ see "the next command gets its own reply" $'> ECHO after-sub\n[^\n]*\n"after-sub
 # keyspace, its CLUSTER INFO that node's epoch).
 type_keys ':route off' Enter ":node 127.0.0.1:$BASE" Enter
 reports=0
-# prompts: how many prompts the pane has shown; more_prompts N: more than N.
-prompts() { tm capture-pane -p -J -t repl -S -3000 | grep -cE "^127\.0\.0\.1:$BASE( \[[^]]*\])?>"; }
-more_prompts() { (($(prompts) > $1)); }
-# repl_report CMD N: the lines rc-repl shows for CMD, up to a marker (end-N)
-# echoed after it.
+# repl_report CMD N: the lines rc-repl shows for CMD.  A marker (begin-N)
+# is echoed first and its reply awaited, then CMD runs and is awaited until
+# the prompt is back after it: nothing is typed while a command runs (the
+# terminal would echo it into the middle of the output).
+# after_begin N: the screen from the line after the marker's reply on, no
+# blanks at the ends of lines (-J keeps them), no blank lines at the end.
+after_begin() {
+	tm capture-pane -p -J -t repl -S -3000 |
+		awk -v b="\"begin-$1\"" '{ sub(/ +$/, "") } $0 == b { buf = ""; p = 1; next }
+			p { buf = buf $0 "\n" }
+			END { printf "%s", buf }' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+}
+# report_over CMD N: CMD was typed after the marker, and the prompt is back.
+report_over() {
+	local t
+	t=$(after_begin "$2")
+	[[ $t == *"> $1"$'\n'* && $(tail -n 1 <<<"$t") == *'[pinned]>' ]]
+}
 repl_report() {
-	local n
-	n=$(prompts)
+	type_keys -l "ECHO begin-$2"
+	type_keys Enter
+	retry 10 shows "\"begin-$2\"" || return 1
 	type_keys -l "$1"
 	type_keys Enter
-	# The marker is typed once the reply is shown (a new prompt follows it):
-	# typed while the command runs, the terminal would echo it into the reply.
-	retry 10 more_prompts "$n" || return 1
-	type_keys -l "ECHO end-$2"
-	type_keys Enter
-	retry 10 shows "\"end-$2\"" || return 1
-	tm capture-pane -p -J -t repl -S -3000 |
-		awk -v c="> $1" -v e="> ECHO end-$2" '
-			index($0, c) { buf = ""; p = 1; next }
-			index($0, e) { printf "%s", buf; exit }
-			p { buf = buf $0 "\n" }'
+	retry 10 report_over "$1" "$2" || return 1
+	after_begin "$2" | awk -v c="> $1" 'index($0, c) { p = 1; next } p { print }' | sed '$d'
 }
 cli_done() { [[ $(tm capture-pane -p -t cli) == *end-of-cli* ]]; }
 # cli_report CMD: the lines redis-cli shows for CMD on a terminal.
@@ -191,7 +221,10 @@ type_keys 'SET tty:author x' Enter
 type_keys 'ECHO after-secrets' Enter
 see "the session goes on after them" '"after-secrets"'
 type_keys ':quit' Enter
-ok "history is written" retry 5 grep -q 'after-secrets' "$HIST"
+# The last line, :quit, is in the file: rc-repl wrote it whole (each line
+# rewrites the file) and writes no more.
+ok "history is written" retry 5 grep -qF ':quit' "$HIST"
+ok "to the end" grep -q 'after-secrets' "$HIST"
 ok "commands are in it" grep -q 'tty:1' "$HIST"
 ok "a word that only contains one (author) does not keep a line out" grep -q 'tty:author' "$HIST"
 ok "no secret is in it" bash -c "! grep -qiE 's3cr3t|$hash|requirepass|masterauth|primaryauth|setuser|AUTH |AUTH2|x41' '$HIST'"

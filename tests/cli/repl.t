@@ -300,6 +300,47 @@ like "$(cat "$T/me")" "MOVED 12182 127\.0\.0\.1:$dst: slot table updated" "the r
 r -e ':route on' -e 'GET foo' -e 'GET foo'
 is "$(cat "$T/e")" "$(printf -- '-> slot 12182 -> 127.0.0.1:%s\n-> slot 12182 -> 127.0.0.1:%s' "$dst" "$dst")" "a fresh session goes straight to the new owner"
 
+# --- a blocking command redirected keeps its own timeout ------------------------
+# BLPOP 30 with --timeout 1, sent where the session's slot table says, lands
+# on another node by ASK (slot migrating), then by MOVED (slot moved since
+# the session loaded its table): it waits there as long as it asks.  The
+# value is pushed once the node has held it blocked for 3 s (longer than
+# --timeout), by another client.
+bsrc=$(rc-repl -e ':slot {blk}' | cut -f3 | port_of)
+bdst=$(masters | grep -vx "$bsrc" | head -n 1)
+bslot=$(rc-slot '{blk}' | cut -f2)
+# blocked_long PORT: a client of PORT is blocked in BLPOP, for 3 s or more.
+blocked_long() {
+	rcli "$1" CLIENT LIST | tr -d '\r' | grep -E ' idle=([3-9]|[1-9][0-9]+) flags=[A-Za-z]*b' |
+		grep -qF cmd=blpop
+}
+session --timeout 1
+printf ':route on\nPING\n' >&3
+retry 10 last_is PONG
+rcli "$bdst" CLUSTER SETSLOT "$bslot" IMPORTING "$(node_id "$bsrc")" >/dev/null
+rcli "$bsrc" CLUSTER SETSLOT "$bslot" MIGRATING "$(node_id "$bdst")" >/dev/null
+printf 'BLPOP {blk}ask 30\n' >&3
+ok "BLPOP sent by ASK waits on the importing node past --timeout" retry 15 blocked_long "$bdst"
+rc-repl -e 'LPUSH {blk}ask via-ask' >/dev/null
+retry 10 last_is via-ask
+is "$(tail -n 2 "$T/mo")" "$(printf '{blk}ask\nvia-ask')" "and gets the value pushed after that"
+# (A command in between: what went wrong above, were it to, reloads the
+# session's slot table now, before the slot moves, not at the next BLPOP.)
+printf 'PING\n' >&3
+retry 10 last_is PONG
+for p in "$bdst" "$bsrc"; do rcli "$p" CLUSTER SETSLOT "$bslot" NODE "$(node_id "$bdst")" >/dev/null; done
+printf 'BLPOP {blk}moved 30\n' >&3
+ok "BLPOP sent by MOVED waits on the new owner past --timeout" retry 15 blocked_long "$bdst"
+rc-repl -e 'LPUSH {blk}moved via-moved' >/dev/null
+retry 10 last_is via-moved
+is "$(tail -n 2 "$T/mo")" "$(printf '{blk}moved\nvia-moved')" "and gets the value pushed after that"
+exec 3>&-
+RC=0
+wait "$rpid" || RC=$?
+is "$RC" 0 "the session ends cleanly"
+like "$(cat "$T/me")" "-> ASK $bslot 127\.0\.0\.1:$bdst: .*-> MOVED $bslot 127\.0\.0\.1:$bdst: " "the route shows the ASK and the MOVED"
+unlike "$(cat "$T/me")" "IOERR|timeout" "no timeout"
+
 # --- a pinned node that is down; a seed that is not a cluster -----------------------
 victim=$(rc-repl -e ':nodes' | awk -F'\t' '$2 == "replica" { print $1; exit }')
 cluster_cmd kill "$(port_of <<<"$victim")" >/dev/null 2>&1

@@ -148,16 +148,27 @@ unlike "$OUT" "w3" "w3 waits behind w2"
 offer=$(awk -F'\t' '$1 == "offered" { print $3 }' <<<"$OUT")
 is "$(rc-seats waitlist list small)" $'1\tw2\t2\n2\tw3\t1' "w1 left the waitlist"
 is "$(field status "$(rc-seats show "$offer")")" held "the offer is a hold"
+# The user finds it by name, without the cancel's output.
+ok "waitlist offer: w1 finds the offer by user" rc-seats waitlist offer --event small --user w1
+like "$OUT" "^$offer"$'\tA1,A2\t[0-9]+$' "its id, its seats, the seconds left"
+left=$(cut -f3 <<<"$OUT")
+ok "of the event's hold time (300 s)" test "$left" -gt 0 -a "$left" -le 300
+exit_is 1 "waitlist offer: w2 has none yet" rc-seats waitlist offer --event small --user w2
+is "$OUT" "rc-seats: w2 has no offer on event small yet: waiting at position 1 for 2 seats" \
+	"says where w2 stands, and prints no row"
 ok "the offer can be confirmed" rc-seats confirm "$offer"
+exit_is 1 "waitlist offer: a confirmed offer is one no more" rc-seats waitlist offer --event small --user w1
+like "$OUT" "^rc-seats: w1 holds no offer on event small and is not on its waitlist" "says so"
 ok "waitlist leave" rc-seats waitlist leave --event small --user w3
 exit_is 1 "leaving twice" rc-seats waitlist leave --event small --user w3
 ok "audit small" rc-seats audit small
 
 # --- an expired hold serves the waitlist, as a cancel does ----------------------------------
-# Four events alike: a one-second hold on A1,A2 by h, w1 waiting for 2 seats
+# Five events alike: a one-second hold on A1,A2 by h, w1 waiting for 2 seats
 # and w2 behind them for 2 more; each notices the expiry another way: sweep,
-# a reserve (lazy release), availability, a confirm of the expired hold.
-for e in xs xr xa xc; do
+# a reserve (lazy release), availability, a confirm of the expired hold, w1
+# asking for an offer.
+for e in xs xr xa xc xo; do
 	rc-seats create-event --name "Expiry $e" --rows 1 --seats 4 --price 1 --id "$e" >/dev/null
 	rc-seats reserve --event "$e" --user h --seats A1,A2 --hold 1 >"$T/$e.hold"
 	rc-seats waitlist join --event "$e" --user w1 --count 2 >/dev/null
@@ -189,6 +200,11 @@ served xa "availability"
 exit_is 1 "confirm of the expired hold" rc-seats confirm "$(<"$T/xc.hold")"
 like "$OUT" "expired" "says it expired"
 served xc "confirm"
+# waitlist offer releases the expired hold first, so the offer due is made.
+ok "waitlist offer after the expiry" rc-seats -H waitlist offer --event xo --user w1
+like "$OUT" $'^#reservation\tseats\texpires_in\nxo\\.w[0-9]+\tA1,A2\t[0-9]+$' \
+	"waitlist offer: the expired hold is offered to w1 and found (-H: a header)"
+served xo "waitlist offer"
 
 # --- an event made before meta's bounds (nexthold, waiting) ---------------------------------
 # A call must not trust a bound the event does not have: it asks the keys,
@@ -279,6 +295,8 @@ bad "an empty name" rc-seats create-event --name '' --rows 5 --seats 5 --price 1
 bad "a bad event id" rc-seats create-event --name x --rows 5 --seats 5 --price 1 --id 'a{b}'
 bad "waitlist for an unknown event" rc-seats waitlist join --event nosuch --user a
 bad "waitlist for more seats than the event has" rc-seats waitlist join --event small --user a --count 5
+bad "waitlist offer for an unknown event" rc-seats waitlist offer --event nosuch --user a
+bad "waitlist offer without --user" rc-seats waitlist offer --event conf
 bad "audit an unknown event" rc-seats audit nosuch
 bad "an unknown command" rc-seats sell conf
 
@@ -301,6 +319,7 @@ bad "waitlist list with an extra operand" rc-seats waitlist list conf extra
 like "$OUT" "waitlist list: unexpected argument 'extra'" "the extra operand is named"
 bad "waitlist join with an extra operand" rc-seats waitlist join --event conf --user q extra
 bad "waitlist leave --count" rc-seats waitlist leave --event conf --user q --count 2
+bad "waitlist offer --count" rc-seats waitlist offer --event conf --user q --count 2
 bad "sweep --event" rc-seats sweep --event conf
 ok "the hold is untouched" rc-seats show "$hres"
 is "$(field status "$OUT")" held "still held"
