@@ -23,14 +23,6 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-# status CMD...: shows the command, runs it, and prints its exit status
-# (in $last), whatever it is.
-status() {
-	printf '%s$ %s%s\n' "$lab_c" "$*" "$lab_r"
-	last=0
-	eval "$*" || last=$?
-	printf '(exit status %s)\n' "$last"
-}
 # The tools must not find a password, or a user, the learner had set.
 unset RC_AUTH RC_USER REDISCLI_AUTH
 
@@ -60,14 +52,15 @@ fi
 pause
 
 say "1. No password. A client that sends a command without AUTH gets NOAUTH:"
-status "redis-cli -h $host -p $port GET {lab18}:note"
-status "rc-dist -c $addr nodes"
+show_status "redis-cli -h $host -p $port GET {lab18}:note"
+[ "$last" != 0 ] || observe "redis-cli printed the error and exited 0: a script that uses it must read what it prints, not only its exit status."
+show_status "rc-dist -c $addr nodes"
 [ "$last" != 0 ] || { echo "lab: rc-dist worked without a password" >&2; exit 1; }
-observe "rc-dist cannot even read the slot map (CLUSTER NODES wants AUTH too): it exits $last (3 is 'the cluster could not be reached or refused')."
+observe "rc-dist cannot even read the slot map (reading it is a command too, and wants AUTH): it exits $last (3 is 'the cluster could not be reached or refused')."
 pause
 
 say "2. The wrong password: WRONGPASS."
-status "RC_AUTH=not-the-password rc-dist -c $addr nodes"
+show_status "RC_AUTH=not-the-password rc-dist -c $addr nodes"
 [ "$last" != 0 ] || { echo "lab: rc-dist worked with a wrong password" >&2; exit 1; }
 pause
 
@@ -85,8 +78,9 @@ say "4. An ACL user with read-only rights. ACL users live in each node: ACL" \
 	"command line: it holds the user's password."
 say "reader: on, password \$rpw, every key (~*) and channel (&*), the @read" \
 	"commands, AUTH and PING (@connection), and what a cluster client needs to" \
-	"find the slots: CLUSTER NODES, SHARDS, SLOTS, INFO, MYID, and INFO."
-acl="ACL SETUSER reader reset on >\$rpw ~* &* +@read +@connection +cluster|nodes +cluster|shards +cluster|slots +cluster|info +cluster|myid +info"
+	"find the slots: CLUSTER NODES, SHARDS, SLOTS, INFO, MYID, and INFO; and ACL" \
+	"WHOAMI, to ask who it is."
+acl="ACL SETUSER reader reset on >\$rpw ~* &* +@read +@connection +cluster|nodes +cluster|shards +cluster|slots +cluster|info +cluster|myid +info +acl|whoami"
 run "printf '%s\n' \":all $acl\" | rc-repl -c $addr | grep -c -x OK"
 run "printf ':all ACL LIST\n' | rc-repl -c $addr | grep -c '^user reader on'"
 nusers=$(printf ':all ACL LIST\n' | rc-repl -c "$addr" | grep -c '^user reader on' || true)
@@ -103,7 +97,7 @@ note=$(rc-repl -c "$addr" -e 'GET {lab18}:note')
 observe "The note still says '$note': the reader read it, and could not write it."
 say "The password right, the user wrong: WRONGPASS, as with a wrong password," \
 	"so that a client cannot learn which users exist."
-status "RC_USER=nobody RC_AUTH=\"\$rpw\" rc-repl -c $addr -e 'GET {lab18}:note' 2>&1"
+show_status "RC_USER=nobody RC_AUTH=\"\$rpw\" rc-repl -c $addr -e 'GET {lab18}:note' 2>&1"
 [ "$last" != 0 ] || { echo "lab: an unknown user got in" >&2; exit 1; }
 pause
 
@@ -132,9 +126,8 @@ fi
 kill "$watcher"
 wait "$watcher" 2>/dev/null || true
 watcher=
-say "(redis-cli -a PASSWORD puts it on the command line, and says so itself:" \
-	"'Using a password with -a or -u option on the command line interface may" \
-	"not be safe.' Use REDISCLI_AUTH.)"
+say "(redis-cli -a PASSWORD puts it on the command line, and warns that this" \
+	"may not be safe: give redis-cli REDISCLI_AUTH instead.)"
 pause
 
 say "6. Never a password in a history file. On a terminal rc-repl keeps the" \
@@ -144,9 +137,9 @@ say "6. Never a password in a history file. On a terminal rc-repl keeps the" \
 	"(script(1) makes one) types an AUTH with reader's password, ACL WHOAMI and a GET:"
 printf 'AUTH reader %s\nACL WHOAMI\nGET {lab18}:note\n:quit\n' "$rpw" >"$work/typed"
 run "RC_HISTFILE=\"\$work/history\" timeout 20 script -q -e -c 'rc-repl -c $addr' /dev/null <\"\$work/typed\" >\"\$work/session\""
-who=$(tr -d '\r' <"$work/session" | grep -c -x '"reader"' || true)
-say "libedit writes a space in the history file as \\040; sed shows it as a space:"
-run "sed 's/\\\\040/ /g' \"\$work/history\""
+who=$(grep -c '"reader"' "$work/session" || true)
+say "libedit writes a space in the history file as \\040 and ends a line with \\012; sed shows them as they were typed:"
+run "sed 's/\\\\040/ /g; s/\\\\012\$//' \"\$work/history\""
 if grep -q -F -- "$rpw" "$work/history"; then
 	observe "The password IS in the history."
 elif [ "$who" -gt 0 ]; then
