@@ -45,7 +45,13 @@ say "A node keeps its keys in memory. What it has after a crash is what it" \
 	"or an AOF (every write, as it happens). To see it alone, this lab uses a" \
 	"node of its own on port $port: a cluster of one, with every slot and no" \
 	"replica, so nothing but its own disk can bring its keys back."
-gone
+if "$LAB_CLUSTER" ports 2>/dev/null | grep -q -x "$port"; then
+	trap - EXIT
+	rm -rf "$work"
+	printf 'lab: port %s is already a node of the lab (an earlier run of this lab that was killed?):\n' "$port" >&2
+	printf 'lab: look, then free it: %s kill %s; %s remove %s\n' "$LAB_CLUSTER" "$port" "$LAB_CLUSTER" "$port" >&2
+	exit 1
+fi
 run "\"\$LAB_CLUSTER\" add $port"
 run "redis-cli -h $host -p $port CLUSTER ADDSLOTSRANGE 0 16383"
 until_true 30 cluster_ok

@@ -97,6 +97,15 @@ ok "19: its node is gone" bash -c "! ss -ltn | grep -E ':17560 ' >/dev/null"
 ok "19: and its files" test ! -e "$LAB_DIR/17560"
 is "$(cluster_ports | paste -s -d ' ')" "$(seq $BASE $((BASE + 5)) | paste -s -d ' ')" "19: the lab's nodes are its six"
 back 19
+# A node of the lab already on its port (a run killed half way, or the
+# user's own): the lab says so and leaves it alone.
+ok "19: a node on its port" cluster_cmd add 17560
+exit_is 1 "19: the lab will not run over it" env RC_CLUSTER=127.0.0.1:$BASE RC_LAB_PORT=$BASE \
+	RC_LAB_DIR="$LAB_DIR" RC_LAB_NONINTERACTIVE=1 bash "$ROOT/labs/19-persistence.sh" </dev/null
+like "$OUT" "port 17560 is already a node of the lab" "19: and says why"
+is "$(rcli 17560 PING)" PONG "19: the node still runs"
+ok "19: kill it" cluster_cmd kill 17560
+ok "19: and remove it" cluster_cmd remove 17560
 
 # --- lab 18 --------------------------------------------------------------------
 lab 18-auth-and-acl
