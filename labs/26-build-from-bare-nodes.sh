@@ -25,19 +25,6 @@ bare() {
 	redis-cli -h "$host" -p "$1" CLUSTER RESET HARD >/dev/null
 	redis-cli -h "$host" -p "$1" FLUSHALL >/dev/null
 }
-# until_true SECS CMD...: waits until CMD succeeds, at most SECS seconds.
-until_true() {
-	local n=$(($1 * 10))
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || {
-			printf 'lab: gave up waiting for: %s\n' "$*" >&2
-			exit 1
-		}
-		sleep 0.1
-	done
-}
 # all_know N: every node knows N nodes, in handshake with none, and its
 # links to the others are up (a link comes up a moment after a node is known).
 all_know() {

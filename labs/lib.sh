@@ -53,6 +53,28 @@ expect_fail() {
 		exit 1
 	fi
 }
+# show_status CMD...: shows a command, runs it and prints its exit status,
+# whatever it is (kept in $last): for a step whose failure is the lesson.
+show_status() {
+	printf '%s$ %s%s\n' "$lab_c" "$*" "$lab_r"
+	last=0
+	eval "$*" || last=$?
+	printf '(exit status %s)\n' "$last"
+}
+# until_true SECS CMD...: waits until CMD succeeds (its output
+# thrown away), at most SECS seconds.
+until_true() {
+	local n=$(($1 * 10))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || {
+			printf 'lab: gave up waiting for: %s\n' "$*" >&2
+			exit 1
+		}
+		sleep 0.1
+	done
+}
 # lab_require TOOL...: stops with a clear message when a tool is missing.
 lab_require() {
 	local t

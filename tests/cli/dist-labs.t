@@ -2,7 +2,8 @@
 # rc-dist's labs (labs/1[0-9]-*.sh) run non-interactively against a cluster of
 # their own, as `make check` runs them; then lab 26 and the whole series,
 # twice.  Ports 15220-15225, 15226-15227 for the nodes labs 20-22 add,
-# 15240-15245 for lab 26's.
+# 15240-15245 for lab 26's, 15280 for lab 19's node, 15290-15295 for lab 18's
+# cluster (both in the series' second pass).
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_redis
