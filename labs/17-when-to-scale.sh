@@ -99,8 +99,9 @@ run "rc-reshard add-node $host:$new"
 run "redis-cli -h $host -p $port CLUSTER INFO | grep -E '^cluster_(size|known_nodes)'"
 n1=$(size) k1=$(known)
 observe "$((k1 - k0)) more node known, and cluster_size $n1: an empty master does not count (nor vote), and a majority is $((n1 / 2 + 1))."
-say "Give it one slot:"
-run "rc-reshard move --from $host:$port --to $host:$new --slots 1"
+src=$(rc-dist -T slots | awk -F'\t' '$1 != "-" && $1 != h { print $1; exit }' h="$host:$new")
+say "Give it one slot, from $src:"
+run "rc-reshard move --from $src --to $host:$new --slots 1"
 run "rc-reshard settled --wait 60 >/dev/null"
 run "redis-cli -h $host -p $port CLUSTER INFO | grep -E '^cluster_(size|known_nodes)'"
 n2=$(size)

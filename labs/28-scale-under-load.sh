@@ -51,12 +51,13 @@ run "rc-reshard add-node $host:$new"
 say "The plan of the rebalance, before anything moves (slot, from, to):"
 run "rc-reshard plan rebalance --use-empty >'$tmp/plan'"
 run "wc -l <'$tmp/plan'"
-# An event whose slot the plan moves, so that the buyers' own slot moves
-# under them.
+# An event (not one there already) whose slot the plan moves, so that the
+# buyers' own slot moves under them.
+rc-seats events | cut -f1 >"$tmp/events"
 id=
 for i in $(seq 1 200); do
 	s=$(rc-slot "{event:lab28-$i}" | cut -f2)
-	if cut -f1 "$tmp/plan" | grep -qx "$s"; then
+	if cut -f1 "$tmp/plan" | grep -qx "$s" && ! grep -qx "lab28-$i" "$tmp/events"; then
 		id=lab28-$i
 		break
 	fi
