@@ -109,12 +109,8 @@ fi
 say "A standalone $server on port $sp (no cluster, no replica, no persistence), in the background:"
 run "$server --port $sp --bind 127.0.0.1 --save '' --appendonly no --dir '$tmp' --logfile '$tmp/single.log' &"
 single=$!
-i=0
-until [ "$(redis-cli -p "$sp" PING 2>/dev/null)" = PONG ]; do
-	i=$((i + 1))
-	[ "$i" -lt 100 ] || { echo "lab: $server on $sp did not start: $(tail -3 "$tmp/single.log")" >&2; exit 1; }
-	sleep 0.1
-done
+pong() { [ "$(redis-cli -p "$1" PING 2>/dev/null)" = PONG ]; }
+lab_until 10 pong "$sp"
 run "redis-cli -p $sp INFO server | grep -E '^(redis_version|valkey_version|server_name|redis_mode|server_mode):'"
 pause
 

@@ -38,6 +38,8 @@ say "Two things run out on a master: memory (every key of its slots lives in its
 lab_snapshot
 run "rc-hotkey gen --prefix lab17: --keys 20000 --reads 50 -r 3000 -d 6 --value-size 512 >'$tmp/gen' 2>&1 &"
 gen=$!
+# It runs once it has printed its first second.
+lab_until 30 grep -q '^[0-9]' "$tmp/gen"
 say "While it runs, three rounds of rc-dist nodes a second apart (-w 1 --count 3); the last" \
 	"round, cut to address, role, slots, keys, memory (bytes) and ops (a second):"
 run "rc-dist -T -w 1 --count 3 nodes >'$tmp/nodes' 2>/dev/null || true"

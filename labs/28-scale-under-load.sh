@@ -86,12 +86,7 @@ run "rc-dist -T -w 0.2 --count 3000 slots >'$tmp/slots' 2>/dev/null &"
 wslots=$!
 # The application is running once the readers have printed their first
 # second.
-i=0
-until grep -q '^[0-9]' "$tmp/gen" 2>/dev/null; do
-	i=$((i + 1))
-	[ "$i" -lt 150 ] || { echo "lab: rc-hotkey gen printed nothing in 30 s: $(cat "$tmp/gen")" >&2; exit 1; }
-	sleep 0.2
-done
+lab_until 30 grep -q '^[0-9]' "$tmp/gen"
 run "head -1 '$tmp/gen'"
 observe "the readers' first second: second, ops, ops_s, reads, writes, errors."
 pause

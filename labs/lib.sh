@@ -53,6 +53,20 @@ expect_fail() {
 		exit 1
 	fi
 }
+# lab_until SECS CMD...: CMD until it succeeds, every 0.2 s, at most SECS
+# (then the lab stops, saying what it waited for).
+lab_until() {
+	local secs=$1 deadline
+	shift
+	deadline=$((SECONDS + secs))
+	until "$@"; do
+		if ((SECONDS >= deadline)); then
+			printf 'lab: gave up after %s s waiting for: %s\n' "$secs" "$*" >&2
+			exit 1
+		fi
+		sleep 0.2
+	done
+}
 # lab_require TOOL...: stops with a clear message when a tool is missing.
 lab_require() {
 	local t
