@@ -43,19 +43,8 @@ ha_is_replica() {
 	ha_rows | awk -F'\t' -v r="$1" -v m="$2" '$3 == r && $2 == "replica" && $4 == m && $5 == "up" { f = 1 } END { exit !f }'
 }
 
-# ha_until SECS CMD...: CMD until it succeeds, every 0.2 s, at most SECS.
-ha_until() {
-	local secs=$1 deadline
-	shift
-	deadline=$((SECONDS + secs))
-	until "$@"; do
-		if ((SECONDS >= deadline)); then
-			printf 'lab: gave up after %s s waiting for: %s\n' "$secs" "$*" >&2
-			exit 1
-		fi
-		sleep 0.2
-	done
-}
+# ha_until SECS CMD...: lab_until (labs/lib.sh), by its older name.
+ha_until() { lab_until "$@"; }
 
 # ha_whole: every node runs, the cluster is ok, and every master has a
 # replica able to take over.

@@ -61,19 +61,26 @@ show_status() {
 	eval "$*" || last=$?
 	printf '(exit status %s)\n' "$last"
 }
-# until_true SECS CMD...: waits until CMD succeeds (its output
-# thrown away), at most SECS seconds.
-until_true() {
-	local n=$(($1 * 10))
+# lab_until SECS CMD...: CMD until it succeeds, every 0.2 s, at most SECS
+# (then the lab stops, saying what it waited for).
+lab_until() {
+	local secs=$1 deadline
 	shift
-	while ! "$@" >/dev/null 2>&1; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || {
-			printf 'lab: gave up waiting for: %s\n' "$*" >&2
+	deadline=$((SECONDS + secs))
+	until "$@"; do
+		if ((SECONDS >= deadline)); then
+			printf 'lab: gave up after %s s waiting for: %s\n' "$secs" "$*" >&2
 			exit 1
-		}
-		sleep 0.1
+		fi
+		sleep 0.2
 	done
+}
+# until_true SECS CMD...: lab_until with CMD's output thrown away.
+quietly() { "$@" >/dev/null 2>&1; }
+until_true() {
+	local secs=$1
+	shift
+	lab_until "$secs" quietly "$@"
 }
 # lab_require TOOL...: stops with a clear message when a tool is missing.
 lab_require() {
