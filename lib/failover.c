@@ -101,8 +101,9 @@ age_limit(struct rc_cluster *cl, struct rc_node *n, long long *timeout, int *nof
 	f = config_value(r, "cluster-replica-validity-factor");
 	p = config_value(r, "repl-ping-replica-period");
 	no = config_value(r, "cluster-replica-no-failover");
-	if (no != NULL && strcasecmp(no, "yes") == 0)
-		*nofo = 1;
+	/* The replica's own setting decides; the flag others gossip lags it. */
+	if (no != NULL)
+		*nofo = strcasecmp(no, "yes") == 0;
 	if (t != NULL)
 		*timeout = strtoll(t, NULL, 10);
 	if (t != NULL && f != NULL && strtoll(f, NULL, 10) > 0)
