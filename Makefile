@@ -145,13 +145,13 @@ RC_SERVER ?= redis
 export RC_SERVER
 # The files that take longest go first: prove -j starts them in the order
 # given, and one that started last would keep the run going on its own.
-SLOW_TESTS = tests/cli/dist-labs.t tests/cli/reshard-kill.t tests/cli/failover-labs.t \
+SLOW_TESTS = tests/cli/dist-labs.t tests/cli/series-labs.t tests/cli/reshard-kill.t tests/cli/failover-labs.t \
 	tests/cli/reshard.t tests/cli/partition.t tests/cli/failover-labs2.t \
 	tests/cli/cluster-auth.t tests/cli/hotkey.t tests/cli/hotkey-labs.t
 CLI_TESTS = $(SLOW_TESTS) $(filter-out $(SLOW_TESTS),$(sort $(wildcard tests/cli/*.t)))
 cli: all $(PROBES)
 	@echo "cli: the CLI tests on $(RC_SERVER)"
-	RC_BIN=$(CURDIR)/$(B)/bin RC_PROBES=$(CURDIR)/$(B)/tests/cli prove -j$(PROVE_JOBS) $(CLI_TESTS)
+	RC_BIN=$(CURDIR)/$(B)/bin RC_PROBES=$(CURDIR)/$(B)/tests/cli prove --timer -j$(PROVE_JOBS) $(CLI_TESTS)
 
 lint: man-lint shellcheck
 
@@ -179,7 +179,7 @@ asan-cli: asan-build
 	@echo "asan: the CLI tests on $(RC_SERVER), sanitized"
 	ASAN_OPTIONS=detect_leaks=0 RC_BIN=$(CURDIR)/build/asan/bin \
 		RC_PROBES=$(CURDIR)/build/asan/tests/cli \
-		prove -j$(PROVE_JOBS) $(CLI_TESTS)
+		prove --timer -j$(PROVE_JOBS) $(CLI_TESTS)
 
 # libFuzzer targets, each run for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 20

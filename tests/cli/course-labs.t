@@ -28,9 +28,7 @@ state() {
 		t=$((t + $(rcli "$p" --scan | grep -vc '^rc-failover:hb:')))
 	done
 	echo "keys $t"
-	rcli $BASE CLUSTER NODES | awk '{ sub(/@.*/, "", $2); sub(/myself,/, "", $3); r = ""
-		for (i = 9; i <= NF; i++) r = r " " $i
-		print $2, $3, ($4 == "-" ? "" : $4) r }' | sort
+	lab_map
 	for p in $PORTS; do
 		for k in $KNOBS; do echo "$p $k $(rcli "$p" CONFIG GET "$k" | sed -n 2p)"; done
 	done

@@ -26,9 +26,7 @@ state() {
 	local p t=0
 	for p in $(masters); do t=$((t + $(rcli "$p" DBSIZE))); done
 	echo "keys $t"
-	rcli $BASE CLUSTER NODES | awk '{ sub(/@.*/, "", $2); sub(/myself,/, "", $3); r = ""
-		for (i = 9; i <= NF; i++) r = r " " $i
-		print $2, $3, ($4 == "-" ? "" : $4) r }' | sort
+	lab_map
 	for p in $(cluster_ports); do
 		echo "$p $(rcli "$p" CONFIG GET appendonly save maxmemory maxmemory-policy | tr -d '\r' | paste -s -d ' ')"
 		echo "$p $(rcli "$p" ACL USERS | tr -d '\r' | paste -s -d ' ')"

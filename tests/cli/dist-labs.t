@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # rc-dist's labs (labs/1[0-9]-*.sh) run non-interactively against a cluster of
-# their own, as `make check` runs them; then lab 26 and the whole series,
-# twice.  Ports 15220-15225, 15226-15227 for the nodes labs 20-22 add,
-# 15240-15245 for lab 26's, 15280 for lab 19's node, 15290-15295 for lab 18's
-# cluster (both in the series' second pass).
+# their own, as `make check` runs them; then labs 26 and 27, and the series'
+# first half (00-19) twice (series-labs.t runs the second half).  Ports
+# 15220-15225, 15226-15227 for the nodes labs 17, 20-22 add, 15240-15245 for
+# lab 26's, 15260 for lab 16's server, 15280 for lab 19's node, 15290-15295 for
+# lab 18's cluster.
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_redis
@@ -18,17 +19,11 @@ state() {
 	local p t=0
 	for p in $BASE $((BASE + 1)) $((BASE + 2)); do t=$((t + $(rcli "$p" DBSIZE))); done
 	echo "keys $t"
-	rcli $BASE CLUSTER NODES | awk '{ sub(/@.*/, "", $2); sub(/myself,/, "", $3); r = ""
-		for (i = 9; i <= NF; i++) r = r " " $i
-		print $2, $3, ($4 == "-" ? "" : $4) r }' | sort
+	lab_map
 }
 start=$(state)
 
-# lab NAME: runs labs/NAME.sh; its output (stdout and stderr) is in $OUT.
-lab() {
-	exit_is 0 "lab $1 runs to the end" env RC_CLUSTER=127.0.0.1:$BASE RC_LAB_PORT=$BASE \
-		RC_LAB_DIR="$LAB_DIR" RC_LAB_NONINTERACTIVE=1 bash "$ROOT/labs/$1.sh" </dev/null
-}
+lab() { run_lab "$@"; }
 
 lab 10-understanding-the-cluster
 like "$OUT" "== Understanding the cluster ==" "10: the title"
@@ -117,22 +112,23 @@ read -r f0 f1 < <(sed -n 's/^-> sync_full went from \([0-9]*\) to \([0-9]*\),.*/
 is "$((${f1:-0} - ${f0:-0}))" 1 "27: the gap past the backlog costs one full resync ($f0 -> $f1)"
 is "$(rcli $BASE CONFIG GET repl-backlog-size | sed -n 2p)" "$backlog0" "27: the backlog size is set back"
 
-# The whole series but the failover labs (50-56: each leaves the cluster
-# whole, not as it found it), twice in a row on this one cluster: every lab
-# runs again and in any order because each leaves the cluster as it found
-# it.  The first pass goes on from 10-15 above.  About 5 minutes on a busy
-# 2-core machine, the most of this file.
+# The first half of the series (labs 00-19; series-labs.t runs 20-49),
+# twice in a row on this one cluster: every lab runs again and in any order
+# because each leaves the cluster as it found it.  The first pass goes on
+# from 10-15 above; 16-19 run once, in the second pass (course-labs.t and
+# course-labs2.t run each of them on a cluster of their own, checking that it
+# is left as found).
 series() {
 	local l
-	for l in "$ROOT"/labs/[0-4][0-9]-*.sh; do
+	for l in "$ROOT"/labs/[01][0-9]-*.sh; do
 		l=${l##*/}
 		l=${l%.sh}
-		case $1:$l in pass1:1[0-9]-* | pass1:2[67]-*) continue ;; esac
+		case $1:$l in pass1:1[0-9]-*) continue ;; esac
 		lab "$l"
 	done
 }
 series pass1
-is "$(state)" "$start" "after one pass of the series: the keys, slot map and nodes it found"
+is "$(state)" "$start" "after one pass of labs 00-19: the keys, slot map and nodes it found"
 series pass2
 is "$(state)" "$start" "after a second pass: the same"
 

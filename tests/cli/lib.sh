@@ -346,6 +346,22 @@ cluster_up() {
 # cluster_ports: the current lab's node ports, one a line.
 cluster_ports() { cluster_cmd ports; }
 
+# run_lab NAME: labs/NAME.sh, run non-interactively against the current lab
+# as `make check` runs it (asserted to end with exit 0); its output in $OUT.
+run_lab() {
+	exit_is 0 "lab $1 runs to the end" env RC_CLUSTER=127.0.0.1:$LAB_BASE \
+		RC_LAB_PORT=$LAB_BASE RC_LAB_DIR="$LAB_DIR" RC_LAB_NONINTERACTIVE=1 \
+		bash "$ROOT/labs/$1.sh" </dev/null
+}
+# lab_map: the current lab's nodes as its first node sees them, a line each,
+# sorted: address, flags, master id and slot ranges (what a lab must leave
+# as it found it, with the keys).
+lab_map() {
+	rcli "$LAB_BASE" CLUSTER NODES | awk '{ sub(/@.*/, "", $2); sub(/myself,/, "", $3); r = ""
+		for (i = 9; i <= NF; i++) r = r " " $i
+		print $2, $3, ($4 == "-" ? "" : $4) r }' | sort
+}
+
 # cluster_wait_ok [SECS]: wait (default 30 s) until status says all is well.
 cluster_wait_ok() { retry "${1:-30}" cluster_cmd status >/dev/null 2>&1; }
 
