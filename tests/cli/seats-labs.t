@@ -40,6 +40,8 @@ like "$OUT" "127\.0\.0\.1:1574[0-5]" "lab 32: with their nodes"
 ok "lab 33 runs" lab 33-hot-event
 like "$OUT" "== The hot event" "lab 33: its title"
 like "$OUT" $'ops_per_sec\t[1-9]' "lab 33: the hot event's throughput"
+like "$OUT" "is busy: [1-9][0-9]* operations a second in the ops column, the other masters at most [0-9]+\." \
+	"lab 33: the busy master's ops are read from the table shown"
 like "$OUT" $'ops_per_sec \\(all events\\)\t[1-9]' "lab 33: the spread events' throughput"
 like "$OUT" $'violations\t0' "lab 33: a clean audit"
 
