@@ -31,11 +31,14 @@ child(int where, int (*body)(void), struct outcome *o)
 	fflush(stdout);
 	if (pipe(ep) < 0 || pipe(pp) < 0)
 		abort();
+	/* The read end goes before the fork: closed only after it, the
+	 * parent's copy could still be open when the child writes, and the
+	 * write would fill the pipe instead of failing (seen once in CI). */
+	close(pp[0]);
 	if ((pid = fork()) == 0) {
 		close(ep[0]);
 		dup2(ep[1], STDERR_FILENO);
 		if (where == TO_CLOSED_PIPE) {
-			close(pp[0]);
 			fd = pp[1];
 			signal(SIGPIPE, SIG_IGN);       /* as lib/conn.c does */
 		} else
@@ -45,7 +48,6 @@ child(int where, int (*body)(void), struct outcome *o)
 		_exit(body());
 	}
 	close(ep[1]);
-	close(pp[0]);
 	close(pp[1]);
 	while (got + 1 < sizeof o->err &&
 	    (n = read(ep[0], o->err + got, sizeof o->err - 1 - got)) > 0)
