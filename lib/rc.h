@@ -1001,6 +1001,16 @@ int rc_claims_read(struct rc_cluster *cl, struct rc_claims *k);
 /* Keys m[i] holds of a slot it neither claims nor has open: stranded. */
 long rc_claims_stranded(const struct rc_claims *k, int i, int slot);
 void rc_claims_free(struct rc_claims *k);
+/* The one scan for keys a master holds outside its slots, shared by check
+ * and fix (rc_claims_read) and rc-dist keys: CLUSTER COUNTKEYSINSLOT of
+ * every slot that its[] (RC_NSLOTS flags) does not mark, pipelined, into
+ * keys[slot] (0 for a marked slot, -1 where n did not answer).  With held
+ * >= 0, the keys n was found to hold in its marked slots, n's DBSIZE is
+ * asked first and the rest only when it is larger (else nothing is
+ * outside).  Returns the keys found outside, or -1 with err (the first
+ * failed reply's text, or "no reply") when n did not answer them all. */
+long long rc_node_strays(struct rc_cluster *cl, struct rc_node *n,
+    const unsigned char *its, long long held, long *keys, char *err, size_t errlen);
 
 /* Moves every key of slot from a master that does not own it to one that
  * does (SETSLOT IMPORTING on from, MIGRATE, SETSLOT STABLE).  A key that

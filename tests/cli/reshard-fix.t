@@ -13,24 +13,6 @@ require_redis
 BASE=16240
 cluster_up $BASE 3 1 2000 >/dev/null || bail_file "no cluster"
 
-# owner_port TAG: the port of the master that owns the slot of {TAG}.
-owner_port() {
-	local o
-	o=$(rc-slot -n "{$1}" | cut -f3)
-	echo "${o##*:}"
-}
-# other_master PORT: a master other than PORT.
-other_master() { masters | grep -vx "$1" | head -1; }
-# on_foreign PORT SLOT OWNER-ID CMD...: each CMD (one a word) on a master that
-# does not own SLOT.
-on_foreign() {
-	local p=$1 s=$2 id=$3 c
-	shift 3
-	rcli "$p" cluster setslot "$s" importing "$id" >/dev/null
-	for c; do printf 'ASKING\n%s\n' "$c"; done | rcli "$p" >/dev/null
-	rcli "$p" cluster setslot "$s" stable >/dev/null
-}
-
 # --- keys stranded in an unowned slot ----------------------------------------------
 PA=$(owner_port a1)
 PB=$(other_master "$PA")
