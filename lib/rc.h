@@ -395,6 +395,9 @@ const struct rc_node *rc_view_owner(const struct rc_node *v, int n, int slot);
 void rc_nodes_free(struct rc_node *nodes, int n);
 /* "0-5460,10923" into buf (ending "..." when it does not fit). */
 const char *rc_ranges_fmt(const struct rc_range *r, int n, char *buf, size_t len);
+/* Slot s added to the *n ranges in *r (grown), merged with the last one when
+ * it follows it: slots added in order make the fewest ranges. */
+void rc_ranges_add(struct rc_range **r, int *n, int s);
 
 /* Something the router did, for tools that show routes (rc-repl). */
 enum { RC_EV_SEND, RC_EV_MOVED, RC_EV_ASK, RC_EV_RETRY, RC_EV_CONN, RC_EV_REFRESH };

@@ -190,13 +190,7 @@ unassigned_note(struct dist *d, char **ranges)
 		if (d->cl.owner[s] != NULL)
 			continue;
 		count++;
-		if (nr > 0 && r[nr - 1].hi == s - 1) {
-			r[nr - 1].hi = s;
-			continue;
-		}
-		r = rc_realloc(r, (size_t)(nr + 1) * sizeof *r);
-		r[nr].lo = r[nr].hi = s;
-		nr++;
+		rc_ranges_add(&r, &nr, s);
 	}
 	if (ranges != NULL)
 		*ranges = ranges_str(r, nr);

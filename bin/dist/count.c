@@ -157,13 +157,7 @@ strays_of(struct dist *d, struct live *l, int i, int *who)
 		}
 		if (d->slotkeys[s] >= 0)
 			d->slotkeys[s] += keys[s];
-		if (nr > 0 && rg[nr - 1].hi == s - 1) {
-			rg[nr - 1].hi = s;
-			continue;
-		}
-		rg = rc_realloc(rg, (size_t)(nr + 1) * sizeof *rg);
-		rg[nr].lo = rg[nr].hi = s;
-		nr++;
+		rc_ranges_add(&rg, &nr, s);
 	}
 	if (stray > 0) {
 		m->keys += stray;
@@ -174,6 +168,34 @@ strays_of(struct dist *d, struct live *l, int i, int *who)
 	free(rg);
 	free(keys);
 	free(its);
+}
+
+/* The masters holding keys of slots no master owns (counted for the
+ * unassigned row), named with those slots: rc-reshard check calls them
+ * stranded.  got[k] is what q[k] found. */
+static void
+name_unowned(struct dist *d, const struct live *l, const struct ask *q, int nq,
+    const long long *got)
+{
+	char a[300], buf[1024];
+	int i, k;
+
+	for (i = 0; i < l->n; i++) {
+		struct rc_range *rg = NULL;
+		long long held = 0;
+		int nr = 0;
+
+		for (k = 0; k < nq; k++)
+			if (q[k].m == i && d->cl.owner[q[k].slot] == NULL && got[k] > 0) {
+				held += got[k];
+				rc_ranges_add(&rg, &nr, q[k].slot);
+			}
+		if (held > 0)
+			note(d, "%s holds %lld keys of slots no master owns: %s",
+			    addr_of(l->mc[i].n, a, sizeof a), held,
+			    rc_ranges_fmt(rg, nr, buf, sizeof buf));
+		free(rg);
+	}
 }
 
 /* Keys a master holds in slots it neither owns nor has open, of every
@@ -234,6 +256,7 @@ count_live(struct dist *d, struct mcount *mc, int n)
 	struct ask *q = NULL;
 	int *ans = rc_calloc((size_t)n + 1, sizeof *ans);
 	int *who = rc_malloc(((size_t)n + 1) * sizeof *who);
+	long long *got;
 	int s, k, nq = 0;
 
 	memset(&l, 0, sizeof l);
@@ -258,7 +281,9 @@ count_live(struct dist *d, struct mcount *mc, int n)
 				mc[n].keys = -1;
 		}
 	}
-	free(ask_counts(d, &l, q, nq));
+	got = ask_counts(d, &l, q, nq);
+	name_unowned(d, &l, q, nq, got);
+	free(got);
 	count_strays(d, &l);
 	free(q);
 	free(l.op);

@@ -25,6 +25,9 @@ for p in $(masters); do rcli "$p" cluster delslots "$S1" >/dev/null 2>&1; done
 exit_is 1 "check fails" rc-reshard check
 like "$OUT" "stranded"$'\t'"127.0.0.1:$PA"$'\t'"5 keys of slot $S1" "names the old owner's keys"
 like "$OUT" "stranded"$'\t'"127.0.0.1:$PB"$'\t'"4 keys of slot $S1" "and the other master's"
+exit_is 1 "rc-dist keys exits 1 (a slot no master owns)" rc-dist keys
+like "$OUT" "127.0.0.1:$PA holds 5 keys of slots no master owns: $S1" "rc-dist names the same masters"
+like "$OUT" "127.0.0.1:$PB holds 4 keys of slots no master owns: $S1" "both"
 ok "fix --dry-run" rc-reshard fix --dry-run
 DRY=$OUT
 like "$DRY" "^$S1"$'\t'"assigned"$'\t-\t'"$(id_of "$PA")"$'\t'"5" "the plan: the master with most keys owns it"
