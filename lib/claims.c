@@ -1,6 +1,7 @@
 /*
  * claims.c - who owns each slot by every master's own word, the keys a
- * master holds of slots it does not own, and gathering them onto the owner.
+ * master holds of slots it does not own (one scan, rc-dist keys' too), and
+ * gathering them onto the owner.
  *
  * The seed's map is one node's opinion: after a crash or two operators at
  * once, masters can each claim a slot, or each name the other as its owner,
@@ -59,32 +60,71 @@ mark_unnamed(struct rc_claims *k, int i, const struct rc_node *v, int nv)
 	free(seen);
 }
 
-/* The keys master i holds of every slot it neither claims nor imports,
- * pipelined; -1 where unknown. */
+/* A failed reply's text, for err. */
 static void
-count_foreign(struct rc_cluster *cl, struct rc_claims *k, int i)
+failed_reply(const redisReply *r, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s", r == NULL ? "no reply" :
+	    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+}
+
+/* n's DBSIZE, or -1 with err. */
+static long long
+dbsize(struct rc_cluster *cl, struct rc_node *n, char *err, size_t errlen)
 {
 	struct rc_pipe *p = rc_pipe_new(cl);
-	long *keys = &k->keys[(size_t)i * RC_NSLOTS];
-	size_t q = 0;
-	int s;
+	redisReply *r;
+	long long db = -1;
 
+	rc_pipe_node_cmdv(p, n, "DBSIZE", NULL);
+	rc_pipe_exec(p);
+	r = rc_pipe_reply(p, 0);
+	if (r != NULL && r->type == REDIS_REPLY_INTEGER)
+		db = r->integer;
+	else
+		failed_reply(r, err, errlen);
+	rc_pipe_free(p);
+	return db;
+}
+
+long long
+rc_node_strays(struct rc_cluster *cl, struct rc_node *n, const unsigned char *its,
+    long long held, long *keys, char *err, size_t errlen)
+{
+	struct rc_pipe *p;
+	long long found = 0, db;
+	size_t q = 0;
+	int s, failed = 0;
+
+	err[0] = '\0';
+	memset(keys, 0, RC_NSLOTS * sizeof *keys);
+	if (held >= 0 && ((db = dbsize(cl, n, err, errlen)) < 0 || db <= held))
+		return db < 0 ? -1 : 0;
+	p = rc_pipe_new(cl);
 	for (s = 0; s < RC_NSLOTS; s++) {
 		char num[16];
-		if (k->mine[(size_t)i * RC_NSLOTS + s])
+		if (its[s])
 			continue;
 		snprintf(num, sizeof num, "%d", s);
-		rc_pipe_node_cmdv(p, k->m[i], "CLUSTER", "COUNTKEYSINSLOT", num, NULL);
+		rc_pipe_node_cmdv(p, n, "CLUSTER", "COUNTKEYSINSLOT", num, NULL);
 	}
 	rc_pipe_exec(p);
 	for (s = 0; s < RC_NSLOTS; s++) {
 		redisReply *r;
-		if (k->mine[(size_t)i * RC_NSLOTS + s])
+		if (its[s])
 			continue;
 		r = rc_pipe_reply(p, q++);
-		keys[s] = r != NULL && r->type == REDIS_REPLY_INTEGER ? (long)r->integer : -1;
+		if (r != NULL && r->type == REDIS_REPLY_INTEGER) {
+			keys[s] = (long)r->integer;
+			found += r->integer;
+			continue;
+		}
+		keys[s] = -1;
+		if (!failed++)
+			failed_reply(r, err, errlen);
 	}
 	rc_pipe_free(p);
+	return failed ? -1 : found;
 }
 
 int
@@ -125,8 +165,11 @@ rc_claims_read(struct rc_cluster *cl, struct rc_claims *k)
 		}
 		rc_nodes_free(v, nv);
 	}
-	for (i = 0; i < k->nm; i++)
-		count_foreign(cl, k, i);
+	for (i = 0; i < k->nm; i++) {
+		char err[400];
+		(void)rc_node_strays(cl, k->m[i], &k->mine[(size_t)i * RC_NSLOTS], -1,
+		    &k->keys[(size_t)i * RC_NSLOTS], err, sizeof err);
+	}
 	return k->nm;
 }
 

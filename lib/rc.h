@@ -395,6 +395,9 @@ const struct rc_node *rc_view_owner(const struct rc_node *v, int n, int slot);
 void rc_nodes_free(struct rc_node *nodes, int n);
 /* "0-5460,10923" into buf (ending "..." when it does not fit). */
 const char *rc_ranges_fmt(const struct rc_range *r, int n, char *buf, size_t len);
+/* Slot s added to the *n ranges in *r (grown), merged with the last one when
+ * it follows it: slots added in order make the fewest ranges. */
+void rc_ranges_add(struct rc_range **r, int *n, int s);
 
 /* Something the router did, for tools that show routes (rc-repl). */
 enum { RC_EV_SEND, RC_EV_MOVED, RC_EV_ASK, RC_EV_RETRY, RC_EV_CONN, RC_EV_REFRESH };
@@ -1016,6 +1019,16 @@ int rc_claims_read(struct rc_cluster *cl, struct rc_claims *k);
 /* Keys m[i] holds of a slot it neither claims nor has open: stranded. */
 long rc_claims_stranded(const struct rc_claims *k, int i, int slot);
 void rc_claims_free(struct rc_claims *k);
+/* The one scan for keys a master holds outside its slots, shared by check
+ * and fix (rc_claims_read) and rc-dist keys: CLUSTER COUNTKEYSINSLOT of
+ * every slot that its[] (RC_NSLOTS flags) does not mark, pipelined, into
+ * keys[slot] (0 for a marked slot, -1 where n did not answer).  With held
+ * >= 0, the keys n was found to hold in its marked slots, n's DBSIZE is
+ * asked first and the rest only when it is larger (else nothing is
+ * outside).  Returns the keys found outside, or -1 with err (the first
+ * failed reply's text, or "no reply") when n did not answer them all. */
+long long rc_node_strays(struct rc_cluster *cl, struct rc_node *n,
+    const unsigned char *its, long long held, long *keys, char *err, size_t errlen);
 
 /* Moves every key of slot from a master that does not own it to one that
  * does (SETSLOT IMPORTING on from, MIGRATE, SETSLOT STABLE).  A key that

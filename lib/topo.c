@@ -481,6 +481,18 @@ rc_view_owner(const struct rc_node *v, int n, int slot)
 	return NULL;
 }
 
+void
+rc_ranges_add(struct rc_range **r, int *n, int s)
+{
+	if (*n > 0 && (*r)[*n - 1].hi == s - 1) {
+		(*r)[*n - 1].hi = s;
+		return;
+	}
+	*r = rc_realloc(*r, (size_t)(*n + 1) * sizeof **r);
+	(*r)[*n].lo = (*r)[*n].hi = s;
+	(*n)++;
+}
+
 const char *
 rc_ranges_fmt(const struct rc_range *r, int n, char *buf, size_t len)
 {

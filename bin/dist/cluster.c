@@ -67,8 +67,14 @@ marked_down(struct dist *d, const char *why)
 void
 node_failed(struct dist *d, struct rc_node *n, const redisReply *r)
 {
-	const char *why = r == NULL ? "no reply" :
-	    r->type != REDIS_REPLY_ERROR ? "unexpected reply" : r->str;
+	node_failed_why(d, n, r == NULL ? "no reply" :
+	    r->type != REDIS_REPLY_ERROR ? "unexpected reply" : r->str);
+}
+
+/* The same, from the text of what it answered. */
+void
+node_failed_why(struct dist *d, struct rc_node *n, const char *why)
+{
 	char a[300], named[1024];
 
 	if (strncmp(why, "CONNERR ", 8) == 0 || strncmp(why, "IOERR ", 6) == 0) {
@@ -184,13 +190,7 @@ unassigned_note(struct dist *d, char **ranges)
 		if (d->cl.owner[s] != NULL)
 			continue;
 		count++;
-		if (nr > 0 && r[nr - 1].hi == s - 1) {
-			r[nr - 1].hi = s;
-			continue;
-		}
-		r = rc_realloc(r, (size_t)(nr + 1) * sizeof *r);
-		r[nr].lo = r[nr].hi = s;
-		nr++;
+		rc_ranges_add(&r, &nr, s);
 	}
 	if (ranges != NULL)
 		*ranges = ranges_str(r, nr);

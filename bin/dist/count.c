@@ -41,8 +41,10 @@ struct live {
 };
 
 /* The masters that may hold keys of slot s, into who (deduplicated): its
- * owner, the two sides of a migration of it, or, when no master owns it,
- * every master (keys left behind by CLUSTER DELSLOTS). */
+ * owner, each side of a migration of it that says it has the slot open (a
+ * node that does not is never sent there: its keys of it are strays, as
+ * rc-reshard check calls them), or, when no master owns it, every master
+ * (keys left behind by CLUSTER DELSLOTS). */
 static int
 holders(const struct live *l, int s, struct rc_node *owner, int *who)
 {
@@ -55,6 +57,8 @@ holders(const struct live *l, int s, struct rc_node *owner, int *who)
 		who[k++] = c;
 	for (i = 0; l->isopen[s] && i < l->nop; i++) {
 		for (j = 0; l->op[i].slot == s && j < 2; j++) {
+			if (!(j == 0 ? l->op[i].migrating : l->op[i].importing))
+				continue;
 			c = mc_index(l->mc, l->n, l->side[2 * i + j]);
 			for (q = 0; q < k && who[q] != c; q++)
 				;
@@ -117,69 +121,95 @@ add_ask(struct ask **q, int *nq, int slot, int m)
 	(*q)[(*nq)++].m = m;
 }
 
-/* The keys master i holds in slots it neither owns nor imports: asked of
- * it, counted for it, and named. */
+/* The keys master i holds in slots it neither owns nor has open (left
+ * behind by a move that did not finish), found by the scan rc-reshard check
+ * uses (rc_node_strays: asked only when its DBSIZE says there are more keys
+ * than its slots hold), counted for it, and named. */
 static void
 strays_of(struct dist *d, struct live *l, int i, int *who)
 {
+	unsigned char *its = rc_calloc(RC_NSLOTS, 1);
+	long *keys = rc_calloc(RC_NSLOTS, sizeof *keys);
 	struct rc_range *rg = NULL;
-	struct ask *q = NULL;
-	long long *got, stray = 0;
-	char a[300], buf[1024];
-	int s, k, nw, nq = 0, nr = 0;
+	struct mcount *m = &l->mc[i];
+	long long stray;
+	char a[300], buf[1024], err[512];
+	int s, k, nw, nr = 0;
 
 	for (s = 0; s < RC_NSLOTS; s++) {
 		nw = holders(l, s, d->cl.owner[s], who);
 		for (k = 0; k < nw && who[k] != i; k++)
 			;
-		if (k == nw)
-			add_ask(&q, &nq, s, i);
+		its[s] = k < nw;
 	}
-	got = ask_counts(d, l, q, nq);
-	for (k = 0; k < nq; k++) {
-		if (got[k] <= 0)
+	if ((stray = rc_node_strays(&d->cl, m->n, its, l->held[i], keys, err,
+	    sizeof err)) < 0) {
+		m->refused = rc_refusal(err);
+		node_failed_why(d, m->n, err);
+		m->keys = -1;
+	}
+	for (s = 0; s < RC_NSLOTS; s++) {
+		if (keys[s] == 0)
 			continue;
-		stray += got[k];
-		if (nr > 0 && rg[nr - 1].hi == q[k].slot - 1) {
-			rg[nr - 1].hi = q[k].slot;
+		if (keys[s] < 0) {
+			d->slotkeys[s] = -1;
 			continue;
 		}
-		rg = rc_realloc(rg, (size_t)(nr + 1) * sizeof *rg);
-		rg[nr].lo = rg[nr].hi = q[k].slot;
-		nr++;
+		if (d->slotkeys[s] >= 0)
+			d->slotkeys[s] += keys[s];
+		rc_ranges_add(&rg, &nr, s);
 	}
-	if (stray > 0)
+	if (stray > 0) {
+		m->keys += stray;
 		note(d, "%s holds %lld keys of slots it does not own: %s (counted "
-		    "for it)", addr_of(l->mc[i].n, a, sizeof a), stray,
+		    "for it)", addr_of(m->n, a, sizeof a), stray,
 		    rc_ranges_fmt(rg, nr, buf, sizeof buf));
+	}
 	free(rg);
-	free(got);
-	free(q);
+	free(keys);
+	free(its);
 }
 
-/* Keys a master holds in slots it neither owns nor imports (left behind by
- * a move that did not finish): when its DBSIZE says there are more keys
- * than its slots hold, the other slots are asked of it too. */
+/* The masters holding keys of slots no master owns (counted for the
+ * unassigned row), named with those slots: rc-reshard check calls them
+ * stranded.  got[k] is what q[k] found. */
+static void
+name_unowned(struct dist *d, const struct live *l, const struct ask *q, int nq,
+    const long long *got)
+{
+	char a[300], buf[1024];
+	int i, k;
+
+	for (i = 0; i < l->n; i++) {
+		struct rc_range *rg = NULL;
+		long long held = 0;
+		int nr = 0;
+
+		for (k = 0; k < nq; k++)
+			if (q[k].m == i && d->cl.owner[q[k].slot] == NULL && got[k] > 0) {
+				held += got[k];
+				rc_ranges_add(&rg, &nr, q[k].slot);
+			}
+		if (held > 0)
+			note(d, "%s holds %lld keys of slots no master owns: %s",
+			    addr_of(l->mc[i].n, a, sizeof a), held,
+			    rc_ranges_fmt(rg, nr, buf, sizeof buf));
+		free(rg);
+	}
+}
+
+/* Keys a master holds in slots it neither owns nor has open, of every
+ * master that answered so far. */
 static void
 count_strays(struct dist *d, struct live *l)
 {
-	struct rc_pipe *p = rc_pipe_new(&d->cl);
 	int *who = rc_malloc(((size_t)l->n + 1) * sizeof *who);
 	int i;
-	size_t j;
 
 	/* Masters that failed already are not waited for again. */
 	for (i = 0; i < l->n; i++)
 		if (l->mc[i].keys >= 0)
-			rc_pipe_node_cmdv(p, l->mc[i].n, "DBSIZE", NULL);
-	rc_pipe_exec(p);
-	for (i = 0, j = 0; i < l->n; i++) {
-		redisReply *r = l->mc[i].keys >= 0 ? rc_pipe_reply(p, j++) : NULL;
-
-		if (r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer > l->held[i])
 			strays_of(d, l, i, who);
-	}
-	rc_pipe_free(p);
 	free(who);
 }
 
@@ -226,6 +256,7 @@ count_live(struct dist *d, struct mcount *mc, int n)
 	struct ask *q = NULL;
 	int *ans = rc_calloc((size_t)n + 1, sizeof *ans);
 	int *who = rc_malloc(((size_t)n + 1) * sizeof *who);
+	long long *got;
 	int s, k, nq = 0;
 
 	memset(&l, 0, sizeof l);
@@ -250,7 +281,9 @@ count_live(struct dist *d, struct mcount *mc, int n)
 				mc[n].keys = -1;
 		}
 	}
-	free(ask_counts(d, &l, q, nq));
+	got = ask_counts(d, &l, q, nq);
+	name_unowned(d, &l, q, nq, got);
+	free(got);
 	count_strays(d, &l);
 	free(q);
 	free(l.op);

@@ -92,6 +92,7 @@ void connect_cluster(struct dist *d);
 struct rc_node **sorted_nodes(struct dist *d, int masters_only, int *np);
 const char *addr_of(const struct rc_node *n, char *buf, size_t len);
 void node_failed(struct dist *d, struct rc_node *n, const redisReply *r);
+void node_failed_why(struct dist *d, struct rc_node *n, const char *why);
 const char *health(const struct rc_node *n, int answered, char *buf, size_t len);
 int unhealthy(const char *flags);
 char *ranges_str(const struct rc_range *r, int n);

@@ -13,6 +13,7 @@
 
 struct checking {
 	struct rc_cluster cl;
+	struct rc_claims cm;            /* what every master says, its keys */
 	char *sig0;                     /* the first node's view, to compare */
 	int nerrors;
 };
@@ -37,16 +38,38 @@ problem(struct checking *k, int error, const char *what, const char *node,
 	rc_putc('\n');
 }
 
-/* The slots node n says it has open, in its own view me. */
+/* The keys master n holds of a slot it does not claim, by the scan of
+ * rc_claims_read (rc-dist keys' too); 0 when unknown. */
+static long
+keys_held(const struct checking *k, const struct rc_node *n, int slot)
+{
+	int i;
+
+	for (i = 0; i < k->cm.nm; i++)
+		if (k->cm.m[i] == n)
+			return k->cm.keys[(size_t)i * RC_NSLOTS + slot] > 0 ?
+			    k->cm.keys[(size_t)i * RC_NSLOTS + slot] : 0;
+	return 0;
+}
+
+/* The slots node n says it has open, in its own view me; an importing side
+ * that holds keys of the slot says how many (rc-dist keys counts them for
+ * it). */
 static void
 check_open(struct checking *k, struct rc_node *n, const struct rc_node *me)
 {
+	char held[64];
+	long nk;
 	int j;
 
-	for (j = 0; j < me->nopen; j++)
-		problem(k, 1, "open", addr_of(n), "slot %d %s %.40s", me->open[j].slot,
+	for (j = 0; j < me->nopen; j++) {
+		held[0] = '\0';
+		if (me->open[j].importing && (nk = keys_held(k, n, me->open[j].slot)) > 0)
+			snprintf(held, sizeof held, " (holds %ld keys of it)", nk);
+		problem(k, 1, "open", addr_of(n), "slot %d %s %.40s%s", me->open[j].slot,
 		    me->open[j].importing ? "importing from" : "migrating to",
-		    me->open[j].peer);
+		    me->open[j].peer, held);
+	}
 }
 
 /* Nodes n lists that the seed does not know: most often a node removed
@@ -197,7 +220,6 @@ cmd_check(void *ctx, int argc, char **argv)
 {
 	struct ctx *c = ctx;
 	struct checking k;
-	struct rc_claims cm;
 	int i;
 
 	(void)argc, (void)argv;
@@ -205,13 +227,13 @@ cmd_check(void *ctx, int argc, char **argv)
 	open_cluster(c, &k.cl);
 	if (c->o.header)
 		rc_puts("#level\tproblem\tnode\tdetail\n");
+	rc_claims_read(&k.cl, &k.cm);
 	for (i = 0; i < k.cl.nnodes; i++)
 		check_node(&k, k.cl.nodes[i]);
-	rc_claims_read(&k.cl, &cm);
-	check_conflicts(&k, &cm);
-	check_covered(&k, &cm);
-	check_stranded(&k, &cm);
-	rc_claims_free(&cm);
+	check_conflicts(&k, &k.cm);
+	check_covered(&k, &k.cm);
+	check_stranded(&k, &k.cm);
+	rc_claims_free(&k.cm);
 	check_timeouts(&k);
 	check_replicas(&k);
 	free(k.sig0);

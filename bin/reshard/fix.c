@@ -22,6 +22,7 @@ struct fixing {
 	int asked;                      /* confirmed (the first change asks) */
 	int rc;                         /* RC_EX_OK until something is left */
 	int down;                       /* a master of the map is down or silent */
+	unsigned char *kept;            /* slot -> a key was kept twice (named) */
 };
 
 static void
@@ -112,8 +113,9 @@ live_side(struct rc_cluster *cl, const char *id)
  * source", and Valkey 8 lets such a master take the slot (a fresh epoch of
  * its own, no vote) as soon as the source stops claiming it, which would
  * cost the successor its keys.  So no claim changes while such a node may
- * return.  Otherwise: roll back when the other side holds none of its keys
- * and does not own it, else finish the move (no key is ever dropped). */
+ * return.  A slot that only its importing side has open stays with its
+ * owner too.  Otherwise: roll back when the other side holds none of its
+ * keys and does not own it, else finish the move (no key is ever dropped). */
 static int
 decide_open(struct fixing *f, const struct rc_claims *cm, const struct rc_open *op,
     struct rc_move *mv, struct rc_node **side)
@@ -149,6 +151,16 @@ decide_open(struct fixing *f, const struct rc_claims *cm, const struct rc_open *
 	if (kd < 0 || ks < 0) {
 		left(f, "slot %d: %s", op->slot, kd < 0 ? dst->err : src->err);
 		return -1;
+	}
+	/* Only the importing side says the slot is open, and it holds keys
+	 * (redis-cli's "keys in a slot the owner is not migrating"): the owner
+	 * took every write since it stopped migrating (a client reaches the
+	 * importing node only through a migrating owner's ASK), so the slot
+	 * stays with it and the importing node's keys come back (settle: a key
+	 * only there moves, one on both is dropped there only when equal). */
+	if (op->importing && !op->migrating && kd > 0 && home != NULL && home != dst) {
+		*side = home;
+		return 2;
 	}
 	if (kd == 0 && claimer(cm, op->slot) != dst && !(op->migrating && op->importing)) {
 		*side = op->importing ? dst : src;
@@ -208,9 +220,11 @@ move_keys(struct fixing *f, struct rc_node *from, struct rc_node *owner, int slo
 	if (rc_gather_slot(&f->cl, &g, err, sizeof err) < 0)
 		left(f, "slot %d: moving its keys from %s to %s: %s", slot,
 		    addr_of(from), addr_of(owner), err);
-	if (g.nkept > 0)
+	if (g.nkept > 0) {
 		left(f, "slot %d: %ld keys left on %s (see above)", slot, g.nkept,
 		    addr_of(from));
+		f->kept[slot] = 1;
+	}
 	return g.moved;
 }
 
@@ -475,7 +489,10 @@ fix_owners(struct fixing *f, const struct rc_claims *cm)
 		int open = 0, i;
 		for (i = 0; i < cm->nm; i++)
 			open |= cm->open[(size_t)i * RC_NSLOTS + s];
-		if (open || !broken(cm, s))
+		/* A slot whose keys were found twice this run, with one owner
+		 * now: named already, gathered again next run. */
+		if (open || !broken(cm, s) || (f->kept[s] && cm->nclaim[s] == 1 &&
+		    !cm->split[s]))
 			continue;
 		/* Its owner may be a master that does not answer: not ours to
 		 * give away. */
@@ -625,6 +642,7 @@ cmd_fix(void *ctx, int argc, char **argv)
 	memset(&f, 0, sizeof f);
 	f.c = c;
 	f.dry = c->dry_run;
+	f.kept = rc_calloc(RC_NSLOTS, 1);
 	open_cluster(c, &f.cl);
 	if (c->o.header)
 		rc_puts("#slot\taction\tfrom\tto\tkeys\n");
@@ -635,5 +653,6 @@ cmd_fix(void *ctx, int argc, char **argv)
 		left(&f, "the nodes do not agree after %d s: %s", c->wait_s,
 		    f.cl.err[0] ? f.cl.err : err);
 	rc_cluster_close(&f.cl);
+	free(f.kept);
 	return f.rc;
 }

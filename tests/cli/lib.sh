@@ -402,6 +402,30 @@ masters() {
 		split($2, a, "[:@]"); print a[2] }'
 }
 id_of() { rcli "$1" cluster myid | tr -d '\r'; }
+# owner_port TAG: the port of the master that owns the slot of {TAG};
+# other_master PORT: a master other than PORT.
+owner_port() {
+	local o
+	o=$(rc-slot -n "{$1}" | cut -f3)
+	echo "${o##*:}"
+}
+other_master() { masters | grep -vx "$1" | head -1; }
+# asking PORT CMD...: each CMD (its words on one line) on PORT after ASKING;
+# on_foreign PORT SLOT OWNER-ID CMD...: the same on a master that does not
+# own SLOT (importing it for the while), the slot left closed on it: keys
+# where clients do not look, as a move whose last step was lost leaves them.
+asking() {
+	local p=$1 c
+	shift
+	for c; do printf 'ASKING\n%s\n' "$c"; done | rcli "$p" >/dev/null
+}
+on_foreign() {
+	local p=$1 s=$2 id=$3
+	shift 3
+	rcli "$p" cluster setslot "$s" importing "$id" >/dev/null
+	asking "$p" "$@"
+	rcli "$p" cluster setslot "$s" stable >/dev/null
+}
 # shellcheck disable=SC2153
 cluster_clean() {
 	local out

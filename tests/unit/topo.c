@@ -204,5 +204,17 @@ main(void)
 		is_str(rc_ranges_fmt(rr, 3, buf, sizeof buf), "0-10,12,100-16383", "ranges format");
 		is_str(rc_ranges_fmt(rr, 3, buf, 8), "0-10...", "and are cut with ...");
 	}
+	{
+		static const int slots[] = { 3, 4, 5, 7, 9, 10, 16383 };
+		struct rc_range *rr = NULL;
+		size_t i;
+		int nr = 0;
+
+		for (i = 0; i < sizeof slots / sizeof slots[0]; i++)
+			rc_ranges_add(&rr, &nr, slots[i]);
+		is_str(rc_ranges_fmt(rr, nr, buf, sizeof buf), "3-5,7,9-10,16383",
+		    "slots added in order make the fewest ranges");
+		free(rr);
+	}
 	return done_testing();
 }
