@@ -768,6 +768,42 @@ run_job(struct engine *e, struct rc_cluster *cl, struct pool *pool, const struct
 	free(r.sl);
 }
 
+/*
+ * The next job that may start now (the engine's lock held), or NULL.  No
+ * node is a source in one running job and a target in another: a target
+ * takes its slots with a new config epoch, and a source that became a
+ * target elsewhere gets a newer one while it still claims a slot it is
+ * handing over; its claim then reaches the first target with the higher
+ * epoch, the target gives the slot back, and the source, told SETSLOT NODE
+ * next, gives it up too: both name each other, and the server deletes the
+ * keys of a slot it loses (seen in a plan that moved slots every way at
+ * once: lab 22's restore).  e->next: the first job not yet started.
+ */
+static struct job *
+next_job(struct engine *e)
+{
+	int i, k;
+
+	while (e->next < e->njobs && e->jobs[e->next].state != J_WAITING)
+		e->next++;
+	for (i = e->next; i < e->njobs; i++) {
+		struct job *j = &e->jobs[i];
+		int clash = 0;
+
+		if (j->state != J_WAITING)
+			continue;
+		for (k = 0; k < e->njobs && !clash; k++) {
+			const struct job *x = &e->jobs[k];
+
+			clash = x->state == J_RUNNING && (strcmp(x->from, j->to) == 0 ||
+			    strcmp(x->to, j->from) == 0);
+		}
+		if (!clash)
+			return j;
+	}
+	return NULL;
+}
+
 static void *
 worker(void *arg)
 {
@@ -781,16 +817,22 @@ worker(void *arg)
 		return NULL;
 	}
 	for (;;) {
-		const struct job *j;
+		struct job *j = NULL;
 
 		pthread_mutex_lock(&e->mu);
-		if (e->abort || e->next >= e->njobs) {
+		while (!e->abort && (j = next_job(e)) == NULL && e->next < e->njobs)
+			pthread_cond_wait(&e->job_done, &e->mu);
+		if (e->abort || j == NULL) {
 			pthread_mutex_unlock(&e->mu);
 			break;
 		}
-		j = &e->jobs[e->next++];
+		j->state = J_RUNNING;
 		pthread_mutex_unlock(&e->mu);
 		run_job(e, &cl, &pool, j);
+		pthread_mutex_lock(&e->mu);
+		j->state = J_DONE;
+		pthread_cond_broadcast(&e->job_done);
+		pthread_mutex_unlock(&e->mu);
 	}
 	mig_pool_free(&pool);
 	rc_cluster_close(&cl);
@@ -865,6 +907,7 @@ rc_migrate(const struct rc_opts *o, const struct rc_move *mv, int n,
 	e.o = o;
 	e.m = m;
 	pthread_mutex_init(&e.mu, NULL);
+	pthread_cond_init(&e.job_done, NULL);
 	e.njobs = make_jobs(mv, n, m->chunk > 0 ? m->chunk : 1, &e.jobs);
 	e.srcid = rc_calloc((size_t)e.njobs, sizeof *e.srcid);
 	e.srcmu = rc_calloc((size_t)e.njobs, sizeof *e.srcmu);
@@ -896,6 +939,7 @@ rc_migrate(const struct rc_opts *o, const struct rc_move *mv, int n,
 	free(e.srcmu);
 	free(e.norep);
 	pthread_mutex_destroy(&e.mu);
+	pthread_cond_destroy(&e.job_done);
 	snprintf(err, errlen, "%s", e.err);
 	if (e.unreachable && !e.replicas_refused)
 		return RC_EX_CLUSTER;

@@ -16,7 +16,9 @@ struct job {
 	const char *from, *to;
 	int *slots;
 	int n;
+	int state;              /* J_WAITING, J_RUNNING, J_DONE (engine's lock) */
 };
+enum { J_WAITING, J_RUNNING, J_DONE };
 
 struct engine {
 	const struct rc_opts *o;
@@ -24,6 +26,7 @@ struct engine {
 	struct job *jobs;
 	int njobs, next;
 	pthread_mutex_t mu;
+	pthread_cond_t job_done;    /* a job ended: one that waited may start */
 	int failed, unreachable, abort;
 	int replicas_refused;       /* a node said NOREPLICAS (Valkey 8): its later
 				     * timeouts wait on the same replica, not a node
