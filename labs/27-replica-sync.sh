@@ -18,7 +18,9 @@ mh=${master%:*} mp=${master##*:} rh=${replica%:*} rp=${replica##*:}
 m() { redis-cli -h "$mh" -p "$mp" "$@"; }
 r() { redis-cli -h "$rh" -p "$rp" "$@"; }
 backlog=$(m CONFIG GET repl-backlog-size | tail -n 1)
+off=$(mktemp "${TMPDIR:-/tmp}/lab27.XXXXXX")
 finish() {
+	rm -f "$off"
 	m CONFIG SET repl-backlog-size "$backlog" >/dev/null 2>&1 || true
 	m --scan --pattern 'lab27:*' | xargs -r -n 100 redis-cli -h "$mh" -p "$mp" UNLINK >/dev/null 2>&1 || true
 }
@@ -58,8 +60,16 @@ pause
 say "In sync means: the link is up and the offsets are equal. Write 100 keys, then WAIT 1 1000: the number of replicas that acknowledged everything written so far."
 write 100
 run "redis-cli -h $mh -p $mp WAIT 1 1000"
-wait_for 10 caught_up
-run "echo master \$(redis-cli -h $mh -p $mp INFO replication | tr -d '\\r' | sed -n 's/^master_repl_offset://p') replica \$(redis-cli -h $rh -p $rp INFO replication | tr -d '\\r' | sed -n 's/^slave_repl_offset://p')"
+offsets="echo master \$(redis-cli -h $mh -p $mp INFO replication | tr -d '\\r' | sed -n 's/^master_repl_offset://p') replica \$(redis-cli -h $rh -p $rp INFO replication | tr -d '\\r' | sed -n 's/^slave_repl_offset://p')"
+# The two reads are not one moment: the master's PING to its replicas (every
+# repl-ping-replica-period) can come between them; then the lab reads again.
+for _ in 1 2 3; do
+	wait_for 10 caught_up
+	run "$offsets | tee '$off'"
+	read -r _ mo _ ro <"$off"
+	[ "$mo" = "$ro" ] && break
+	observe "Not equal this time: the master sent its replicas more (a PING every repl-ping-replica-period, 14 bytes) between the two reads. Again:"
+done
 observe "Equal offsets: the replica has every byte the master wrote. A replica can answer 1 to WAIT and still lose the write on a crash: it holds it in memory."
 pause
 
