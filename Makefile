@@ -140,7 +140,7 @@ unit: units
 # CLI tests run the real binaries against real clusters they start themselves.
 # PROVE_JOBS: how many test files run at once (each has its own ports).
 # RC_SERVER=redis|valkey: the server they run on (tests/cli/lib.sh).
-PROVE_JOBS ?= 2
+PROVE_JOBS ?= 3
 RC_SERVER ?= redis
 export RC_SERVER
 # The files that take longest go first: prove -j starts them in the order
@@ -175,9 +175,8 @@ asan-build:
 asan-unit: asan-build
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 		prove -e '' $(patsubst $(B)/%,build/asan/%,$(UNITS))
-# The sanitized pass runs one file more at once: its tools are slower, and
-# beside the other pass it would end minutes after it.
-ASAN_PROVE_JOBS ?= $(shell echo $$(($(PROVE_JOBS) + 1)))
+# The sanitized pass's own (its tools are slower: it may want more).
+ASAN_PROVE_JOBS ?= $(PROVE_JOBS)
 asan-cli: asan-build
 	@echo "asan: the CLI tests on $(RC_SERVER), sanitized"
 	ASAN_OPTIONS=detect_leaks=0 RC_BIN=$(CURDIR)/build/asan/bin \

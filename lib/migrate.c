@@ -872,6 +872,7 @@ make_jobs(const struct rc_move *mv, int n, int chunk, struct job **out)
 			j = &jobs[njobs];
 			j->from = mv[i].from;
 			j->to = mv[i].to;
+			j->state = J_WAITING;
 			j->slots = rc_calloc((size_t)chunk, sizeof *j->slots);
 			j->n = 0;
 			for (p = i; p < n && j->n < chunk; p++)

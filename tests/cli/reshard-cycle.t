@@ -33,14 +33,31 @@ is "$(keys)" $N "$N keys written"
 plan() { seq "$3" "$4" | awk -v f="$1" -v t="$2" '{ print $1 "\t" f "\t" t }'; }
 forth() { plan "$A" "$B" 0 299; plan "$B" "$C" 5461 5760; plan "$C" "$A" 10923 11222; }
 back() { plan "$B" "$A" 0 299; plan "$C" "$B" 5461 5760; plan "$A" "$C" 10923 11222; }
+# owners: who owns slots 0, 5461 and 10923 (one of each pair's), as every
+# master sees it: "PORT PORT PORT" per master, a line each.
+owners() {
+	local p s
+	for p in $BASE $((BASE + 1)) $((BASE + 2)); do
+		for s in 0 5461 10923; do
+			rcli "$p" CLUSTER NODES | awk -v s=$s '{ for (i = 9; i <= NF; i++) {
+				n = split($i, r, "-"); lo = r[1]; hi = (n == 2 ? r[2] : r[1])
+				if ($i !~ /^\[/ && s >= lo && s <= hi) { sub(/@.*/, "", $2); sub(/.*:/, "", $2); print $2 } } }'
+		done | paste -s -d ' '
+	done
+}
+moved="$((BASE + 1)) $((BASE + 2)) $BASE"
+home="$BASE $((BASE + 1)) $((BASE + 2))"
 for round in 1 2 3 4 5; do
 	forth >"$T/plan"
 	ok "round $round: the plan runs every way at once" \
 		rc-reshard -c $A -y --parallel 8 --chunk 8 apply <"$T/plan"
+	is "$(grep -c . <<<"$OUT")" 900 "round $round: a row for each of the 900 slots"
+	is "$(owners)" "$moved"$'\n'"$moved"$'\n'"$moved" "round $round: every master sees each slot at its target"
 	is "$(keys)" $N "round $round: every key is there"
 	ok "round $round: check is clean" rc-reshard -c $A check
 	back >"$T/plan"
 	ok "round $round: and back" rc-reshard -c $A -y --parallel 8 --chunk 8 apply <"$T/plan"
+	is "$(owners)" "$home"$'\n'"$home"$'\n'"$home" "round $round: and back home, as every master sees it"
 	is "$(keys)" $N "round $round: every key is there after the way back"
 done
 ok "check is clean at the end" rc-reshard -c $A check
