@@ -41,6 +41,9 @@ is_state() { [[ $(state_of "$1") == "$2" ]]; }
 split() {
 	local mm=$1 rr=$2 tag=$3 t writer
 	t=$(ha_tag_on "$mm")
+	# A round's keys are its own: an earlier round's under the same tag go.
+	redis-cli -h "${mm%:*}" -p "${mm##*:}" --scan --pattern "lab52:{$t}:*" |
+		xargs -r -n 100 redis-cli -h "${mm%:*}" -p "${mm##*:}" UNLINK >/dev/null
 	run "\"\$LAB_CLUSTER\" partition ${mm##*:} --clients"
 	say "A client writes a new key lab52:{$t}:N (a slot of $mm) every 10 ms:"
 	run "(for i in \$(seq 1 100000); do echo \"SET lab52:{$t}:\$i \$i\"; sleep 0.01; done) | redis-cli -h ${mm%:*} -p ${mm##*:} >'$work/$tag.w' 2>&1 &"
@@ -82,7 +85,11 @@ pause
 ACKED=0 LEFT=0
 split "$m" "$r" a
 acked1=$ACKED
-observe "$LEFT of the $ACKED writes the client was told OK for are there: $((ACKED - LEFT)) acknowledged writes lost. This is split brain."
+if ((LEFT >= ACKED)); then
+	observe "All $ACKED writes the client was told OK for are there: none lost this time. $r had them before the cut took hold: the loss is a race, not a certainty. Run the lab again to see it."
+else
+	observe "$LEFT of the $ACKED writes the client was told OK for are there: $((ACKED - LEFT)) acknowledged writes lost. This is split brain."
+fi
 pause
 
 say "The mitigation: a master refuses writes when fewer than min-replicas-to-write" \
@@ -91,7 +98,9 @@ say "The mitigation: a master refuses writes when fewer than min-replicas-to-wri
 	"a second instead of the node timeout. On every node (the roles change):"
 run "for a in \$(rc-failover -T status 2>/dev/null | cut -f3); do redis-cli -h \${a%:*} -p \${a##*:} CONFIG SET min-replicas-to-write 1 min-replicas-max-lag 1 >/dev/null; done"
 split "$r" "$m" b
-if ((ACKED < acked1)); then
+if ((LEFT >= ACKED)); then
+	observe "$ACKED writes acknowledged by $r this time, against $acked1 without the setting, and all are there: none lost."
+elif ((ACKED < acked1)); then
 	observe "$ACKED writes acknowledged by $r this time, against $acked1 without the setting, and $((ACKED - LEFT)) lost: those of the second or so before $r noticed that its replica was silent."
 else
 	observe "$ACKED writes acknowledged by $r this time, against $acked1 without the setting, and $((ACKED - LEFT)) lost: no fewer, because this node timeout ($T0 ms) is itself about as short as the 1 to 2 s the setting allows. With the default 15 s, the setting is what bounds the loss."
