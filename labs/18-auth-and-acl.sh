@@ -53,15 +53,15 @@ pause
 
 say "1. No password. A client that sends a command without AUTH gets NOAUTH:"
 show_status "redis-cli -h $host -p $port GET {lab18}:note"
-[ "$last" != 0 ] || observe "redis-cli printed the error and exited 0: a script that uses it must read what it prints, not only its exit status."
+[ "$LAST" != 0 ] || observe "redis-cli printed the error and exited 0: a script that uses it must read what it prints, not only its exit status."
 show_status "rc-dist -c $addr nodes"
-[ "$last" != 0 ] || { echo "lab: rc-dist worked without a password" >&2; exit 1; }
-observe "rc-dist cannot even read the slot map (reading it is a command too, and wants AUTH): it exits $last (3 is 'the cluster could not be reached or refused')."
+[ "$LAST" != 0 ] || { echo "lab: rc-dist worked without a password" >&2; exit 1; }
+observe "rc-dist cannot even read the slot map (reading it is a command too, and wants AUTH): it exits $LAST (3 is 'the cluster could not be reached or refused')."
 pause
 
 say "2. The wrong password: WRONGPASS."
 show_status "RC_AUTH=not-the-password rc-dist -c $addr nodes"
-[ "$last" != 0 ] || { echo "lab: rc-dist worked with a wrong password" >&2; exit 1; }
+[ "$LAST" != 0 ] || { echo "lab: rc-dist worked with a wrong password" >&2; exit 1; }
 pause
 
 say "3. The password in RC_AUTH (redis-cli reads REDISCLI_AUTH): the tools" \
@@ -98,7 +98,7 @@ observe "The note still says '$note': the reader read it, and could not write it
 say "The password right, the user wrong: WRONGPASS, as with a wrong password," \
 	"so that a client cannot learn which users exist."
 show_status "RC_USER=nobody RC_AUTH=\"\$rpw\" rc-repl -c $addr -e 'GET {lab18}:note' 2>&1"
-[ "$last" != 0 ] || { echo "lab: an unknown user got in" >&2; exit 1; }
+[ "$LAST" != 0 ] || { echo "lab: an unknown user got in" >&2; exit 1; }
 pause
 
 say "5. Never a password on a command line: any user of the machine can read" \

@@ -68,7 +68,7 @@ write 1000 lab19:none
 run "redis-cli -h $host -p $port DBSIZE"
 run "\"\$LAB_CLUSTER\" kill $port"
 show_status "\"\$LAB_CLUSTER\" start $port </dev/null 2>&1"
-[ "$last" != 0 ] || { echo "lab: the node started without a word" >&2; exit 1; }
+[ "$LAST" != 0 ] || { echo "lab: the node started without a word" >&2; exit 1; }
 say "labs/cluster knows that a master that crashed with no persistence and whose" \
 	"slots no replica took over comes back empty, and asks first. In a real" \
 	"cluster that is the worst case: its replicas, which had the keys, sync to the" \

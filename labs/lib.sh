@@ -54,12 +54,12 @@ expect_fail() {
 	fi
 }
 # show_status CMD...: shows a command, runs it and prints its exit status,
-# whatever it is (kept in $last): for a step whose failure is the lesson.
+# whatever it is (kept in $LAST): for a step whose failure is the lesson.
 show_status() {
 	printf '%s$ %s%s\n' "$lab_c" "$*" "$lab_r"
-	last=0
-	eval "$*" || last=$?
-	printf '(exit status %s)\n' "$last"
+	LAST=0
+	eval "$*" || LAST=$?
+	printf '(exit status %s)\n' "$LAST"
 }
 # lab_until SECS CMD...: CMD until it succeeds, every 0.2 s, at most SECS
 # (then the lab stops, saying what it waited for).

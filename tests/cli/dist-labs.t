@@ -13,14 +13,7 @@ BASE=15220
 cluster_up $BASE 3 1 5000 >/dev/null || bail_file "no cluster"
 ok "the cluster is ok" cluster_wait_ok 30
 
-# state: what every lab must leave as it found it: the keys on the masters,
-# the slot map (each master's ranges) and the nodes with their roles.
-state() {
-	local p t=0
-	for p in $BASE $((BASE + 1)) $((BASE + 2)); do t=$((t + $(rcli "$p" DBSIZE))); done
-	echo "keys $t"
-	lab_map
-}
+state() { lab_state; }
 start=$(state)
 
 lab() { run_lab "$@"; }

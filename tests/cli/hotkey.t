@@ -26,9 +26,9 @@ monitors() {
 }
 # bg_gen ARGS...: gen in the background until stop_gen; waits until its
 # first second of traffic is done, so a sample sees it.
-GEN=
 bg_gen() {
 	rc-hotkey gen -d 120 "$@" >"$T/gen.out" 2>"$T/gen.err" &
+	# shellcheck disable=SC2034 # stop_gen (lib.sh) reads it
 	GEN=$!
 	# The header comes at once; the first row after a second of traffic.
 	retry 30 grep -q '^[0-9]' "$T/gen.out"

@@ -353,6 +353,14 @@ run_lab() {
 		RC_LAB_PORT=$LAB_BASE RC_LAB_DIR="$LAB_DIR" RC_LAB_NONINTERACTIVE=1 \
 		bash "$ROOT/labs/$1.sh" </dev/null
 }
+# lab_state: the keys on the current lab's first three nodes (its masters) and
+# lab_map: what a lab of the series must leave as it found it.
+lab_state() {
+	local p t=0
+	for p in $LAB_BASE $((LAB_BASE + 1)) $((LAB_BASE + 2)); do t=$((t + $(rcli "$p" DBSIZE))); done
+	echo "keys $t"
+	lab_map
+}
 # lab_map: the current lab's nodes as its first node sees them, a line each,
 # sorted: address, flags, master id and slot ranges (what a lab must leave
 # as it found it, with the keys).

@@ -17,13 +17,7 @@ cluster_up $BASE 3 1 5000 >"$T/up.log" 2>&1 || {
 }
 ok "the cluster is ok" cluster_wait_ok 30
 
-# state: the keys on the masters, and the slot map with the nodes and roles.
-state() {
-	local p t=0
-	for p in $BASE $((BASE + 1)) $((BASE + 2)); do t=$((t + $(rcli "$p" DBSIZE))); done
-	echo "keys $t"
-	lab_map
-}
+state() { lab_state; }
 start=$(state)
 
 series() {
