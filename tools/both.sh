@@ -2,7 +2,8 @@
 # both.sh NAME1 CMD1 NAME2 CMD2 - runs two test passes at once, each in a
 # network namespace of its own, so that the same test file run by both (same
 # ports) cannot meet itself.  CMD1's output shows as it comes; CMD2's is kept
-# in build/NAME2.log and shown when it ends.  Exits non-zero when either does.
+# in build/NAME2.log and shown when it ends (CMD1's in build/NAME1.log too); then
+# the diagnostics of whatever failed.  Exits non-zero when either does.
 #
 # `make check` runs its two CLI passes (Redis with the normal build, Valkey
 # with the sanitizer build) this way, halving its time: the tests spend most
@@ -24,19 +25,33 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 && command -v ip >/d
 	p2=$!
 	# Ctrl-C or a kill of make stops the second pass too.
 	trap 'kill $p2 2>/dev/null; exit 130' INT TERM HUP
-	isolated "$c1"
-	s1=$?
+	{
+		isolated "$c1"
+		echo $? >"build/$n1.status"
+	} 2>&1 | tee "build/$n1.log"
+	s1=$(cat "build/$n1.status")
 	wait $p2
 	s2=$?
 	echo "both: $n2 (its output, kept in $log):"
 	cat "$log"
 else
 	echo "both: no network namespaces here (needs root, unshare and ip): $n1, then $n2"
-	sh -c "$c1"
-	s1=$?
-	sh -c "$c2"
+	{
+		sh -c "$c1"
+		echo $? >"build/$n1.status"
+	} 2>&1 | tee "build/$n1.log"
+	s1=$(cat "build/$n1.status")
+	sh -c "$c2" >"$log" 2>&1
 	s2=$?
+	cat "$log"
 fi
+# What failed, last, where a log's tail is all one sees (a CI page): each
+# failed test's diagnostics (lines starting "#   ", tests/cli/lib.sh).
+for p in "$n1:$s1" "$n2:$s2"; do
+	[ "${p##*:}" = 0 ] && continue
+	echo "both: ${p%:*}: the failed tests' diagnostics (build/${p%:*}.log):"
+	grep -E '^(#   |not ok)' "build/${p%:*}.log" | cut -c1-200 | head -n 80
+done
 [ "$s1" = 0 ] || echo "both: $n1 failed (exit $s1)" >&2
 [ "$s2" = 0 ] || echo "both: $n2 failed (exit $s2)" >&2
 [ "$s1" = 0 ] && [ "$s2" = 0 ]

@@ -556,6 +556,52 @@ has_open(struct fixing *f, struct rc_node *n, int slot)
 	return yes;
 }
 
+/* Whether master m counts r among its replicas in its own view (-1: m does
+ * not answer). */
+static int
+counts_replica(struct fixing *f, struct rc_node *m, struct rc_node *r)
+{
+	struct rc_node *v;
+	int nv, j, yes = 0;
+
+	if ((nv = rc_node_view(&f->cl, m, &v)) < 0)
+		return -1;
+	for (j = 0; j < nv; j++)
+		yes |= strcmp(v[j].id, r->id) == 0 && strcmp(v[j].master_id, m->id) == 0;
+	rc_nodes_free(v, nv);
+	return yes;
+}
+
+/* SETSLOT STABLE on x's master until x's replica has the slot closed too.
+ * Valkey copies a SETSLOT to the replicas only when the master counts any
+ * (num_replicas != 0), and a node that came back as its only replica a moment
+ * ago, its link up, may not be counted yet: the master says OK, no copy goes,
+ * none follows later (a fix said "cleared" and the replica kept the slot open
+ * for a minute).  Sent again each second, for up to 10 s. */
+static int
+clear_through(struct fixing *f, struct rc_stale *x, int slot, char *err, size_t errlen)
+{
+	uint64_t end = rc_now_us() + 10 * 1000000ULL;
+	int i, open;
+
+	for (;;) {
+		if (rc_node_setslot_stable(&f->cl, x->master, slot, err, errlen) < 0)
+			return -1;
+		for (i = 0; i < 10; i++) {
+			if ((open = has_open(f, x->replica, slot)) == 0)
+				return 0;
+			rc_sleep_ms(100);
+		}
+		if (rc_now_us() >= end) {
+			snprintf(err, errlen, "the replica %s still has it open 10 s on%s",
+			    addr_of(x->replica), open < 0 ? " (it does not answer)" :
+			    counts_replica(f, x->master, x->replica) == 0 ?
+			    ": its master does not count it among its replicas yet" : "");
+			return -1;
+		}
+	}
+}
+
 /* A replica's open slot is closed through its master, whose SETSLOT Valkey
  * copies to it, when the master has the slot closed itself: the master's
  * own open slots were the business of the steps above. */
@@ -580,8 +626,7 @@ fix_replicas(struct fixing *f)
 		if (has_open(f, x->master, slot) != 0)
 			continue;
 		ask(f);
-		if (!f->dry && rc_node_setslot_stable(&f->cl, x->master, slot, err,
-		    sizeof err) < 0) {
+		if (!f->dry && clear_through(f, x, slot, err, sizeof err) < 0) {
 			left(f, "slot %d: SETSLOT STABLE on %s (for its replica %s): %s", slot,
 			    addr_of(x->master), addr_of(x->replica), err);
 			continue;
