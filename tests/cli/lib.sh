@@ -522,7 +522,13 @@ _tap_cleanup() {
 		eval "${_tap_at_exit[i]}" >/dev/null 2>&1 || true
 	done
 	_tap_kill_labs
-	[[ -n ${T:-} && -d $T && ${T##*/} == rc-test.* ]] && rm -rf "$T"
+	# RC_TEST_KEEP=1 keeps the work directory (node logs, nodes.conf) of a
+	# file that failed, and names it.
+	if [[ -n ${RC_TEST_KEEP:-} && ${_tap_failed:-0} -gt 0 ]]; then
+		echo "# kept: $T" >&2
+	elif [[ -n ${T:-} && -d $T && ${T##*/} == rc-test.* ]]; then
+		rm -rf "$T"
+	fi
 	return "$rc"
 }
 
