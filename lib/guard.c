@@ -214,9 +214,10 @@ static void
 judge_slot(const struct views *w, struct rc_guard *g, int when)
 {
 	const struct rc_node *os = rc_view_owner(w->vs, w->nvs, g->slot);
+	const struct rc_node *od = rc_view_owner(w->vt, w->nvt, g->slot);
 	const struct rc_open_slot *s = open_of(w->ms, g->slot), *t = open_of(w->mt, g->slot);
-	const struct rc_node *ot;
 	int src_owns = os != NULL && strcmp(os->id, w->src->id) == 0;
+	int dst_took;
 
 	g->why[0] = '\0';
 	g->src_ours = s != NULL && !s->importing && strcmp(s->peer, w->dst->id) == 0;
@@ -227,25 +228,29 @@ judge_slot(const struct views *w, struct rc_guard *g, int when)
 		when = RC_GUARD_FINISH;
 	if (foreign_open(w, g->slot, when == RC_GUARD_FINISH, g->why, sizeof g->why))
 		return;
+	/* At the hand-over, a target that owns the slot by its own word with
+	 * nothing open took it itself: Valkey 8 was seen to, for slots without
+	 * keys, while it imported from two sources at once (its log: "no
+	 * longer being imported ... Clear my importing source", a new config
+	 * epoch).  The close goes on while the source still hands the slot
+	 * there, or already names the target its owner (gossip was quicker). */
+	dst_took = when == RC_GUARD_CLOSE && t == NULL && od != NULL &&
+	    strcmp(od->id, w->dst->id) == 0 && (src_owns ? g->src_ours :
+	    os != NULL && strcmp(os->id, w->dst->id) == 0 && (s == NULL || g->src_ours));
 	if (when == RC_GUARD_FINISH) {
 		/* Finishing a half-done move: either side may own it. */
 		if (os != NULL && !src_owns && strcmp(os->id, w->dst->id) != 0)
 			not_owned(w, g->slot, "neither side of the move owns it",
 			    g->why, sizeof g->why);
-	} else if (!src_owns)
+	} else if (dst_took)
+		return;
+	else if (!src_owns)
 		not_owned(w, g->slot, "the source no longer owns it", g->why,
 		    sizeof g->why);
-	else if (when == RC_GUARD_CLOSE && (!g->src_ours || (!g->dst_ours &&
-	    !(t == NULL && (ot = rc_view_owner(w->vt, w->nvt, g->slot)) != NULL &&
-	    strcmp(ot->id, w->dst->id) == 0))))
+	else if (when == RC_GUARD_CLOSE && (!g->src_ours || !g->dst_ours))
 		snprintf(g->why, sizeof g->why, "the %s no longer %s it: another "
 		    "operator? not handed to the target", g->src_ours ? "target" :
 		    "source", g->src_ours ? "imports" : "migrates");
-	/* A target that owns the slot by its own word with nothing open took it
-	 * itself: Valkey 8 was seen to, for slots without keys, while it
-	 * imported from two sources at once (its log: "no longer being
-	 * imported ... Clear my importing source", with a new config epoch).
-	 * The close goes on: the source still hands the slot to it. */
 }
 
 int
