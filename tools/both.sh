@@ -15,6 +15,15 @@ n1=$1 c1=$2 n2=$3 c2=$4
 mkdir -p build
 log=build/$n2.log
 
+# shown CMD...: CMD's output as it comes and in build/NAME1.log, its exit
+# status in build/NAME1.status (a pipe to tee would lose it).
+shown() {
+	{
+		"$@"
+		echo $? >"build/$n1.status"
+	} 2>&1 | tee "build/$n1.log"
+}
+
 # In a fresh network namespace with its loopback up.
 isolated() { unshare -n sh -c 'ip link set lo up && exec sh -c "$1"' isolated "$1"; }
 
@@ -25,10 +34,7 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 && command -v ip >/d
 	p2=$!
 	# Ctrl-C or a kill of make stops the second pass too.
 	trap 'kill $p2 2>/dev/null; exit 130' INT TERM HUP
-	{
-		isolated "$c1"
-		echo $? >"build/$n1.status"
-	} 2>&1 | tee "build/$n1.log"
+	shown isolated "$c1"
 	s1=$(cat "build/$n1.status")
 	wait $p2
 	s2=$?
@@ -36,10 +42,7 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 && command -v ip >/d
 	cat "$log"
 else
 	echo "both: no network namespaces here (needs root, unshare and ip): $n1, then $n2"
-	{
-		sh -c "$c1"
-		echo $? >"build/$n1.status"
-	} 2>&1 | tee "build/$n1.log"
+	shown sh -c "$c1"
 	s1=$(cat "build/$n1.status")
 	sh -c "$c2" >"$log" 2>&1
 	s2=$?
