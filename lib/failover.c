@@ -278,6 +278,15 @@ measure_lag(struct rc_cluster *cl, struct rc_fo_status *st, int hb_wait_ms)
 		if (pending > 0)
 			rc_sleep_ms(1);
 	}
+	/* Read or not, the heartbeats go: the user's keyspace keeps none (the
+	 * TTL is only for a run stopped before this). */
+	for (i = 0; i < st->n; i++) {
+		redisReply *r;
+		if (st->rows[i].master != NULL || key[i][0] == '\0')
+			continue;
+		if ((r = rc_node_cmdv(cl, st->rows[i].node, "DEL", key[i], NULL)) != NULL)
+			freeReplyObject(r);
+	}
 	free(key);
 	free(val);
 	free(sent);
