@@ -126,17 +126,9 @@ feed_fail() {
 # it deletes what it wrote.
 
 # lab_map: the cluster once every node agrees, one node a line: addr, id,
-# role, master id, slot ranges (rc-reshard settled's columns, from the
-# seed's CLUSTER NODES: settled shortens a long list of ranges).
+# role, master id, slot ranges (rc-reshard settled's map, ranges whole).
 lab_map() {
-	rc-reshard settled --wait 60 >/dev/null
-	redis-cli -h "${RC_CLUSTER%:*}" -p "${RC_CLUSTER##*:}" CLUSTER NODES |
-		awk '{
-			sub(/@.*/, "", $2); r = ""
-			for (i = 9; i <= NF; i++) if ($i !~ /^\[/) r = r (r == "" ? "" : ",") $i
-			role = $3 ~ /master/ ? "master" : "replica"
-			printf "%s\t%s\t%s\t%s\t%s\n", $2, $1, role, $4, (r == "" ? "-" : r)
-		}'
+	rc-reshard settled --wait 60
 }
 # lab_slots MAP: slot TAB master id for every slot the map assigns.
 lab_slots() {

@@ -440,7 +440,7 @@ rc_view_sig(const struct rc_node *v, int n)
 {
 	const struct rc_node **p = rc_calloc((size_t)n + 1, sizeof *p);
 	struct rc_buf s = { 0 };
-	char rbuf[4096];
+	char *rbuf;
 	int i, k = 0;
 
 	for (i = 0; i < n; i++)
@@ -449,13 +449,14 @@ rc_view_sig(const struct rc_node *v, int n)
 	qsort(p, (size_t)k, sizeof *p, by_id);
 	rc_buf_adds(&s, "");
 	for (i = 0; i < k; i++) {
-		rc_ranges_fmt(p[i]->ranges, p[i]->nranges, rbuf, sizeof rbuf);
+		rbuf = rc_ranges_str(p[i]->ranges, p[i]->nranges);
 		rc_buf_adds(&s, p[i]->id);
 		rc_buf_adds(&s, (p[i]->flags & RC_NF_MASTER) ? " m " : " r ");
 		rc_buf_adds(&s, p[i]->master_id);
 		rc_buf_addc(&s, ' ');
 		rc_buf_adds(&s, rbuf);
 		rc_buf_addc(&s, '\n');
+		free(rbuf);
 	}
 	free(p);
 	return s.s;

@@ -395,6 +395,9 @@ const struct rc_node *rc_view_owner(const struct rc_node *v, int n, int slot);
 void rc_nodes_free(struct rc_node *nodes, int n);
 /* "0-5460,10923" into buf (ending "..." when it does not fit). */
 const char *rc_ranges_fmt(const struct rc_range *r, int n, char *buf, size_t len);
+/* The same, whole, in memory of its own (never cut: for TSV and for
+ * comparing); the caller frees it. */
+char *rc_ranges_str(const struct rc_range *r, int n);
 /* Slot s added to the *n ranges in *r (grown), merged with the last one when
  * it follows it: slots added in order make the fewest ranges. */
 void rc_ranges_add(struct rc_range **r, int *n, int s);

@@ -517,3 +517,13 @@ rc_ranges_fmt(const struct rc_range *r, int n, char *buf, size_t len)
 	}
 	return buf;
 }
+
+/* Room for the longest form of each range ("16383-16383,"), so
+ * rc_ranges_fmt never cuts. */
+char *
+rc_ranges_str(const struct rc_range *r, int n)
+{
+	size_t len = (size_t)n * 12 + 2;
+
+	return (char *)rc_ranges_fmt(r, n, rc_malloc(len), len);
+}

@@ -165,17 +165,6 @@ unhealthy(const char *flags)
 
 /* ---- what every view warns about ------------------------------------------- */
 
-/* Ranges as "0-5460,5462", whole: room for the longest form of each
- * ("16383-16383,"), so rc_ranges_fmt never has to cut it.  The caller
- * frees it. */
-char *
-ranges_str(const struct rc_range *r, int n)
-{
-	size_t len = (size_t)n * 12 + 2;
-
-	return (char *)rc_ranges_fmt(r, n, rc_malloc(len), len);
-}
-
 /* Slots no master owns: named on stderr (the exit status says it too);
  * their count, and their ranges, whole, in *ranges when asked for (the
  * caller frees them). */
@@ -193,7 +182,7 @@ unassigned_note(struct dist *d, char **ranges)
 		rc_ranges_add(&r, &nr, s);
 	}
 	if (ranges != NULL)
-		*ranges = ranges_str(r, nr);
+		*ranges = rc_ranges_str(r, nr);
 	if (count > 0) {
 		d->bad = 1;
 		/* A message may end in "...": the rows have them whole. */

@@ -95,7 +95,6 @@ void node_failed(struct dist *d, struct rc_node *n, const redisReply *r);
 void node_failed_why(struct dist *d, struct rc_node *n, const char *why);
 const char *health(const struct rc_node *n, int answered, char *buf, size_t len);
 int unhealthy(const char *flags);
-char *ranges_str(const struct rc_range *r, int n);
 int unassigned_note(struct dist *d, char **ranges);
 void flagged_note(struct dist *d, int all);
 int open_slots(struct dist *d, struct rc_node **v, int n, int *ans, struct rc_open **op);

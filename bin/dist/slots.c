@@ -27,7 +27,7 @@ view_slots(struct dist *d)
 
 		if (unhealthy(health(v[i], ans[i], fl, sizeof fl)))
 			d->bad = 1;
-		ranges = ranges_str(v[i]->ranges, v[i]->nranges);
+		ranges = rc_ranges_str(v[i]->ranges, v[i]->nranges);
 		open = open_note(d, v[i], op, nop);
 		row_begin(d);
 		cell(d, 1, addr_of(v[i], a, sizeof a));

@@ -251,7 +251,6 @@ cmd_check(void *ctx, int argc, char **argv)
 static void
 print_map(struct ctx *c, struct rc_cluster *cl)
 {
-	char buf[4096];
 	int i;
 
 	if (c->o.header)
@@ -259,9 +258,10 @@ print_map(struct ctx *c, struct rc_cluster *cl)
 	for (i = 0; i < cl->nnodes; i++) {
 		struct rc_node *n = cl->nodes[i];
 		int m = rc_node_is_master(n);
+		char *rg = rc_ranges_str(n->ranges, n->nranges);
 		rc_putf("%s\t%s\t%s\t%s\t%s\n", addr_of(n), n->id, m ? "master" : "replica",
-		    m ? "-" : n->master_id, n->nranges > 0 ?
-		    rc_ranges_fmt(n->ranges, n->nranges, buf, sizeof buf) : "-");
+		    m ? "-" : n->master_id, n->nranges > 0 ? rg : "-");
+		free(rg);
 	}
 }
 

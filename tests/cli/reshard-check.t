@@ -89,6 +89,28 @@ is "$OUT" "$DRY" "fix prints the rows --dry-run said it would"
 ok "check clean after fix" retry 30 rc-reshard check
 ok "redis-cli agrees" cluster_clean
 
+# --- a long map: views that differ past the first 4 KB of a master's ranges -------------
+# Every odd slot of $BASE's moves to M1: both masters then list ~2730
+# ranges (over 13 KB each).  settled prints them whole, and a difference at
+# the end of the lists is no agreement (the views were once compared cut at
+# 4 KB, and these two compared equal).
+seq 1 2 5459 | awk -v f="$M0" -v t="$M1" '{ print $1 "\t" f "\t" t }' >"$T/odd"
+ok "2730 empty slots move" rc-reshard apply <"$T/odd"
+ok "settled" retry 30 rc-reshard settled
+mine() { rcli "$1" cluster nodes | awk -v id="$2" '$1 == id { r = ""; for (i = 9; i <= NF; i++) r = r (i > 9 ? "," : "") $i; print r }'; }
+LONG=$(awk -F'\t' -v id="$M0" '$2 == id { print $5 }' <<<"$OUT")
+is "$LONG" "$(mine $BASE "$M0")" "settled prints the master's 2731 ranges whole"
+ok "over 13 KB of them" test "${#LONG}" -gt 13000
+# $BASE alone hands its last slot to M1 (no epoch bump: nobody else hears of it).
+rcli $BASE cluster setslot 5460 node "$M1" >/dev/null
+exit_is 1 "settled: one view differs only at the end of the lists" rc-reshard --wait 2 settled
+like "$OUT" "view of the slots differs" "and says so"
+ok "fix -y" rc-reshard -y fix
+ok "settled after fix" retry 30 rc-reshard settled
+seq 1 2 5459 | awk -v f="$M0" -v t="$M1" '{ print $1 "\t" t "\t" f }' >"$T/back"
+ok "the odd slots go back" rc-reshard apply <"$T/back"
+ok "check clean" retry 30 rc-reshard check
+
 # --- add-node interrupted ------------------------------------------------------------------
 # A fresh node for each signal: an interrupted join goes on by gossip.
 nt() { rcli "$1" config get cluster-node-timeout | tail -1; }

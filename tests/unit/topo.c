@@ -205,6 +205,25 @@ main(void)
 		is_str(rc_ranges_fmt(rr, 3, buf, 8), "0-10...", "and are cut with ...");
 	}
 	{
+		/* Every other slot: 8192 ranges, the longest list there is. */
+		struct rc_range *rr = NULL;
+		char *all, *p;
+		int nr = 0, s, good = 1;
+
+		for (s = 1; s < 16384; s += 2)
+			rc_ranges_add(&rr, &nr, s);
+		all = rc_ranges_str(rr, nr);
+		for (s = 1, p = all; s < 16384 && good; s += 2) {
+			good = atoi(p) == s;
+			p += strcspn(p, ",");
+			p += *p == ',';
+		}
+		ok(good && *p == '\0' && strstr(all, "...") == NULL,
+		    "rc_ranges_str: 8192 ranges, whole");
+		free(all);
+		free(rr);
+	}
+	{
 		static const int slots[] = { 3, 4, 5, 7, 9, 10, 16383 };
 		struct rc_range *rr = NULL;
 		size_t i;
