@@ -253,6 +253,61 @@ judge_slot(const struct views *w, struct rc_guard *g, int when)
 		    "source", g->src_ours ? "imports" : "migrates");
 }
 
+/* The highest config epoch view v names. */
+static long long
+max_epoch(const struct rc_node *v, int n)
+{
+	long long m = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].config_epoch > m)
+			m = v[i].config_epoch;
+	return m;
+}
+
+/* How long the target may take to hear of the source's config epoch. */
+#define EPOCH_WAIT_S 30
+
+/*
+ * A target told SETSLOT NODE takes the slot with a new config epoch only when
+ * its own is not the highest it knows of.  One that has not yet heard of the
+ * source's epoch (raised a moment ago: fix's BUMPEPOCH, a move the source
+ * took, a failover) takes the slot with a lower epoch than the source's; the
+ * source's last claim of the slot, sent before it was told SETSLOT NODE,
+ * then reaches the target, which hands the slot back; everyone else heard
+ * the target's claim and names the target; the source names the target too:
+ * a slot whose two masters each name the other, for good (seen under load,
+ * fix right before a move).  So the views are read again, every 50 ms, until
+ * the target names an epoch as high as the source's own (gossip carries it
+ * within a second or two), at most EPOCH_WAIT_S; then each slot is refused
+ * with the reason.  0, or -1 with err when a view could not be read.
+ */
+static int
+epoch_heard(redisContext *from, redisContext *to, const struct rc_node *src,
+    const struct rc_node *dst, struct views *w, char *why, size_t whylen, char *err,
+    size_t errlen)
+{
+	double until = rc_now() + EPOCH_WAIT_S;
+	char a[300];
+
+	while (w->ms != NULL && max_epoch(w->vt, w->nvt) < w->ms->config_epoch) {
+		if (rc_now() > until) {
+			snprintf(why, whylen, "the target has not heard of the source's config "
+			    "epoch %lld in %d s (the highest it knows is %lld): a slot it "
+			    "took now could go back to the source; is %s cut off?",
+			    w->ms->config_epoch, EPOCH_WAIT_S, max_epoch(w->vt, w->nvt),
+			    rc_node_addr(dst, a, sizeof a));
+			return 0;
+		}
+		free_views(w);
+		rc_sleep_ms(50);
+		if (read_views(from, to, src, dst, w, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 rc_guard_slots(redisContext *from, redisContext *to, const struct rc_node *src,
     const struct rc_node *dst, struct rc_guard *g, int n, int when, char *err,
@@ -262,10 +317,12 @@ rc_guard_slots(redisContext *from, redisContext *to, const struct rc_node *src,
 	char why[400] = "";
 	int i, bad = 0;
 
-	if (read_views(from, to, src, dst, &w, err, errlen) < 0)
+	if (read_views(from, to, src, dst, &w, err, errlen) < 0 ||
+	    epoch_heard(from, to, src, dst, &w, why, sizeof why, err, errlen) < 0)
 		return -1;
+	bad = why[0] != '\0';
 	/* fix may have to finish moves both ways between two nodes. */
-	if (when == RC_GUARD_OPEN && opposite(&w, why, sizeof why))
+	if (!bad && when == RC_GUARD_OPEN && opposite(&w, why, sizeof why))
 		bad = 1;
 	for (i = 0; i < n; i++) {
 		judge_slot(&w, &g[i], when);

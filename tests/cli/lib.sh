@@ -340,6 +340,8 @@ cluster_up() {
 	lab_use "$base"
 	out=$(cluster_cmd up -m "$m" -r "$r" -t "$to" 2>&1) || rc=$?
 	printf '%s\n' "$out"
+	# Callers keep the output to themselves; a failure is shown all the same.
+	((rc == 0)) || diag "cluster up -m $m -r $r -t $to exited $rc:" "$out"
 	return "$rc"
 }
 
