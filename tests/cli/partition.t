@@ -112,11 +112,12 @@ M=$(first_master)
 R=$(replica_port "$M")
 like "$M $R" '^166[0-9]{2} 166[0-9]{2}$' "master $M and its replica $R"
 # The cut master must take some of the probe's writes before it notices it
-# is alone: a node timeout of 6 s leaves it seconds to, even on a slow,
-# sanitized build where the probe's writes to the unreachable masters each
-# wait out their timeout.
+# is alone.  The probe's ops go round the three masters' keys, and each op on
+# an unreachable one waits out its timeout (0.3 s, tried three times): one
+# write reaches the cut master every 4 s or so.  A node timeout of 10 s
+# leaves it two or three of them, even on a slow, sanitized build.
 set_timeout() { local p; for p in "${ALL[@]}"; do rcli "$p" CONFIG SET cluster-node-timeout "$1" >/dev/null; done; }
-set_timeout 6000
+set_timeout 10000
 rc-failover probe -c 127.0.0.1:"$M" -d 50 -r 200 >"$T/split.out" 2>"$T/split.err" &
 probe=$!
 ok "the probe runs" retry 30 has_rows
