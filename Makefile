@@ -118,15 +118,18 @@ deps:
 # its own (tools/both.sh; one after the other without root): the tests wait on
 # clusters far more than they compute, and so the whole stays within CI's time.
 CHECK_SERVERS ?= redis valkey
+# The builds use every core.
+BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 check: deps
-	$(MAKE) WERROR=1 all units probes
+	$(MAKE) -j$(BUILD_JOBS) WERROR=1 all units probes
 	$(MAKE) unit lint
-	$(MAKE) asan-build asan-unit
+	$(MAKE) -j$(BUILD_JOBS) asan-build
+	$(MAKE) asan-unit
 	sh tools/both.sh "cli-$(word 1,$(CHECK_SERVERS))" \
 		"$(MAKE) --no-print-directory cli RC_SERVER=$(word 1,$(CHECK_SERVERS))" \
 		"asan-cli-$(word 2,$(CHECK_SERVERS))" \
 		"$(MAKE) --no-print-directory asan-cli RC_SERVER=$(word 2,$(CHECK_SERVERS))"
-	$(MAKE) fuzz FUZZ_SECONDS=10
+	$(MAKE) -j$(BUILD_JOBS) fuzz FUZZ_SECONDS=10
 	@echo "make check: all passed (CLI on $(word 1,$(CHECK_SERVERS)), sanitizers on $(word 2,$(CHECK_SERVERS)))"
 
 test: check
@@ -183,15 +186,23 @@ asan-cli: asan-build
 		RC_PROBES=$(CURDIR)/build/asan/tests/cli \
 		prove --timer -j$(ASAN_PROVE_JOBS) $(CLI_TESTS)
 
-# libFuzzer targets, each run for FUZZ_SECONDS.
+# libFuzzer targets, each run for FUZZ_SECONDS.  The library is compiled for
+# them once (instrumented, no main), each target then links against it.
 FUZZ_SECONDS ?= 20
 FUZZSRC = $(sort $(wildcard tests/fuzz/*.c))
-fuzz:
-	@mkdir -p build/fuzz
-	@for f in $(FUZZSRC); do \
-		n=$$(basename $$f .c); \
-		clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib \
-			-o build/fuzz/$$n $$f $(LIBSRC) build/fuzz-lua.c -lhiredis || exit 1; \
+FUZZ_SAN = address,undefined
+FUZZ_OBJS = $(patsubst lib/%.c,build/fuzz/obj/%.o,$(LIBSRC)) build/fuzz/obj/fuzz-lua.o
+FUZZ_BINS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZSRC))
+build/fuzz/obj/%.o: lib/%.c $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -Ilib -c -o $@ $<
+build/fuzz/obj/fuzz-lua.o: build/fuzz-lua.c
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -Ilib -c -o $@ $<
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
+	clang -g -O1 -fsanitize=fuzzer,$(FUZZ_SAN) -Ilib -o $@ $< $(FUZZ_OBJS) -lhiredis
+fuzz: $(FUZZ_BINS)
+	@for n in $(patsubst build/fuzz/%,%,$(FUZZ_BINS)); do \
 		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
 		mkdir -p build/fuzz/corpus-$$n; \
 		./build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \

@@ -25,7 +25,10 @@
 local K_META, K_SEATS, K_STATS, K_HOLDS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local K_RES, K_WL, K_WLINFO, K_DONE = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local DEFAULT_RETENTION = 86400
-local EVENT_ID = string.match(K_META, '^{event:(.-)}')
+-- The event's id, from its keys' hash tag (asked only where a call needs it).
+local function event_id()
+	return string.match(K_META, '^{event:(.-)}')
+end
 
 local function now_ms()
 	local t = redis.call('TIME')
@@ -178,10 +181,11 @@ end
 -- out, else 'none'.
 local function gone(id)
 	local aged = rstate().aged
-	local t = string.match(id, '%.(' .. string.rep('%x', 11) .. ')%x%x%x%x%x%x%x%x%x$')
 	if aged == 0 then
 		return 'none'
-	elseif not t then
+	end
+	local t = string.match(id, '%.(%x%x%x%x%x%x%x%x%x%x%x)%x%x%x%x%x%x%x%x%x$')
+	if not t then
 		return 'maybe'
 	elseif tonumber(t, 16) <= aged then
 		return 'aged'
@@ -229,7 +233,7 @@ local function serve_waitlist(freed, now, out)
 			got[#got + 1] = freed[j]
 		end
 		next_seat = next_seat + want
-		local rid = EVENT_ID .. '.w' .. redis.call('HINCRBY', K_META, 'seq', 1)
+		local rid = event_id() .. '.w' .. redis.call('HINCRBY', K_META, 'seq', 1)
 		local secs = tonumber(redis.call('HGET', K_META, 'hold'))
 		hold(rid, got, user, '', '', secs, now)
 		redis.call('ZREM', K_WL, user)

@@ -34,7 +34,7 @@ elseif op == 'offer' then
 	local pos = redis.call('ZRANK', K_WL, user)
 	local out = { 'OK', tostring(now), pos and tostring(pos + 1) or '',
 		pos and (redis.call('HGET', K_WLINFO, user) or '?') or '' }
-	local prefix = EVENT_ID .. '.w'
+	local prefix = event_id() .. '.w'
 	for _, id in ipairs(redis.call('ZRANGEBYSCORE', K_HOLDS, '(' .. now, '+inf')) do
 		if string.sub(id, 1, #prefix) == prefix then
 			local raw = redis.call('HGET', K_RES, id)
