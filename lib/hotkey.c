@@ -182,8 +182,12 @@ gen_due(struct rc_hk_gen *g, double t0)
 	if (g->rate <= 0)
 		return want;
 	for (;;) {
-		due = (rc_now() - t0) * (double)g->rate - (double)done;
-		if (due >= 1 || rc_now() - t0 >= g->secs)
+		/* Never past the run's end: a round late by a busy machine would
+		 * send what the rate would have had due after it. */
+		double at = rc_now() - t0;
+
+		due = (at < g->secs ? at : g->secs) * (double)g->rate - (double)done;
+		if (due >= 1 || at >= g->secs)
 			break;
 		rc_sleep_ms(1);
 	}
