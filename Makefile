@@ -193,12 +193,13 @@ FUZZSRC = $(sort $(wildcard tests/fuzz/*.c))
 FUZZ_SAN = address,undefined
 FUZZ_OBJS = $(patsubst lib/%.c,build/fuzz/obj/%.o,$(LIBSRC)) build/fuzz/obj/fuzz-lua.o
 FUZZ_BINS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZSRC))
+# (kept: not intermediate files make would delete after linking)
+.SECONDARY: $(FUZZ_OBJS)
+FUZZ_COMPILE = @mkdir -p $(dir $@) && clang -g -O1 -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -Ilib -c -o $@ $<
 build/fuzz/obj/%.o: lib/%.c $(wildcard lib/*.h)
-	@mkdir -p $(dir $@)
-	clang -g -O1 -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -Ilib -c -o $@ $<
+	$(FUZZ_COMPILE)
 build/fuzz/obj/fuzz-lua.o: build/fuzz-lua.c
-	@mkdir -p $(dir $@)
-	clang -g -O1 -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -Ilib -c -o $@ $<
+	$(FUZZ_COMPILE)
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
 	clang -g -O1 -fsanitize=fuzzer,$(FUZZ_SAN) -Ilib -o $@ $< $(FUZZ_OBJS) -lhiredis
 fuzz: $(FUZZ_BINS)
