@@ -15,6 +15,8 @@
 static char obuf[OUTCAP];
 static size_t olen;
 static char *done_text;         /* rc_done: a change was made, and what it was */
+static void (*done_fn)(void *, char *, size_t); /* rc_done_by: what it was, asked at need */
+static void *done_arg;
 static int lost;                /* errno of the write error after rc_done, else 0 */
 
 /* A reader that went away (rc-dist | head) ends us the way it ends any
@@ -32,7 +34,7 @@ write_all(const char *p, size_t n)
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			if (done_text != NULL) {
+			if (done_text != NULL || done_fn != NULL) {
 				lost = errno;
 				return;
 			}
@@ -78,6 +80,16 @@ rc_done(const char *fmt, ...)
 	va_end(ap);
 	free(done_text);
 	done_text = s;
+	done_fn = NULL;
+}
+
+void
+rc_done_by(void (*say)(void *arg, char *buf, size_t len), void *arg)
+{
+	free(done_text);
+	done_text = NULL;
+	done_fn = say;
+	done_arg = arg;
 }
 
 int
@@ -90,7 +102,7 @@ rc_out_end(int code)
 	ended = 1;
 	rc_flush();
 	if (lost == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
-		if (done_text == NULL) {
+		if (done_text == NULL && done_fn == NULL) {
 			fprintf(stderr, "%s: write error on stdout: %s\n", rc_progname,
 			    strerror(errno));
 			return RC_EX_USAGE;
@@ -100,7 +112,13 @@ rc_out_end(int code)
 	if (lost == 0)
 		return code;
 	fprintf(stderr, "%s: write error on stdout: %s\n", rc_progname, strerror(lost));
-	fprintf(stderr, "%s: done, but output lost: %s\n", rc_progname, done_text);
+	if (done_fn != NULL) {
+		char text[4096];
+
+		done_fn(done_arg, text, sizeof text);
+		fprintf(stderr, "%s: done, but output lost: %s\n", rc_progname, text);
+	} else
+		fprintf(stderr, "%s: done, but output lost: %s\n", rc_progname, done_text);
 	return code == RC_EX_OK ? RC_EX_LOST : code;
 }
 

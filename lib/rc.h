@@ -112,6 +112,10 @@ void rc_flush(void);
  * but output lost: TEXT" and the status is RC_EX_LOST, or the command's own
  * when that is not RC_EX_OK.  Thread-safe only as rc_put is (one at a time). */
 void rc_done(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* rc_done for a change whose text costs to make (many steps): say writes
+ * it into buf (len bytes, NUL-terminated), called only when output was
+ * lost, at exit.  arg must live until then. */
+void rc_done_by(void (*say)(void *arg, char *buf, size_t len), void *arg);
 /* Flushes and checks stdout for a program about to exit with code, and
  * returns the status to exit with: code, RC_EX_USAGE for a write error
  * before rc_done, RC_EX_LOST (when code is RC_EX_OK) for one after it, each
