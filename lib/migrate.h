@@ -1,8 +1,9 @@
 /*
- * migrate.h - what the migration engine's two files share (not public: the
- * tools see rc_migrate in rc.h).  migrate.c runs jobs (open a pair's slots,
- * move their keys, close them); migkeys.c moves one job's keys with
- * MIGRATE, and key by key when a key is busy or too big.
+ * migrate.h - what the migration engine's files share (not public: the
+ * tools see rc_migrate in rc.h).  migrate.c hands jobs to worker threads;
+ * migjob.c runs one (open a pair's slots, move their keys, close them);
+ * migkeys.c moves one job's keys with MIGRATE, and key by key when a key is
+ * busy or too big; migslot.c sends a round of SETSLOTs.
  */
 #ifndef MIGRATE_H
 #define MIGRATE_H
@@ -124,6 +125,13 @@ void mig_free_replies(redisReply **rep, int n);
 void mig_fail(struct slot_state *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void mig_keeps_failing(struct slot_state *s, const redisReply *r);
+pthread_mutex_t *mig_source_lock(struct engine *e, const char *id);
+void mig_engine_abort(struct engine *e, const char *msg);
+void mig_report(struct engine *e, const struct job *j, struct slot_state *s);
+
+/* migjob.c */
+void mig_run_job(struct engine *e, struct rc_cluster *cl, struct pool *pool,
+    const struct job *j);
 int mig_finishing(const struct run *r, const struct slot_state *s);
 
 /* migslot.c */
