@@ -4,13 +4,58 @@
 # stops and prints the exact command to run.  With --backports the packages
 # come from Debian's backports suite (valkey-server on bookworm), which is added
 # to apt's sources first when it is missing.
+# deps.sh --unpack DIR PKG - PKG and the packages of its own source it depends
+# on (libhiredict-shims-dev: libhiredict-dev, libhiredict1.x), downloaded from
+# the backports suite and unpacked under DIR/root, never installed (their
+# headers would replace the installed hiredis 0.14's); DIR/include and DIR/lib
+# point into them.  Done once: DIR/ok says it is there.
 set -eu
 suite=
+unpack=
+if [ "${1:-}" = --unpack ]; then
+	unpack=$2
+	shift 2
+	[ -f "$unpack/ok" ] && exit 0
+	set -- --backports "$@"
+fi
 if [ "${1:-}" = --backports ]; then
 	shift
 	codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
 	[ -n "$codename" ] || codename=bookworm
 	suite=$codename-backports
+fi
+if [ -n "$unpack" ]; then
+	if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg >/dev/null 2>&1; then
+		echo "deps: $* from Debian's $suite: no apt-get or dpkg here" >&2
+		exit 1
+	fi
+	# The package, and what it needs from its own source package.
+	src=$(apt-cache show --no-all-versions "$1" 2>/dev/null | sed -n 's/^Source: \([^ ]*\).*/\1/p')
+	pkgs=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
+		--no-breaks --no-replaces --no-enhances "$1" 2>/dev/null |
+		grep -E '^[a-z0-9][a-z0-9.+-]*$' | grep -F "${src:-$1}" | sort -u | tr '\n' ' ')
+	if [ -z "$src" ] || [ -z "$pkgs" ]; then
+		echo "deps: apt knows no package $1: it is in Debian's $suite suite (make deps adds" \
+			"the suite to apt's sources with valkey); then run: apt-get update" >&2
+		exit 1
+	fi
+	rm -rf "$unpack"
+	mkdir -p "$unpack/debs"
+	# shellcheck disable=SC2086 # $pkgs is a word list
+	if ! (cd "$unpack/debs" && apt-get download -qq -t "$suite" $pkgs) >"$unpack/download.log" 2>&1; then
+		cat "$unpack/download.log" >&2
+		echo "deps: could not download $pkgs (above)" >&2
+		exit 1
+	fi
+	for d in "$unpack"/debs/*.deb; do
+		dpkg -x "$d" "$unpack/root"
+	done
+	lib=$(dirname "$(find "$unpack/root/usr/lib" -name '*.so' | head -n 1)")
+	ln -s root/usr/include "$unpack/include"
+	ln -s "${lib#"$unpack"/}" "$unpack/lib"
+	echo "deps: ${pkgs% } unpacked in $unpack (not installed)" >&2
+	touch "$unpack/ok"
+	exit 0
 fi
 missing=""
 for p in "$@"; do
