@@ -29,7 +29,13 @@ if [ -n "$unpack" ]; then
 		echo "deps: $* from Debian's $suite: no apt-get or dpkg here" >&2
 		exit 1
 	fi
-	# The package, and what it needs from its own source package.
+	# The package, and what it needs from its own source package.  apt's
+	# lists are brought up to date first when they do not know it yet (a
+	# machine whose packages came installed), when we may.
+	if ! apt-cache show --no-all-versions "$1" >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+		echo "deps: apt does not know $1 yet: apt-get update" >&2
+		apt-get update -qq
+	fi
 	src=$(apt-cache show --no-all-versions "$1" 2>/dev/null | sed -n 's/^Source: \([^ ]*\).*/\1/p')
 	pkgs=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
 		--no-breaks --no-replaces --no-enhances "$1" 2>/dev/null |
@@ -44,7 +50,7 @@ if [ -n "$unpack" ]; then
 	# shellcheck disable=SC2086 # $pkgs is a word list
 	if ! (cd "$unpack/debs" && apt-get download -qq -t "$suite" $pkgs) >"$unpack/download.log" 2>&1; then
 		cat "$unpack/download.log" >&2
-		echo "deps: could not download $pkgs (above)" >&2
+		echo "deps: could not download ${pkgs% } (above)" >&2
 		exit 1
 	fi
 	for d in "$unpack"/debs/*.deb; do
