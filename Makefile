@@ -165,7 +165,7 @@ cli: all $(PROBES)
 # and the CLI tests that lean on the client most (routing and redirects,
 # timeouts and a paused node, auth and ACL errors, the REPL, scripts, the
 # migration engine, a failover).  The whole CLI suite passes on it too
-# (`make hiredis1 HIREDIS1_TESTS="$$(ls tests/cli/*.t)"`).
+# (`make hiredis1 HIREDIS1_TESTS="$(ls tests/cli/*.t)"`).
 HIREDIS1 = $(CURDIR)/build/hiredis1
 HIREDIS1_MAKE = B=build/hiredis1 WERROR=1 CFLAGS="-isystem $(HIREDIS1)/include" \
 	LDLIBS_ALL="-L$(HIREDIS1)/lib -Wl,-rpath,$(HIREDIS1)/lib -lhiredict -lm -lpthread"
