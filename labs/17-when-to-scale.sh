@@ -2,8 +2,9 @@
 # Lab 17: when to scale, and how many masters - memory and operations per
 # master as the signals (rc-dist nodes), and why a majority of masters
 # matters: failure detection and failover need one, so 4 masters survive one
-# failed master, as 3 do; the arithmetic from the cluster's own figures, and
-# a 4th master that counts (and votes) once it owns a slot.
+# failed master, as 3 do; the arithmetic from the cluster's own figures, a
+# 4th master that counts (and votes) once it owns a slot, and then 2 of the 4
+# paused: the other 2 are no majority, and the whole cluster stops serving.
 set -euo pipefail
 # shellcheck source=labs/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -14,9 +15,14 @@ port=${RC_CLUSTER##*:}
 base=${RC_LAB_PORT:-$port}
 new=$((base + 6))
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lab17.XXXXXX")
-gen=''
+gen='' paused='' other=''
 cleanup() {
 	[ -n "$gen" ] && kill -INT "$gen" 2>/dev/null && wait "$gen" 2>/dev/null
+	# A lab stopped while two masters are paused resumes them.
+	if [ -n "$paused" ]; then
+		"$LAB_CLUSTER" resume "$new" >/dev/null 2>&1 || true
+		[ -n "$other" ] && "$LAB_CLUSTER" resume "${other##*:}" >/dev/null 2>&1 || true
+	fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -109,6 +115,32 @@ run "redis-cli -h $host -p $port CLUSTER INFO | grep -E '^cluster_(size|known_no
 n2=$(size)
 observe "cluster_size $n2: with one slot of 16384 it counts and votes like the others; a failover now" \
 	"needs $((n2 / 2 + 1)) votes, and $((n2 - n2 / 2 - 1)) master(s) may be down at once, against $((n - n / 2 - 1)) with $n."
+pause
+
+# Two masters that are not the seed: the new one and another.
+other=$(rc-dist -T slots | awk -F'\t' '$1 != "-" && $1 != s && $1 != h { print $1; exit }' \
+	s="$host:$port" h="$host:$new")
+say "Now the claim itself, on the live cluster: pause two of the $n2 masters ($host:$new and" \
+	"$other: SIGSTOP, a hung node) and ask the seed what the other $((n2 - 2)) can do."
+run "\"\$LAB_CLUSTER\" pause $new && \"\$LAB_CLUSTER\" pause ${other##*:}"
+paused=1
+# A master sees the others unreachable after the node timeout; with too few
+# masters reachable it stops serving.
+lab_until 60 sh -c "redis-cli -h $host -p $port CLUSTER INFO | grep -q '^cluster_state:fail'"
+run "redis-cli -h $host -p $port CLUSTER INFO | grep -E '^cluster_(state|size)'"
+show_status "redis-cli -h $host -p $port SET lab17:down x"
+run "redis-cli -h $host -p $port CLUSTER NODES | awk '{ print \$2, \$3 }' | sort"
+observe "$((n2 - 2)) of $n2 masters answer: not a majority ($((n2 / 2 + 1))). They suspect the paused two (fail?)" \
+	"but cannot mark them failed (fail needs a majority's reports), so no replica takes over (the" \
+	"roles above are unchanged), and they refuse every query" \
+	"(CLUSTERDOWN) though their own slots are fine: 4 masters did not survive 2 failures." \
+	"With 5, the 3 left would be a majority: the paused masters' replicas would take over."
+say "Resume both; the cluster comes back once every master answers again:"
+run "\"\$LAB_CLUSTER\" resume $new && \"\$LAB_CLUSTER\" resume ${other##*:}"
+paused=
+lab_until 60 sh -c "redis-cli -h $host -p $port CLUSTER INFO | grep -q '^cluster_state:ok'"
+run "rc-reshard settled --wait 60 >/dev/null"
+run "redis-cli -h $host -p $port CLUSTER INFO | grep -E '^cluster_state'"
 pause
 
 say "Put the cluster back as the lab found it: the keys deleted, the slot moved back, the node removed."

@@ -88,6 +88,12 @@ like "$L" "masters 5  majority 3  failures survived 2" "17: 5 survive 2"
 like "$L" "1 more node known, and cluster_size 3: an empty master does not count" "17: an empty master does not count"
 like "$L" "cluster_size 4: with one slot of 16384 it counts and votes like the others; a failover now needs 3 votes, and 1 master\\(s\\) may be down at once, against 1 with 3" \
 	"17: with one slot it counts: 3 votes needed, still 1 failure survived"
+like "$L" $'\ncluster_state:fail\r?\ncluster_size:4' "17: 2 of 4 masters paused: the seed says the cluster is down"
+like "$L" $'\nCLUSTERDOWN ' "17: and refuses a write"
+is "$(grep -cE '^127\.0\.0\.1:[0-9]+@[0-9]+ master,fail\?$' <<<"$L")" 2 "17: the paused two only suspected (fail?)"
+is "$(grep -cE '^127\.0\.0\.1:[0-9]+@[0-9]+ slave$' <<<"$L")" 3 "17: no replica took over"
+like "$L" "2 of 4 masters answer: not a majority \\(3\\)" "17: not a majority, it says"
+like "$L" $'\ncluster_state:ok' "17: resumed, the cluster serves again"
 like "$L" "unlinked [1-9][0-9]* keys matching lab17:\\*" "17: deletes its keys"
 is "$(rcli $((BASE + 6)) CLUSTER INFO | tr -d '\r' | grep '^cluster_known_nodes:')" "cluster_known_nodes:1" "17: the node it added is bare again"
 back 17
